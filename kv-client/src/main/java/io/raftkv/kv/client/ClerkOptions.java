@@ -1,0 +1,48 @@
+package io.raftkv.kv.client;
+
+import java.time.Duration;
+
+/**
+ * How a {@link Clerk} retries.
+ *
+ * @param timeout how long one operation may take, retries included, before it fails as unavailable; keep it well
+ *     under the servers' session TTL (one hour by default), or a write retried past it could apply twice
+ * @param attemptTimeout how long one request to one node may take before the next node is tried
+ * @param initialBackoff the pause after a round in which no node could serve, doubled each round up to
+ *     {@code maxBackoff}
+ * @param maxInboundMessageBytes the largest reply accepted (values can grow by appends past the request limit)
+ */
+public record ClerkOptions(Duration timeout, Duration attemptTimeout, Duration initialBackoff, Duration maxBackoff,
+        int maxInboundMessageBytes) {
+
+    public static final ClerkOptions DEFAULT = new ClerkOptions(Duration.ofSeconds(10), Duration.ofSeconds(1),
+            Duration.ofMillis(20), Duration.ofMillis(500), 32 * 1024 * 1024);
+
+    public ClerkOptions {
+        requirePositive(timeout, "timeout");
+        requirePositive(attemptTimeout, "attempt timeout");
+        requirePositive(initialBackoff, "initial backoff");
+        requirePositive(maxBackoff, "max backoff");
+        if (maxInboundMessageBytes < 1024) {
+            throw new IllegalArgumentException("the reply size limit is too small: " + maxInboundMessageBytes);
+        }
+    }
+
+    public ClerkOptions withTimeout(Duration value) {
+        return new ClerkOptions(value, attemptTimeout, initialBackoff, maxBackoff, maxInboundMessageBytes);
+    }
+
+    public ClerkOptions withAttemptTimeout(Duration value) {
+        return new ClerkOptions(timeout, value, initialBackoff, maxBackoff, maxInboundMessageBytes);
+    }
+
+    public ClerkOptions withBackoff(Duration initial, Duration max) {
+        return new ClerkOptions(timeout, attemptTimeout, initial, max, maxInboundMessageBytes);
+    }
+
+    private static void requirePositive(Duration value, String what) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException("the " + what + " must be positive, not " + value);
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package io.raftkv.kv.client.cli;
+
+import io.raftkv.common.cli.ExitCodes;
+import io.raftkv.common.cli.HostPort;
+import io.raftkv.common.cli.Mains;
+import io.raftkv.kv.client.Clerk;
+import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.kv.client.GetResult;
+import io.raftkv.kv.client.KvInvalidArgumentException;
+import io.raftkv.kv.client.KvUnavailableException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/** {@code kv}: reads and writes a raftkv cluster from the command line. */
+@Command(name = "kv",
+        mixinStandardHelpOptions = true,
+        version = "kv (raftkv) 0.1.0",
+        description = "Reads and writes the raftkv key/value store. Keys and values are UTF-8 text; "
+                + "a value of '-' is read from standard input.",
+        subcommands = {
+            KvCli.Put.class, KvCli.Get.class, KvCli.Append.class, KvCli.Delete.class, KvCli.StatusCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        footerHeading = "%n",
+        footer = {
+            "Examples:",
+            "  kv --cluster 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 put greeting hello",
+            "  export KV_CLUSTER=127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003",
+            "  kv get greeting",
+            "  echo -n world | kv append greeting -",
+            "  kv status",
+            "",
+            "Exit codes: 0 ok, 1 key not found, 2 usage error, 3 cluster unavailable or timed out, "
+                    + "4 request rejected as invalid."
+        })
+public final class KvCli implements Callable<Integer> {
+    static final String CLUSTER_ENV = "KV_CLUSTER";
+
+    private final Function<String, String> environment;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--cluster", scope = ScopeType.INHERIT, split = ",", paramLabel = "HOST:PORT",
+            converter = HostPort.Converter.class,
+            description = "The cluster's nodes, comma-separated (any subset works; all is best). "
+                    + "Default: the KV_CLUSTER environment variable.")
+    List<HostPort> cluster;
+
+    @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How long to keep trying, e.g. 500ms, 5s, 1m (default: 10s).")
+    Duration timeout;
+
+    public KvCli() {
+        this(System::getenv);
+    }
+
+    /** For tests: {@code environment} stands in for {@link System#getenv(String)}. */
+    KvCli(Function<String, String> environment) {
+        this.environment = environment;
+    }
+
+    public static void main(String[] args) {
+        Mains.run(new KvCli(), args);
+    }
+
+    @Override
+    public Integer call() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "missing command: put, get, append, delete or status");
+    }
+
+    /** The cluster from --cluster or KV_CLUSTER; a usage error if neither gives one. */
+    List<HostPort> cluster(CommandLine caller) {
+        if (cluster != null && !cluster.isEmpty()) {
+            return cluster;
+        }
+        String fromEnvironment = environment.apply(CLUSTER_ENV);
+        if (fromEnvironment == null || fromEnvironment.isBlank()) {
+            throw new CommandLine.ParameterException(caller,
+                    "no cluster given: use --cluster HOST:PORT,... or set " + CLUSTER_ENV);
+        }
+        List<HostPort> parsed = new ArrayList<>();
+        for (String part : fromEnvironment.split(",")) {
+            try {
+                parsed.add(HostPort.parse(part));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(caller, CLUSTER_ENV + ": " + e.getMessage());
+            }
+        }
+        return parsed;
+    }
+
+    /** Connects, runs {@code action}, and turns the Clerk's typed failures into exit codes and one-line errors. */
+    int withClerk(CommandLine caller, Function<Clerk, Integer> action) {
+        List<HostPort> nodes = cluster(caller);
+        Duration limit = timeout == null ? ClerkOptions.DEFAULT.timeout() : timeout;
+        ClerkOptions options = ClerkOptions.DEFAULT.withTimeout(limit)
+                .withAttemptTimeout(limit.compareTo(Duration.ofSeconds(1)) < 0 ? limit : Duration.ofSeconds(1));
+        try (Clerk clerk = Clerk.connect(nodes, options)) {
+            return action.apply(clerk);
+        } catch (KvUnavailableException e) {
+            return error(ExitCodes.UNAVAILABLE, e.getMessage());
+        } catch (KvInvalidArgumentException e) {
+            return error(ExitCodes.INVALID, "rejected: " + e.getMessage());
+        }
+    }
+
+    static int error(int code, String message) {
+        PrintStream err = System.err;
+        err.println("error: " + message);
+        err.flush();
+        return code;
+    }
+
+    static void printOk() {
+        System.out.println("OK");
+        System.out.flush();
+    }
+
+    /** A value argument: the text itself, or standard input when it is '-'. */
+    static byte[] value(CommandLine caller, String argument) {
+        if (!argument.equals("-")) {
+            return argument.getBytes(StandardCharsets.UTF_8);
+        }
+        try {
+            return System.in.readAllBytes();
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(caller, "cannot read the value from standard input: " + e);
+        }
+    }
+
+    static byte[] key(String key) {
+        return key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Command(name = "put", mixinStandardHelpOptions = true, description = "Sets KEY to VALUE.")
+    static final class Put implements Callable<Integer> {
+        @ParentCommand
+        KvCli kv;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "KEY")
+        String key;
+        @Parameters(index = "1", paramLabel = "VALUE", description = "The value, or '-' to read it from stdin.")
+        String value;
+
+        @Override
+        public Integer call() {
+            byte[] bytes = value(spec.commandLine(), value);
+            return kv.withClerk(spec.commandLine(), clerk -> {
+                clerk.put(key(key), bytes);
+                printOk();
+                return ExitCodes.OK;
+            });
+        }
+    }
+
+    @Command(name = "append", mixinStandardHelpOptions = true,
+            description = "Appends VALUE to the value of KEY (a missing key counts as empty).")
+    static final class Append implements Callable<Integer> {
+        @ParentCommand
+        KvCli kv;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "KEY")
+        String key;
+        @Parameters(index = "1", paramLabel = "VALUE", description = "The value, or '-' to read it from stdin.")
+        String value;
+
+        @Override
+        public Integer call() {
+            byte[] bytes = value(spec.commandLine(), value);
+            return kv.withClerk(spec.commandLine(), clerk -> {
+                clerk.append(key(key), bytes);
+                printOk();
+                return ExitCodes.OK;
+            });
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true,
+            description = "Prints the value of KEY (exit code 1 if there is no such key).")
+    static final class Get implements Callable<Integer> {
+        @ParentCommand
+        KvCli kv;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "KEY")
+        String key;
+        @Option(names = {"-n", "--no-newline"}, description = "Print the value's bytes exactly, without a newline.")
+        boolean noNewline;
+
+        @Override
+        public Integer call() {
+            return kv.withClerk(spec.commandLine(), clerk -> {
+                GetResult result = clerk.get(key(key));
+                if (result instanceof GetResult.Found found) {
+                    System.out.write(found.value(), 0, found.value().length);
+                    if (!noNewline) {
+                        System.out.write('\n');
+                    }
+                    System.out.flush();
+                    return ExitCodes.OK;
+                }
+                return error(ExitCodes.FAILURE, "key '" + key + "' not found");
+            });
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Deletes KEY (exit code 1 if there was no such key).")
+    static final class Delete implements Callable<Integer> {
+        @ParentCommand
+        KvCli kv;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "KEY")
+        String key;
+
+        @Override
+        public Integer call() {
+            return kv.withClerk(spec.commandLine(), clerk -> {
+                if (clerk.delete(key(key))) {
+                    printOk();
+                    return ExitCodes.OK;
+                }
+                return error(ExitCodes.FAILURE, "key '" + key + "' not found");
+            });
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Shows every node: id, address, role, term, leader, commit and applied index, last contact "
+                    + "with the leader. Exit code 3 if no node answers.")
+    static final class StatusCommand implements Callable<Integer> {
+        @ParentCommand
+        KvCli kv;
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return kv.withClerk(spec.commandLine(), clerk -> {
+                StatusTable table = new StatusTable(clerk.status());
+                System.out.print(table.render());
+                System.out.flush();
+                if (!table.anyReachable()) {
+                    return error(ExitCodes.UNAVAILABLE, "no node of the cluster answered");
+                }
+                return ExitCodes.OK;
+            });
+        }
+    }
+}

@@ -1,0 +1,313 @@
+package io.raftkv.kv.server;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.raftkv.proto.kv.AppendRequest;
+import io.raftkv.proto.kv.DeleteRequest;
+import io.raftkv.proto.kv.ErrorCode;
+import io.raftkv.proto.kv.GetReply;
+import io.raftkv.proto.kv.GetRequest;
+import io.raftkv.proto.kv.KvCommand;
+import io.raftkv.proto.kv.KvCommandResult;
+import io.raftkv.proto.kv.KvGrpc;
+import io.raftkv.proto.kv.LeaderHint;
+import io.raftkv.proto.kv.PutRequest;
+import io.raftkv.proto.kv.Role;
+import io.raftkv.proto.kv.StatusReply;
+import io.raftkv.proto.kv.StatusRequest;
+import io.raftkv.proto.kv.WriteReply;
+import io.raftkv.raft.api.NodeStatus;
+import io.raftkv.raft.api.NotLeaderException;
+import io.raftkv.raft.api.Proposal;
+import io.raftkv.raft.api.ProposalLostException;
+import io.raftkv.raft.api.RaftService;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC Kv service of one node, over its {@link RaftService}.
+ *
+ * <ul>
+ *   <li>Writes are proposed as {@link KvCommand}s (stamped with this node's clock, the log's clock for session
+ *       expiry) and answered with the state machine's reply once this node applies them. The handler waits for its
+ *       own (index, term) through the {@link Proposal} future: if another entry lands there or the term moves on, it
+ *       answers NOT_LEADER and the client retries, with the same client id and sequence, elsewhere.
+ *   <li>Get waits for a ReadIndex barrier, then reads the local state: linearizable, without a log write.
+ *   <li>Status reports this node's view of the cluster; any node answers it.
+ * </ul>
+ *
+ * Nothing blocks a gRPC thread: requests wait on futures and replies are sent from {@code executor}. A request that
+ * does not finish within {@code requestTimeout} (or the client's deadline, if sooner) is answered TIMEOUT.
+ */
+public final class KvService extends KvGrpc.KvImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(KvService.class);
+    /** Time kept back from the client's deadline, so the TIMEOUT answer reaches it before it gives up. */
+    private static final long DEADLINE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final RaftService raft;
+    private final KvReader reader;
+    private final NodeIdentity self;
+    private final KvLimits limits;
+    private final Duration requestTimeout;
+    private final Clock clock;
+    private final Executor executor;
+    private final KvRequestMetrics metrics;
+
+    /**
+     * @param reader the local state machine, read after a read barrier
+     * @param requestTimeout how long a request may wait for Raft before it is answered TIMEOUT
+     * @param clock the wall clock stamped on proposed writes
+     * @param executor where replies are built and sent (never a Raft thread)
+     */
+    public KvService(RaftService raft, KvReader reader, NodeIdentity self, KvLimits limits, Duration requestTimeout,
+            Clock clock, Executor executor, MeterRegistry registry) {
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new IllegalArgumentException("the request timeout must be positive, not " + requestTimeout);
+        }
+        this.raft = raft;
+        this.reader = reader;
+        this.self = self;
+        this.limits = limits;
+        this.requestTimeout = requestTimeout;
+        this.clock = clock;
+        this.executor = executor;
+        this.metrics = new KvRequestMetrics(registry);
+    }
+
+    @Override
+    public void get(GetRequest request, StreamObserver<GetReply> out) {
+        long start = System.nanoTime();
+        String invalid = limits.checkKey(request.getKey());
+        if (invalid != null) {
+            send(out, GetReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT).setMessage(invalid)
+                    .setNodeId(self.id()).build(), "get", ErrorCode.INVALID_ARGUMENT.name(), start);
+            return;
+        }
+        long timeout = timeoutNanos();
+        byte[] key = request.getKey().toByteArray();
+        call(raft::readBarrier)
+                .orTimeout(Math.max(timeout, 0), TimeUnit.NANOSECONDS)
+                .thenApplyAsync(ignored -> reader.get(key), executor)
+                .whenCompleteAsync((value, error) -> {
+                    GetReply.Builder reply = GetReply.newBuilder().setNodeId(self.id());
+                    if (error == null) {
+                        reply.setCode(value == null ? ErrorCode.NO_KEY : ErrorCode.OK);
+                        if (value != null) {
+                            reply.setValue(ByteString.copyFrom(value));
+                        }
+                    } else {
+                        Failure failure = classify(error, timeout, "read");
+                        if (failure == null) {
+                            fail(out, error, "get", start);
+                            return;
+                        }
+                        reply.setCode(failure.code()).setMessage(failure.message());
+                        if (failure.hint() != null) {
+                            reply.setLeader(failure.hint());
+                        }
+                    }
+                    send(out, reply.build(), "get", reply.getCode().name(), start);
+                }, executor);
+    }
+
+    @Override
+    public void put(PutRequest request, StreamObserver<WriteReply> out) {
+        write("put", KvCommand.Op.PUT, request.getKey(), request.getValue(), request.getClientId(),
+                request.getSequence(), out);
+    }
+
+    @Override
+    public void append(AppendRequest request, StreamObserver<WriteReply> out) {
+        write("append", KvCommand.Op.APPEND, request.getKey(), request.getValue(), request.getClientId(),
+                request.getSequence(), out);
+    }
+
+    @Override
+    public void delete(DeleteRequest request, StreamObserver<WriteReply> out) {
+        write("delete", KvCommand.Op.DELETE, request.getKey(), ByteString.EMPTY, request.getClientId(),
+                request.getSequence(), out);
+    }
+
+    private void write(String op, KvCommand.Op kind, ByteString key, ByteString value, long clientId, long sequence,
+            StreamObserver<WriteReply> out) {
+        long start = System.nanoTime();
+        String invalid = limits.checkKey(key);
+        if (invalid == null) {
+            invalid = limits.checkValue(value);
+        }
+        if (invalid == null && (clientId == 0 || sequence == 0)) {
+            invalid = "a write needs a non-zero client_id and sequence";
+        }
+        if (invalid != null) {
+            send(out, WriteReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT).setMessage(invalid)
+                    .setNodeId(self.id()).build(), op, ErrorCode.INVALID_ARGUMENT.name(), start);
+            return;
+        }
+        byte[] command = KvCommand.newBuilder()
+                .setClientId(clientId)
+                .setSequence(sequence)
+                .setOp(kind)
+                .setKey(key)
+                .setValue(value)
+                .setTimestampMillis(clock.millis())
+                .build()
+                .toByteArray();
+        long timeout = timeoutNanos();
+        call(() -> raft.propose(command))
+                .thenCompose(Proposal::applied)
+                .orTimeout(Math.max(timeout, 0), TimeUnit.NANOSECONDS)
+                .whenCompleteAsync((replyBytes, error) -> {
+                    WriteReply.Builder reply = WriteReply.newBuilder().setNodeId(self.id());
+                    if (error == null) {
+                        try {
+                            KvCommandResult result = KvCommandResult.parseFrom(replyBytes);
+                            reply.setCode(result.getCode()).setMessage(result.getMessage());
+                        } catch (InvalidProtocolBufferException e) {
+                            fail(out, e, op, start);
+                            return;
+                        }
+                    } else {
+                        Failure failure = classify(error, timeout, "write");
+                        if (failure == null) {
+                            fail(out, error, op, start);
+                            return;
+                        }
+                        reply.setCode(failure.code()).setMessage(failure.message());
+                        if (failure.hint() != null) {
+                            reply.setLeader(failure.hint());
+                        }
+                    }
+                    send(out, reply.build(), op, reply.getCode().name(), start);
+                }, executor);
+    }
+
+    @Override
+    public void status(StatusRequest request, StreamObserver<StatusReply> out) {
+        long start = System.nanoTime();
+        NodeStatus status;
+        try {
+            status = raft.status();
+        } catch (RuntimeException e) {
+            fail(out, e, "status", start);
+            return;
+        }
+        send(out, StatusReply.newBuilder()
+                .setNodeId(status.id() == null || status.id().isEmpty() ? self.id() : status.id())
+                .setAddress(self.address())
+                .setRole(Role.valueOf(status.role().name()))
+                .setTerm(status.term())
+                .setLeaderId(nullToEmpty(status.leaderId()))
+                .setLeaderAddress(nullToEmpty(status.leaderAddress()))
+                .setCommitIndex(status.commitIndex())
+                .setAppliedIndex(status.appliedIndex())
+                .setLastIndex(status.lastIndex())
+                .setLastContactMillisAgo(status.lastContactMillisAgo())
+                .build(), "status", ErrorCode.OK.name(), start);
+    }
+
+    /** What a failed Raft future means for the client, or null for an internal failure. */
+    private record Failure(ErrorCode code, String message, LeaderHint hint) {}
+
+    private Failure classify(Throwable error, long timeoutNanos, String what) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof NotLeaderException notLeader) {
+            return new Failure(ErrorCode.NOT_LEADER, notLeader.getMessage(),
+                    hint(notLeader.leaderId(), notLeader.leaderAddress()));
+        }
+        if (cause instanceof ProposalLostException lost) {
+            return new Failure(ErrorCode.NOT_LEADER, lost.getMessage() + "; retry the write with the same sequence",
+                    currentLeaderHint());
+        }
+        if (cause instanceof TimeoutException) {
+            String message = "the " + what + " did not complete within "
+                    + TimeUnit.NANOSECONDS.toMillis(Math.max(timeoutNanos, 0)) + " ms";
+            if (what.equals("write")) {
+                message += "; it may still be applied: retry it with the same sequence";
+            }
+            return new Failure(ErrorCode.TIMEOUT, message, null);
+        }
+        return null;
+    }
+
+    private LeaderHint currentLeaderHint() {
+        try {
+            NodeStatus status = raft.status();
+            return hint(status.leaderId(), status.leaderAddress());
+        } catch (RuntimeException e) {
+            return hint("", "");
+        }
+    }
+
+    private static LeaderHint hint(String leaderId, String leaderAddress) {
+        return LeaderHint.newBuilder().setLeaderId(nullToEmpty(leaderId)).setLeaderAddress(nullToEmpty(leaderAddress))
+                .build();
+    }
+
+    /** The time this request may wait: the configured timeout, or less if the client's deadline is sooner. */
+    private long timeoutNanos() {
+        long limit = requestTimeout.toNanos();
+        Deadline deadline = Context.current().getDeadline();
+        if (deadline != null) {
+            long remaining = deadline.timeRemaining(TimeUnit.NANOSECONDS);
+            limit = Math.min(limit, remaining - Math.min(DEADLINE_MARGIN_NANOS, remaining / 10));
+        }
+        return limit;
+    }
+
+    private static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> action) {
+        try {
+            return action.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private <T> void send(StreamObserver<T> out, T reply, String op, String result, long start) {
+        metrics.record(op, result, start); // before the reply, so that a client that has it sees it counted
+        try {
+            out.onNext(reply);
+            out.onCompleted();
+        } catch (RuntimeException e) {
+            LOG.debug("could not answer a {} request (the client went away?): {}", op, e.toString());
+        }
+    }
+
+    private <T> void fail(StreamObserver<T> out, Throwable error, String op, long start) {
+        Throwable cause = unwrap(error);
+        LOG.warn("{} request failed: {}", op, cause.toString());
+        metrics.record(op, "error", start);
+        try {
+            out.onError(Status.UNAVAILABLE.withDescription("node " + self.id() + " cannot serve the request: " + cause)
+                    .asRuntimeException());
+        } catch (RuntimeException e) {
+            LOG.debug("could not answer a {} request (the client went away?): {}", op, e.toString());
+        }
+    }
+
+    private static String nullToEmpty(String text) {
+        return text == null ? "" : text;
+    }
+}

@@ -1,0 +1,482 @@
+package io.raftkv.kv.server;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.raftkv.proto.kv.ErrorCode;
+import io.raftkv.proto.kv.KvCommand;
+import io.raftkv.proto.kv.KvCommandResult;
+import io.raftkv.proto.kv.KvSession;
+import io.raftkv.raft.api.SnapshotSource;
+import io.raftkv.raft.api.StateMachine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replicated key/value state, in RocksDB: the data, the duplicate table and the applied index, written together
+ * in one WriteBatch per applied batch of commands.
+ *
+ * <p>Writes are exactly-once: a command whose sequence number is at or below its client's last one is answered with
+ * the stored reply and not applied again. Client sessions expire by the log's clock (see {@link SessionTable}).
+ *
+ * <p>Threads: {@link #apply}, {@link #sync}, {@link #captureSnapshot} and {@link #restoreSnapshot} run on the raft
+ * node's apply thread; {@link #get} and {@link #appliedIndex} on any thread, concurrently with them. Readers take a
+ * reference on the current database, so a snapshot swap never closes a database under a reader and no lock is held
+ * across RocksDB I/O.
+ *
+ * <p>Durability: batches are written to RocksDB's WAL without fsync; {@link #sync} fsyncs the WAL and returns the
+ * applied index that is durable. After a machine crash the state may be behind the log, which Raft replays.
+ */
+public final class KvStateMachine implements StateMachine, KvReader {
+    private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
+
+    /** How long an idle client session is remembered, by default. */
+    public static final Duration DEFAULT_SESSION_TTL = Duration.ofHours(1);
+    /**
+     * The largest value an append may build. Part of the replicated rules (every node must refuse the same appends),
+     * so a constant rather than a flag.
+     */
+    public static final int MAX_STORED_VALUE_BYTES = 16 * 1024 * 1024;
+
+    private static final long FORMAT = 1;
+    private static final byte[] FORMAT_KEY = "format".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] APPLIED_INDEX_KEY = "applied_index".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] LOG_TIME_KEY = "log_time".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] NO_REPLY = new byte[0];
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    /** Read options for the apply thread's reads of its own batch (default options, shared, never closed). */
+    private static final ReadOptions DEFAULT_READ = new ReadOptions();
+
+    private final StateDirectory directory;
+    private final long sessionTtlMillis;
+    private final RestoreStep.Listener restoreListener;
+    private final WriteOptions writeOptions = new WriteOptions();
+    private final AtomicLong checkpointCounter = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private volatile KvDb current;
+    private long generation;
+    private SessionTable sessions;
+    private long logTime;
+    private volatile long appliedIndex;
+    private volatile int sessionCount;
+    private volatile boolean failed;
+
+    private KvStateMachine(StateDirectory directory, long sessionTtlMillis, RestoreStep.Listener restoreListener) {
+        this.directory = directory;
+        this.sessionTtlMillis = sessionTtlMillis;
+        this.restoreListener = restoreListener;
+    }
+
+    /**
+     * Opens the KV state in {@code dir}, creating it if the directory is new.
+     *
+     * @param sessionTtl how long an idle client session is remembered (by log time); a client must not retry one
+     *     write for longer than this, or the write may apply twice
+     * @throws IOException with a message naming the damaged file when the directory is not a usable KV state
+     */
+    public static KvStateMachine open(Path dir, Duration sessionTtl) throws IOException {
+        return open(dir, sessionTtl, RestoreStep.Listener.NONE);
+    }
+
+    static KvStateMachine open(Path dir, Duration sessionTtl, RestoreStep.Listener restoreListener)
+            throws IOException {
+        if (sessionTtl.isNegative() || sessionTtl.isZero()) {
+            throw new IllegalArgumentException("the session TTL must be positive, not " + sessionTtl);
+        }
+        Files.createDirectories(dir);
+        KvStateMachine machine = new KvStateMachine(new StateDirectory(dir), sessionTtl.toMillis(), restoreListener);
+        machine.load();
+        return machine;
+    }
+
+    private void load() throws IOException {
+        long active = directory.activeGeneration();
+        if (active < 0) {
+            active = createFresh();
+        } else {
+            directory.removeLeftovers(active);
+        }
+        KvDb db = KvDb.open(directory.stateDir(active), false);
+        try {
+            Meta meta = readMeta(db);
+            SessionTable table = new SessionTable(sessionTtlMillis);
+            table.load(db);
+            install(db, active, table, meta);
+        } catch (IOException | RuntimeException e) {
+            db.release();
+            throw e;
+        }
+    }
+
+    /** Initializes a new directory: state-00000001 with empty metadata, then ACTIVE naming it. */
+    private long createFresh() throws IOException {
+        if (directory.hasStateDirectories()) {
+            throw new IOException(directory.root().resolve(StateDirectory.ACTIVE) + " is missing, but "
+                    + directory.root() + " holds state directories: restore ACTIVE (it names the live one, e.g. "
+                    + "state-00000001) or empty the directory to start over");
+        }
+        directory.removeLeftovers(-1);
+        Path dir = directory.stateDir(1);
+        KvDb db = KvDb.open(dir, true);
+        try (WriteBatch batch = new WriteBatch(); WriteOptions synced = new WriteOptions().setSync(true)) {
+            batch.put(db.meta, FORMAT_KEY, Codec.encodeLong(FORMAT));
+            batch.put(db.meta, APPLIED_INDEX_KEY, Codec.encodeLong(0));
+            batch.put(db.meta, LOG_TIME_KEY, Codec.encodeLong(0));
+            db.db().write(synced, batch);
+        } catch (RocksDBException e) {
+            throw new IOException("cannot initialize the KV state in " + dir + ": " + e.getMessage(), e);
+        } finally {
+            db.release();
+        }
+        directory.activate(1);
+        return 1;
+    }
+
+    private record Meta(long appliedIndex, long logTime) {}
+
+    private static Meta readMeta(KvDb db) throws IOException {
+        try {
+            byte[] format = db.db().get(db.meta, FORMAT_KEY);
+            if (format == null) {
+                throw new IOException(db.dir() + " is not a raftkv KV state: it has no format marker");
+            }
+            long version = Codec.decodeLong(format, "the format marker in " + db.dir());
+            if (version != FORMAT) {
+                throw new IOException(db.dir() + " holds KV state format " + version + "; this server reads "
+                        + FORMAT);
+            }
+            return new Meta(
+                    Codec.decodeLong(db.db().get(db.meta, APPLIED_INDEX_KEY), "the applied index in " + db.dir()),
+                    Codec.decodeLong(db.db().get(db.meta, LOG_TIME_KEY), "the log clock in " + db.dir()));
+        } catch (RocksDBException e) {
+            throw new IOException("cannot read the KV state metadata in " + db.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void install(KvDb db, long newGeneration, SessionTable table, Meta meta) {
+        this.current = db;
+        this.generation = newGeneration;
+        this.sessions = table;
+        this.logTime = meta.logTime();
+        this.appliedIndex = meta.appliedIndex();
+        this.sessionCount = table.size();
+    }
+
+    // ---- reads, any thread ----
+
+    @Override
+    public byte[] get(byte[] key) {
+        while (true) {
+            KvDb db = current;
+            if (db.retain()) {
+                try {
+                    return db.db().get(db.data, key);
+                } catch (RocksDBException e) {
+                    throw new KvStorageException("cannot read from the KV state in " + db.dir() + ": "
+                            + e.getMessage(), e);
+                } finally {
+                    db.release();
+                }
+            }
+            // The database was swapped out between reading the field and retaining it: look again.
+            if (closed.get()) {
+                throw new IllegalStateException("the KV state machine is closed");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    @Override
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    /** How many client sessions the duplicate table holds. */
+    public int sessionCount() {
+        return sessionCount;
+    }
+
+    /** Reports the applied index and the duplicate table's size as gauges. */
+    public void bindMetrics(MeterRegistry registry) {
+        Gauge.builder("kv.state.applied.index", this, KvStateMachine::appliedIndex)
+                .description("Index of the last command applied to the KV state").register(registry);
+        Gauge.builder("kv.state.sessions", this, KvStateMachine::sessionCount)
+                .description("Client sessions in the duplicate table").register(registry);
+    }
+
+    // ---- the apply thread ----
+
+    @Override
+    public List<byte[]> apply(List<Command> commands) {
+        checkUsable();
+        KvDb db = current;
+        List<byte[]> replies = new ArrayList<>(commands.size());
+        long index = appliedIndex;
+        for (Command command : commands) {
+            if (command.index() <= index) {
+                throw new IllegalArgumentException("command " + command.index() + " is not after index " + index);
+            }
+            index = command.index();
+        }
+        index = appliedIndex;
+        long clock = logTime;
+        try (WriteBatchWithIndex batch = new WriteBatchWithIndex(true)) {
+            for (Command command : commands) {
+                index = command.index();
+                if (command.data().length == 0) {
+                    replies.add(NO_REPLY); // an empty entry (a new leader's no-op) changes nothing
+                    continue;
+                }
+                KvCommand parsed;
+                try {
+                    parsed = KvCommand.parseFrom(command.data());
+                } catch (InvalidProtocolBufferException e) {
+                    replies.add(result(ErrorCode.INVALID_ARGUMENT, "the log entry is not a KV command")
+                            .toByteArray());
+                    continue;
+                }
+                clock = Math.max(clock, parsed.getTimestampMillis());
+                replies.add(applyOne(parsed, batch, db, clock));
+            }
+            batch.put(db.meta, APPLIED_INDEX_KEY, Codec.encodeLong(index));
+            batch.put(db.meta, LOG_TIME_KEY, Codec.encodeLong(clock));
+            db.db().write(writeOptions, batch);
+        } catch (RocksDBException | RuntimeException e) {
+            // The in-memory session table may now be ahead of the disk: refuse to go on.
+            failed = true;
+            throw new KvStorageException("cannot apply commands up to index " + index + " to the KV state in "
+                    + db.dir() + ": " + e.getMessage(), e);
+        }
+        appliedIndex = index;
+        logTime = clock;
+        sessionCount = sessions.size();
+        return replies;
+    }
+
+    /** Applies one command at log time {@code clock}, unless its client's session shows it was applied already. */
+    private byte[] applyOne(KvCommand command, WriteBatchWithIndex batch, KvDb db, long clock)
+            throws RocksDBException {
+        if (command.getClientId() == 0 || command.getSequence() == 0) {
+            return result(ErrorCode.INVALID_ARGUMENT, "a write needs a client id and a sequence number")
+                    .toByteArray();
+        }
+        sessions.expire(clock, batch, db);
+        KvSession session = sessions.find(command.getClientId());
+        if (session != null && command.getSequence() <= session.getLastSequence()) {
+            return session.getLastResult().toByteArray();
+        }
+        KvCommandResult result = execute(command, batch, db);
+        sessions.record(command.getClientId(), KvSession.newBuilder()
+                .setLastSequence(command.getSequence())
+                .setLastResult(result)
+                .setLastActiveMillis(clock)
+                .build(), batch, db);
+        return result.toByteArray();
+    }
+
+    private static KvCommandResult execute(KvCommand command, WriteBatchWithIndex batch, KvDb db)
+            throws RocksDBException {
+        byte[] key = command.getKey().toByteArray();
+        if (key.length == 0) {
+            return result(ErrorCode.INVALID_ARGUMENT, "the key is empty");
+        }
+        switch (command.getOp()) {
+            case PUT -> {
+                batch.put(db.data, key, command.getValue().toByteArray());
+                return result(ErrorCode.OK, "");
+            }
+            case APPEND -> {
+                byte[] old = batch.getFromBatchAndDB(db.db(), db.data, DEFAULT_READ, key);
+                ByteString suffix = command.getValue();
+                long length = (old == null ? 0L : old.length) + suffix.size();
+                if (length > MAX_STORED_VALUE_BYTES) {
+                    return result(ErrorCode.INVALID_ARGUMENT, "the append would make the value " + length
+                            + " bytes; a value may hold at most " + MAX_STORED_VALUE_BYTES);
+                }
+                byte[] value = new byte[(int) length];
+                int prefix = 0;
+                if (old != null) {
+                    System.arraycopy(old, 0, value, 0, old.length);
+                    prefix = old.length;
+                }
+                suffix.copyTo(value, prefix);
+                batch.put(db.data, key, value);
+                return result(ErrorCode.OK, "");
+            }
+            case DELETE -> {
+                byte[] old = batch.getFromBatchAndDB(db.db(), db.data, DEFAULT_READ, key);
+                if (old == null) {
+                    return result(ErrorCode.NO_KEY, "");
+                }
+                batch.delete(db.data, key);
+                return result(ErrorCode.OK, "");
+            }
+            default -> {
+                return result(ErrorCode.INVALID_ARGUMENT, "unknown operation " + command.getOpValue());
+            }
+        }
+    }
+
+    private static KvCommandResult result(ErrorCode code, String message) {
+        return KvCommandResult.newBuilder().setCode(code).setMessage(message).build();
+    }
+
+    @Override
+    public long sync() {
+        checkUsable();
+        KvDb db = current;
+        try {
+            db.db().flushWal(true);
+        } catch (RocksDBException e) {
+            throw new KvStorageException("cannot fsync the KV state in " + db.dir() + ": " + e.getMessage(), e);
+        }
+        return appliedIndex;
+    }
+
+    @Override
+    public SnapshotSource captureSnapshot() {
+        checkUsable();
+        KvDb db = current;
+        long index = appliedIndex;
+        Path dir = directory.checkpoints().resolve("snapshot-" + index + "-" + checkpointCounter.incrementAndGet());
+        try {
+            Files.createDirectories(directory.checkpoints());
+            try (Checkpoint checkpoint = Checkpoint.create(db.db())) {
+                checkpoint.createCheckpoint(dir.toString());
+            }
+        } catch (IOException | RocksDBException e) {
+            StateDirectory.deleteQuietly(dir);
+            throw new KvStorageException("cannot capture a checkpoint of the KV state in " + dir + ": "
+                    + e.getMessage(), e);
+        }
+        return new CheckpointSnapshot(dir, index);
+    }
+
+    @Override
+    public void restoreSnapshot(long index, long term, InputStream data) throws IOException {
+        checkUsable();
+        long next = Math.max(generation, directory.highestGeneration()) + 1;
+        Path incoming = directory.incomingDir(next);
+        Path target = directory.stateDir(next);
+        KvDb fresh = null;
+        boolean committed = false;
+        try {
+            StateDirectory.deleteRecursively(incoming);
+            Files.createDirectories(incoming);
+            long archived = SnapshotArchive.read(data, incoming);
+            if (archived != index) {
+                throw new IOException("the snapshot archive covers index " + archived + " but was installed as "
+                        + index);
+            }
+            Files.move(incoming, target, StandardCopyOption.ATOMIC_MOVE);
+            StateDirectory.fsyncDirectory(directory.root());
+            restoreListener.reached(RestoreStep.UNPACKED);
+
+            fresh = KvDb.open(target, false);
+            Meta meta = readMeta(fresh);
+            if (meta.appliedIndex() != index) {
+                throw new IOException("the snapshot's database in " + target + " has applied index "
+                        + meta.appliedIndex() + " where " + index + " was expected");
+            }
+            SessionTable table = new SessionTable(sessionTtlMillis);
+            table.load(fresh);
+            restoreListener.reached(RestoreStep.VERIFIED);
+
+            directory.activate(next);
+            committed = true;
+            restoreListener.reached(RestoreStep.COMMITTED);
+
+            KvDb old = current;
+            install(fresh, next, table, meta);
+            Path oldDir = old.dir();
+            old.afterClose(() -> StateDirectory.deleteQuietly(oldDir));
+            old.release();
+            restoreListener.reached(RestoreStep.SWAPPED);
+            LOG.info("installed a snapshot at index {} (term {}) into {}", index, term, target);
+        } catch (IOException | RuntimeException e) {
+            if (!committed) {
+                if (fresh != null) {
+                    fresh.release();
+                }
+                StateDirectory.deleteQuietly(incoming);
+                StateDirectory.deleteQuietly(target);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            current.release();
+            writeOptions.close();
+            StateDirectory.deleteQuietly(directory.checkpoints());
+        }
+    }
+
+    private void checkUsable() {
+        if (closed.get()) {
+            throw new IllegalStateException("the KV state machine is closed");
+        }
+        if (failed) {
+            throw new IllegalStateException("the KV state machine stopped after a storage failure");
+        }
+    }
+
+    /** A RocksDB checkpoint (hard links to the live files) streamed as a {@link SnapshotArchive}. */
+    private static final class CheckpointSnapshot implements SnapshotSource {
+        private final Path dir;
+        private final long index;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        CheckpointSnapshot(Path dir, long index) {
+            this.dir = dir;
+            this.index = index;
+        }
+
+        @Override
+        public long index() {
+            return index;
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+            if (released.get()) {
+                throw new IOException("the snapshot at index " + index + " was already closed");
+            }
+            SnapshotArchive.write(dir, index, out);
+        }
+
+        @Override
+        public void close() {
+            if (released.compareAndSet(false, true)) {
+                StateDirectory.deleteQuietly(dir);
+            }
+        }
+    }
+}
