@@ -1,0 +1,18 @@
+package io.raftkv.raft.core;
+
+/** The outcome of {@link RawNode#propose}. */
+public sealed interface ProposeResult {
+
+    /**
+     * The leader appended the command at {@code index} in {@code term}. It is applied there only if that entry is
+     * committed; if another entry is later applied at {@code index}, or the term moves on before it commits, the
+     * proposal may be lost and the caller should retry.
+     */
+    record Accepted(long index, long term) implements ProposeResult {}
+
+    /** This node is not the leader; {@code leaderId} is the leader it knows of, or "" if none. */
+    record NotLeader(String leaderId) implements ProposeResult {}
+
+    /** This node is the leader but cannot take proposals now (a leadership transfer is under way). */
+    record Dropped(String reason) implements ProposeResult {}
+}

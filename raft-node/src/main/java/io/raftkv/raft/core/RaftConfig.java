@@ -1,0 +1,153 @@
+package io.raftkv.raft.core;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * How one Raft node behaves. Build it with {@link #builder(String, List)}; the defaults suit a cluster on a LAN with a
+ * 100 ms tick (heartbeat every tick, elections after 10 to 19 ticks).
+ *
+ * @param id this node's id, one of {@code voters}
+ * @param voters every voting member, this node included
+ * @param electionTicks ticks a follower waits without hearing from a leader before it campaigns; the actual timeout is
+ *     drawn at random from {@code [electionTicks, 2 * electionTicks)} each time it is reset. It is also the leader
+ *     lease (CheckQuorum) and the time limit of a leadership transfer.
+ * @param heartbeatTicks ticks between the leader's heartbeats; must be smaller than {@code electionTicks}
+ * @param maxBytesPerAppend upper bound on the entry bytes of one append message (one entry is always allowed)
+ * @param maxEntriesPerAppend upper bound on the number of entries of one append message
+ * @param maxInflightAppends how many append messages the leader keeps in flight to one follower (pipelining)
+ * @param maxCommittedBytesPerReady upper bound on the entry bytes handed out for applying in one {@link Ready}
+ * @param preVote campaign only after a pre-vote round shows a majority would vote (a node that was cut off does not
+ *     bump the term of a healthy cluster)
+ * @param checkQuorum a leader that has not heard from a quorum within an election timeout steps down, and followers
+ *     that heard from a leader within an election timeout ignore vote requests (the leader lease)
+ * @param applied the index of the last entry the state machine has applied (0 on a fresh node): committed entries are
+ *     handed out from the one after it
+ */
+public record RaftConfig(
+        String id,
+        List<String> voters,
+        int electionTicks,
+        int heartbeatTicks,
+        long maxBytesPerAppend,
+        int maxEntriesPerAppend,
+        int maxInflightAppends,
+        long maxCommittedBytesPerReady,
+        boolean preVote,
+        boolean checkQuorum,
+        long applied) {
+
+    public RaftConfig {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(voters, "voters");
+        if (id.isEmpty()) {
+            throw new IllegalArgumentException("node id must not be empty");
+        }
+        TreeSet<String> distinct = new TreeSet<>(voters);
+        if (distinct.size() != voters.size()) {
+            throw new IllegalArgumentException("voter ids must be distinct: " + voters);
+        }
+        if (distinct.contains("")) {
+            throw new IllegalArgumentException("voter ids must not be empty");
+        }
+        if (!distinct.contains(id)) {
+            throw new IllegalArgumentException("node " + id + " is not one of the voters " + voters);
+        }
+        voters = List.copyOf(distinct);
+        if (heartbeatTicks < 1) {
+            throw new IllegalArgumentException("heartbeatTicks must be at least 1, got " + heartbeatTicks);
+        }
+        if (electionTicks <= heartbeatTicks) {
+            throw new IllegalArgumentException("electionTicks (" + electionTicks
+                    + ") must be greater than heartbeatTicks (" + heartbeatTicks + ")");
+        }
+        if (maxBytesPerAppend < 1 || maxEntriesPerAppend < 1 || maxInflightAppends < 1
+                || maxCommittedBytesPerReady < 1) {
+            throw new IllegalArgumentException("message size and in-flight limits must be positive");
+        }
+        if (applied < 0) {
+            throw new IllegalArgumentException("applied must not be negative, got " + applied);
+        }
+    }
+
+    public static Builder builder(String id, List<String> voters) {
+        return new Builder(id, voters);
+    }
+
+    /** A copy of this configuration with a different applied index (for a restart). */
+    public RaftConfig withApplied(long newApplied) {
+        return new RaftConfig(id, voters, electionTicks, heartbeatTicks, maxBytesPerAppend, maxEntriesPerAppend,
+                maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, newApplied);
+    }
+
+    /** Builder with the documented defaults. */
+    public static final class Builder {
+        private final String id;
+        private final List<String> voters;
+        private int electionTicks = 10;
+        private int heartbeatTicks = 1;
+        private long maxBytesPerAppend = 1 << 20;
+        private int maxEntriesPerAppend = 512;
+        private int maxInflightAppends = 256;
+        private long maxCommittedBytesPerReady = 64L << 20;
+        private boolean preVote = true;
+        private boolean checkQuorum = true;
+        private long applied;
+
+        private Builder(String id, List<String> voters) {
+            this.id = id;
+            this.voters = voters;
+        }
+
+        public Builder electionTicks(int ticks) {
+            this.electionTicks = ticks;
+            return this;
+        }
+
+        public Builder heartbeatTicks(int ticks) {
+            this.heartbeatTicks = ticks;
+            return this;
+        }
+
+        public Builder maxBytesPerAppend(long bytes) {
+            this.maxBytesPerAppend = bytes;
+            return this;
+        }
+
+        public Builder maxEntriesPerAppend(int count) {
+            this.maxEntriesPerAppend = count;
+            return this;
+        }
+
+        public Builder maxInflightAppends(int count) {
+            this.maxInflightAppends = count;
+            return this;
+        }
+
+        public Builder maxCommittedBytesPerReady(long bytes) {
+            this.maxCommittedBytesPerReady = bytes;
+            return this;
+        }
+
+        public Builder preVote(boolean enabled) {
+            this.preVote = enabled;
+            return this;
+        }
+
+        public Builder checkQuorum(boolean enabled) {
+            this.checkQuorum = enabled;
+            return this;
+        }
+
+        public Builder applied(long index) {
+            this.applied = index;
+            return this;
+        }
+
+        public RaftConfig build() {
+            return new RaftConfig(id, voters, electionTicks, heartbeatTicks, maxBytesPerAppend, maxEntriesPerAppend,
+                    maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, applied);
+        }
+    }
+}

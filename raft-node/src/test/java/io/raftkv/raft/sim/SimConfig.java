@@ -1,0 +1,102 @@
+package io.raftkv.raft.sim;
+
+import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.RaftConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * How a simulated cluster is built: its members, its seed, the length of a tick, disk latencies, when nodes take
+ * snapshots, which state machine they run and how their Raft configuration is tuned. The network's behaviour is set
+ * on {@link SimNetwork} and may change during a run.
+ *
+ * @param ids node ids ("n1", "n2", ...)
+ * @param seed the seed of the one random source everything draws from
+ * @param tickMicros virtual time between two ticks of a node (each node ticks on its own phase)
+ * @param readyDelayMaxMicros a node takes its next Ready up to this long after work appears (event-loop latency)
+ * @param syncMinMicros shortest time a write that must be fsynced takes
+ * @param syncMaxMicros longest time a write that must be fsynced takes; a crash meanwhile loses the write
+ * @param snapshotEvery a node snapshots its state machine and compacts its log once this many applied entries are
+ *     in its log (0: never)
+ * @param stateMachines creates a fresh (empty) state machine for a node at start and restart
+ * @param raftTuning adjusts each node's Raft configuration (election ticks default to 10, heartbeat to 1)
+ */
+public record SimConfig(
+        List<String> ids,
+        long seed,
+        long tickMicros,
+        long readyDelayMaxMicros,
+        long syncMinMicros,
+        long syncMaxMicros,
+        int snapshotEvery,
+        Function<String, StateMachine> stateMachines,
+        UnaryOperator<RaftConfig.Builder> raftTuning) {
+
+    public static Builder builder(int nodes, long seed) {
+        return new Builder(nodes, seed);
+    }
+
+    /** Builder with defaults: 100 ms ticks, fsync 0.2-2 ms, no snapshots, the digest state machine. */
+    public static final class Builder {
+        private final List<String> ids = new ArrayList<>();
+        private final long seed;
+        private long tickMicros = 100 * Scheduler.MILLIS;
+        private long readyDelayMaxMicros = 100;
+        private long syncMinMicros = 200;
+        private long syncMaxMicros = 2 * Scheduler.MILLIS;
+        private int snapshotEvery;
+        private Function<String, StateMachine> stateMachines = id -> new DigestStateMachine();
+        private UnaryOperator<RaftConfig.Builder> raftTuning = UnaryOperator.identity();
+
+        private Builder(int nodes, long seed) {
+            if (nodes < 1) {
+                throw new IllegalArgumentException("a cluster needs at least one node");
+            }
+            for (int i = 1; i <= nodes; i++) {
+                ids.add("n" + i);
+            }
+            this.seed = seed;
+        }
+
+        public Builder tickMicros(long micros) {
+            this.tickMicros = micros;
+            return this;
+        }
+
+        public Builder readyDelayMaxMicros(long micros) {
+            this.readyDelayMaxMicros = micros;
+            return this;
+        }
+
+        public Builder syncMicros(long min, long max) {
+            this.syncMinMicros = min;
+            this.syncMaxMicros = max;
+            return this;
+        }
+
+        public Builder snapshotEvery(int entries) {
+            this.snapshotEvery = entries;
+            return this;
+        }
+
+        public Builder stateMachines(Function<String, StateMachine> factory) {
+            this.stateMachines = factory;
+            return this;
+        }
+
+        public Builder raftTuning(UnaryOperator<RaftConfig.Builder> tuning) {
+            this.raftTuning = tuning;
+            return this;
+        }
+
+        public SimConfig build() {
+            if (syncMinMicros < 0 || syncMaxMicros < syncMinMicros) {
+                throw new IllegalArgumentException("need 0 <= syncMin <= syncMax");
+            }
+            return new SimConfig(List.copyOf(ids), seed, tickMicros, readyDelayMaxMicros, syncMinMicros, syncMaxMicros,
+                    snapshotEvery, stateMachines, raftTuning);
+        }
+    }
+}
