@@ -1,0 +1,143 @@
+package io.raftkv.mapreduce.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftkv.mapreduce.Samples;
+import io.raftkv.mapreduce.app.AppSpec;
+import io.raftkv.mapreduce.app.UserAppJars;
+import io.raftkv.testkit.JvmProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Whole jobs with the coordinator and workers as separate JVMs, checking what the reference MapReduce test script
+ * checks: correct output, parallel maps and reduces, no needless re-runs, no early exits.
+ */
+class MapReduceJobTest {
+    @TempDir
+    Path dir;
+
+    private final List<Path> inputs = Samples.texts();
+
+    @Test
+    void wordCountEqualsTheSequentialRun() throws Exception {
+        try (JobHarness job = new JobHarness(dir, "--app", "wc")) {
+            JvmProcess coordinator = job.startCoordinator(List.of("--reduces", "5"), inputs);
+            List<JvmProcess> workers = List.of(job.startWorker(), job.startWorker(), job.startWorker());
+            job.awaitSuccess();
+            assertEquals(job.sequentialOutput(AppSpec.builtIn("wc"), inputs), job.sortedOutput());
+            for (int y = 0; y < 5; y++) {
+                assertTrue(Files.exists(job.workDir().resolve("mr-out-" + y)), "mr-out-" + y);
+            }
+            assertTrue(coordinator.output().contains("output: " + job.workDir().resolve("mr-out-0") + " .. "
+                    + job.workDir().resolve("mr-out-4")), coordinator.tail(5));
+            for (JvmProcess worker : workers) {
+                assertEquals(0, worker.waitFor(JobHarness.WORKER_EXIT), worker.tail(20));
+            }
+        }
+    }
+
+    @Test
+    void indexerEqualsTheSequentialRun() throws Exception {
+        try (JobHarness job = new JobHarness(dir, "--app", "indexer")) {
+            job.startCoordinator(List.of("--reduces", "3"), inputs);
+            job.startWorker();
+            job.startWorker();
+            job.awaitSuccess();
+            List<String> output = job.sortedOutput();
+            assertEquals(job.sequentialOutput(AppSpec.builtIn("indexer"), inputs), output);
+            // "the" occurs in every sample: its line lists all of them.
+            String the = output.stream().filter(line -> line.startsWith("the ")).findFirst().orElseThrow();
+            assertTrue(the.startsWith("the " + inputs.size() + " "), the);
+        }
+    }
+
+    @Test
+    void mapTasksRunInParallel() {
+        try (JobHarness job = new JobHarness(dir, "--app", "mtiming")) {
+            // Workers first: they wait for the coordinator, then start asking within moments of each other.
+            job.startWorker();
+            job.startWorker();
+            job.startCoordinator(List.of("--reduces", "2"), inputs);
+            job.awaitSuccess();
+            List<String> output = job.sortedOutput();
+            assertEquals(2, output.stream().filter(line -> line.startsWith("times-")).count(),
+                    "both workers mapped:\n" + output);
+            assertTrue(output.stream().anyMatch(Pattern.compile("^parallel-\\d+ .*[2-9]").asPredicate()),
+                    "two workers mapped at the same time:\n" + output);
+        }
+    }
+
+    @Test
+    void reduceTasksRunInParallel() {
+        try (JobHarness job = new JobHarness(dir, "--app", "rtiming")) {
+            // Workers first: they wait for the coordinator, then start asking within moments of each other.
+            job.startWorker();
+            job.startWorker();
+            job.startCoordinator(List.of("--reduces", "10"), inputs);
+            job.awaitSuccess();
+            List<String> output = job.sortedOutput();
+            long parallel = output.stream().filter(Pattern.compile("^[a-z] 2").asPredicate()).count();
+            assertTrue(parallel >= 2, "too few parallel reduces:\n" + output);
+        }
+    }
+
+    @Test
+    void noTaskRunsTwiceWithoutAFailure() {
+        try (JobHarness job = new JobHarness(dir, "--app", "jobcount")) {
+            job.startCoordinator(List.of("--reduces", "3"), inputs);
+            for (int i = 0; i < 4; i++) {
+                job.startWorker();
+            }
+            job.awaitSuccess();
+            assertEquals(List.of("a " + inputs.size()), job.sortedOutput(), "map tasks ran more often than needed");
+        }
+    }
+
+    @Test
+    void noProcessExitsBeforeTheWholeOutputExists() throws Exception {
+        try (JobHarness job = new JobHarness(dir, "--app", "early_exit")) {
+            List<JvmProcess> all = new ArrayList<>();
+            all.add(job.startCoordinator(List.of("--reduces", "4"), inputs));
+            for (int i = 0; i < 3; i++) {
+                all.add(job.startWorker());
+            }
+            long deadline = System.nanoTime() + JobHarness.JOB_DEADLINE.toNanos();
+            while (all.stream().allMatch(JvmProcess::isAlive)) {
+                assertTrue(System.nanoTime() < deadline, "no process exited in time:\n" + job.logs());
+                Thread.sleep(20);
+            }
+            // The output as it stood when the first process exited must already be the final output.
+            List<String> atFirstExit = job.sortedOutput();
+            job.awaitSuccess();
+            for (JvmProcess process : all) {
+                assertEquals(0, process.waitFor(JobHarness.WORKER_EXIT), process.tail(20));
+            }
+            assertEquals(job.sortedOutput(), atFirstExit);
+            assertEquals(job.sequentialOutput(AppSpec.builtIn("early_exit"), inputs), atFirstExit);
+        }
+    }
+
+    @Test
+    void userAppFromAJar() throws Exception {
+        Path jar = UserAppJars.upperWordCount(dir);
+        try (JobHarness job = new JobHarness(dir, "--app-class", UserAppJars.UPPER_WORD_COUNT_CLASS,
+                "--app-jar", jar.toString())) {
+            job.startCoordinator(List.of("--reduces", "2"), inputs);
+            job.startWorker();
+            job.awaitSuccess();
+            List<String> output = job.sortedOutput();
+            assertEquals(job.sequentialOutput(AppSpec.userClass(UserAppJars.UPPER_WORD_COUNT_CLASS, jar), inputs),
+                    output);
+            assertTrue(output.stream().anyMatch(line -> line.startsWith("THE ")), "the user app upper-cases words");
+            assertFalse(output.stream().anyMatch(line -> line.startsWith("the ")));
+        }
+    }
+}

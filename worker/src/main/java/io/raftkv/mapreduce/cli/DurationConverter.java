@@ -1,0 +1,44 @@
+package io.raftkv.mapreduce.cli;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+
+/** Reads durations such as {@code 10s}, {@code 500ms}, {@code 1.5s}, {@code 2m}, {@code 10} (seconds) or ISO-8601. */
+public final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
+
+    @Override
+    public Duration convert(String value) {
+        try {
+            return parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
+    }
+
+    public static Duration parse(String value) {
+        String text = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        Matcher m = SIMPLE.matcher(text);
+        if (m.matches()) {
+            double amount = Double.parseDouble(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            double millis = switch (unit) {
+                case "ms" -> amount;
+                case "s" -> amount * 1_000;
+                case "m" -> amount * 60_000;
+                case "h" -> amount * 3_600_000;
+                default -> throw new IllegalStateException(unit);
+            };
+            return Duration.ofMillis(Math.round(millis));
+        }
+        try {
+            return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("'" + value + "' is not a duration (examples: 10s, 500ms, 2m)");
+        }
+    }
+}
