@@ -1,0 +1,72 @@
+package io.raftkv.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * deploy/docker-compose.yml is accepted by every compose implementation on this host (v1 docker-compose and the v2
+ * plugin), with the services and the monitoring profile it promises. Validation needs no engine.
+ */
+class ComposeFileTest {
+    private static final List<String> SERVICES =
+            List.of("kv1", "kv2", "kv3", "mr-coordinator", "mr-worker-1", "mr-worker-2");
+
+    @Test
+    void composeV1AcceptsTheFile() {
+        checkWith(List.of("docker-compose"));
+    }
+
+    @Test
+    void composeV2AcceptsTheFile() {
+        checkWith(List.of("docker", "compose"));
+    }
+
+    private static void checkWith(List<String> compose) {
+        List<String> version = new ArrayList<>(compose);
+        version.add("version");
+        boolean present = Command.works(version);
+        if (!present && String.join(" ", compose).equals("docker compose")) {
+            Assumptions.abort("the docker compose v2 plugin is not installed");
+        }
+        switch (DockerSupport.decide(present, System.getenv(DockerSupport.REQUIRE_VARIABLE))) {
+            case RUN -> { }
+            case SKIP -> Assumptions.abort(String.join(" ", compose) + " is not installed");
+            case FAIL -> throw new AssertionError(DockerSupport.REQUIRE_VARIABLE + "=1 but "
+                    + String.join(" ", compose) + " is not installed");
+        }
+
+        run(compose, "config", "-q");
+        // v1 lists services of every profile, v2 only those of active profiles.
+        List<String> services = services(compose, List.of());
+        assertTrue(services.equals(SERVICES) || services.equals(withPrometheus()), "services: " + services);
+        assertEquals(withPrometheus(), services(compose, List.of("--profile", "monitoring")));
+    }
+
+    private static List<String> withPrometheus() {
+        List<String> all = new ArrayList<>(SERVICES);
+        all.add("prometheus");
+        return all;
+    }
+
+    private static List<String> services(List<String> compose, List<String> options) {
+        List<String> args = new ArrayList<>(options);
+        args.addAll(List.of("config", "--services"));
+        return run(compose, args.toArray(String[]::new)).output().lines().filter(line -> !line.isBlank()).sorted()
+                .toList();
+    }
+
+    private static Command.Result run(List<String> compose, String... args) {
+        List<String> command = new ArrayList<>(compose);
+        command.addAll(List.of("-f", Project.deploy().resolve("docker-compose.yml").toString()));
+        command.addAll(List.of(args));
+        // A fixed project name keeps the output independent of the directory name.
+        return Command.run(Duration.ofMinutes(1), Map.of("COMPOSE_PROJECT_NAME", "raftkv"), command).requireSuccess();
+    }
+}
