@@ -20,6 +20,8 @@ import java.util.function.UnaryOperator;
  * @param syncMaxMicros longest time a write that must be fsynced takes; a crash meanwhile loses the write
  * @param snapshotEvery a node snapshots its state machine and compacts its log once this many applied entries are
  *     in its log (0: never)
+ * @param snapshotLogBytes a node snapshots its state machine and compacts its log once its persisted Raft state
+ *     reaches this many bytes, as a service run with {@code --max-raft-state} does (0: never)
  * @param stateMachines creates a fresh (empty) state machine for a node at start and restart
  * @param raftTuning adjusts each node's Raft configuration (election ticks default to 10, heartbeat to 1)
  */
@@ -31,6 +33,7 @@ public record SimConfig(
         long syncMinMicros,
         long syncMaxMicros,
         int snapshotEvery,
+        long snapshotLogBytes,
         Function<String, StateMachine> stateMachines,
         UnaryOperator<RaftConfig.Builder> raftTuning) {
 
@@ -47,6 +50,7 @@ public record SimConfig(
         private long syncMinMicros = 200;
         private long syncMaxMicros = 2 * Scheduler.MILLIS;
         private int snapshotEvery;
+        private long snapshotLogBytes;
         private Function<String, StateMachine> stateMachines = id -> new DigestStateMachine();
         private UnaryOperator<RaftConfig.Builder> raftTuning = UnaryOperator.identity();
 
@@ -81,6 +85,12 @@ public record SimConfig(
             return this;
         }
 
+        /** Compacts once the persisted Raft state reaches {@code bytes} (the lab's maxraftstate; 0: never). */
+        public Builder snapshotLogBytes(long bytes) {
+            this.snapshotLogBytes = bytes;
+            return this;
+        }
+
         public Builder stateMachines(Function<String, StateMachine> factory) {
             this.stateMachines = factory;
             return this;
@@ -95,8 +105,11 @@ public record SimConfig(
             if (syncMinMicros < 0 || syncMaxMicros < syncMinMicros) {
                 throw new IllegalArgumentException("need 0 <= syncMin <= syncMax");
             }
+            if (snapshotLogBytes < 0) {
+                throw new IllegalArgumentException("snapshotLogBytes must not be negative");
+            }
             return new SimConfig(List.copyOf(ids), seed, tickMicros, readyDelayMaxMicros, syncMinMicros, syncMaxMicros,
-                    snapshotEvery, stateMachines, raftTuning);
+                    snapshotEvery, snapshotLogBytes, stateMachines, raftTuning);
         }
     }
 }

@@ -90,6 +90,11 @@ public final class SimNode {
         return storage;
     }
 
+    /** The size in bytes of the snapshot this node holds on its disk (0 if none): the lab's SnapshotSize(). */
+    public int snapshotSize() {
+        return snapshotBytes == null ? 0 : snapshotBytes.length;
+    }
+
     /** The state machine of the running incarnation (null while down). */
     public StateMachine stateMachine() {
         return stateMachine;
@@ -364,14 +369,18 @@ public final class SimNode {
         }
     }
 
-    /** Takes a snapshot and compacts the log once enough applied entries have piled up (the service's policy). */
+    /**
+     * Takes a snapshot and compacts the log once enough applied entries have piled up, or once the persisted Raft
+     * state has grown past its byte limit (the service's policies).
+     */
     private void maybeSnapshot() {
         int every = sim.config().snapshotEvery();
-        if (every <= 0) {
-            return;
-        }
+        long maxBytes = sim.config().snapshotLogBytes();
         long applied = stateMachine.appliedIndex();
-        if (applied - storage.snapshotMetadata().getIndex() < every) {
+        long unsnapshotted = applied - storage.snapshotMetadata().getIndex();
+        boolean enoughEntries = every > 0 && unsnapshotted >= every;
+        boolean tooManyBytes = maxBytes > 0 && unsnapshotted > 0 && storage.sizeInBytes() >= maxBytes;
+        if (!enoughEntries && !tooManyBytes) {
             return;
         }
         try (SnapshotSource source = stateMachine.captureSnapshot()) {

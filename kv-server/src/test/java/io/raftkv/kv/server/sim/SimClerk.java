@@ -1,0 +1,275 @@
+package io.raftkv.kv.server.sim;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.proto.kv.AppendRequest;
+import io.raftkv.proto.kv.ErrorCode;
+import io.raftkv.proto.kv.GetReply;
+import io.raftkv.proto.kv.GetRequest;
+import io.raftkv.proto.kv.LeaderHint;
+import io.raftkv.proto.kv.PutRequest;
+import io.raftkv.proto.kv.WriteReply;
+import io.raftkv.raft.sim.Scheduler;
+import io.raftkv.testkit.linearizability.KvModel;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * A client of the simulated cluster that speaks the real Clerk's protocol, as an actor in virtual time: one client id
+ * and increasing sequence numbers for its writes (every retry of a write carries the same pair), the leader it last
+ * succeeded with, NOT_LEADER hints followed (by node id, among the servers it was given), a per-attempt timeout, a
+ * backoff after a round in which no node could serve, and an overall deadline after which the operation's outcome is
+ * unknown. The retry loop mirrors {@code Clerk.run} step for step, with the same {@link ClerkOptions}.
+ *
+ * <p>One operation at a time, like one Clerk session. Every operation is recorded in the run's {@link SimHistory}.
+ */
+final class SimClerk {
+    private final int number;
+    private final long clientId;
+    private final ClerkOptions options;
+    private final Scheduler scheduler;
+    private final RandomGenerator random;
+    private final ClientNetwork network;
+    private final SimHistory history;
+    private final Map<String, String> learnedIds = new HashMap<>();
+    private List<String> servers;
+    private int leader;
+    private long lastSequence;
+    private Operation current;
+
+    /**
+     * @param number this clerk's number in the run: its client in the history and in its appended tokens
+     * @param servers the node ids (which are also their addresses) this clerk may talk to
+     */
+    SimClerk(int number, List<String> servers, ClerkOptions options, Scheduler scheduler, RandomGenerator random,
+            ClientNetwork network, SimHistory history) {
+        this.number = number;
+        this.options = options;
+        this.scheduler = scheduler;
+        this.random = random;
+        this.network = network;
+        this.history = history;
+        this.servers = List.copyOf(servers);
+        long id;
+        do {
+            id = random.nextLong();
+        } while (id == 0);
+        this.clientId = id;
+    }
+
+    int number() {
+        return number;
+    }
+
+    boolean busy() {
+        return current != null;
+    }
+
+    /** Replaces the servers this clerk talks to (the lab's ConnectClient); an operation in flight carries on. */
+    void connect(List<String> newServers) {
+        String leaderId = servers.get(leader);
+        String targetId = current == null ? null : servers.get(current.target);
+        servers = List.copyOf(newServers);
+        leader = Math.max(0, servers.indexOf(leaderId));
+        if (current != null) {
+            current.target = Math.max(0, servers.indexOf(targetId));
+        }
+    }
+
+    ClerkCall get(String key) {
+        GetRequest request = GetRequest.newBuilder().setKey(utf8(key)).build();
+        return start(KvModel.Input.get(key), request);
+    }
+
+    ClerkCall put(String key, String value) {
+        PutRequest request = PutRequest.newBuilder().setKey(utf8(key)).setValue(utf8(value))
+                .setClientId(clientId).setSequence(++lastSequence).build();
+        return start(KvModel.Input.put(key, value), request);
+    }
+
+    ClerkCall append(String key, String value) {
+        AppendRequest request = AppendRequest.newBuilder().setKey(utf8(key)).setValue(utf8(value))
+                .setClientId(clientId).setSequence(++lastSequence).build();
+        return start(KvModel.Input.append(key, value), request);
+    }
+
+    private ClerkCall start(KvModel.Input input, Message request) {
+        if (current != null) {
+            throw new IllegalStateException("clerk " + number + " already has an operation in flight");
+        }
+        current = new Operation(input, request, history.invoke(number, input));
+        current.send();
+        return current.call;
+    }
+
+    /** One operation's retry loop (Clerk.run as a state machine driven by replies and timers). */
+    private final class Operation {
+        final KvModel.Input input;
+        final Message request;
+        final long historyCall;
+        final ClerkCall call = new ClerkCall();
+        final long deadline;
+        long backoff;
+        int target;
+        int failuresThisRound;
+        int hintsFollowed;
+        int attempt;
+
+        Operation(KvModel.Input input, Message request, long historyCall) {
+            this.input = input;
+            this.request = request;
+            this.historyCall = historyCall;
+            this.deadline = scheduler.now() + micros(options.timeout());
+            this.backoff = micros(options.initialBackoff());
+            this.target = leader;
+        }
+
+        void send() {
+            long remaining = deadline - scheduler.now();
+            if (remaining <= 0) {
+                finish(Outcome.of(Outcome.Status.UNKNOWN));
+                return;
+            }
+            int thisAttempt = ++attempt;
+            String server = servers.get(target);
+            network.call(server, request, reply -> onReply(thisAttempt, server, reply));
+            scheduler.after(Math.min(micros(options.attemptTimeout()), remaining), () -> {
+                if (thisAttempt == attempt && current == this) {
+                    attempt++;
+                    nextNode(); // no answer in time
+                }
+            });
+        }
+
+        void onReply(int replyAttempt, String server, ClientReply reply) {
+            if (replyAttempt != attempt || current != this) {
+                return; // an answer to an attempt the clerk has given up on
+            }
+            attempt++;
+            if (reply.isFailure()) {
+                nextNode();
+                return;
+            }
+            ErrorCode code;
+            LeaderHint hint;
+            String nodeId;
+            if (reply.message() instanceof GetReply get) {
+                code = get.getCode();
+                hint = get.hasLeader() ? get.getLeader() : null;
+                nodeId = get.getNodeId();
+            } else {
+                WriteReply write = (WriteReply) reply.message();
+                code = write.getCode();
+                hint = write.hasLeader() ? write.getLeader() : null;
+                nodeId = write.getNodeId();
+            }
+            if (!nodeId.isEmpty()) {
+                learnedIds.put(nodeId, server);
+            }
+            switch (code) {
+                case OK, NO_KEY -> {
+                    leader = target;
+                    finish(outcomeOf(reply.message(), code));
+                    return;
+                }
+                case INVALID_ARGUMENT -> {
+                    finish(Outcome.of(Outcome.Status.REJECTED));
+                    return;
+                }
+                case NOT_LEADER -> {
+                    Integer hinted = resolve(hint);
+                    if (hinted != null && hintsFollowed < servers.size()) {
+                        hintsFollowed++;
+                        if (hinted == target) {
+                            // It still leads but lost the entry to a new term: give it a moment.
+                            pause(micros(options.initialBackoff()), this::send);
+                        } else {
+                            target = hinted;
+                            send();
+                        }
+                        return;
+                    }
+                }
+                default -> {
+                    // TIMEOUT, or an answer this client does not understand: try the next node.
+                }
+            }
+            nextNode();
+        }
+
+        void nextNode() {
+            target = (target + 1) % servers.size();
+            if (++failuresThisRound >= servers.size()) {
+                // No node could serve in a whole round: an election, a partition or a restart. Wait a little.
+                long wait = backoff;
+                backoff = Math.min(backoff * 2, micros(options.maxBackoff()));
+                failuresThisRound = 0;
+                hintsFollowed = 0;
+                pause(wait, this::send);
+            } else {
+                send();
+            }
+        }
+
+        void pause(long micros, Runnable then) {
+            long jittered = micros + random.nextLong(Math.max(1, micros / 2));
+            long sleep = Math.min(jittered, deadline - scheduler.now());
+            if (sleep <= 0) {
+                then.run();
+            } else {
+                scheduler.after(sleep, then);
+            }
+        }
+
+        void finish(Outcome outcome) {
+            current = null;
+            switch (outcome.status()) {
+                case OK -> history.ok(historyCall, input.op() == KvModel.Op.GET
+                        ? KvModel.Output.value(outcome.value()) : KvModel.Output.ok());
+                case NOT_FOUND -> history.ok(historyCall, KvModel.Output.notFound());
+                case UNKNOWN -> history.unknown(historyCall);
+                case REJECTED -> history.failed(historyCall);
+            }
+            call.complete(outcome);
+        }
+    }
+
+    /** The server a hint points at: by the node id learned from replies, else by a configured address. */
+    private Integer resolve(LeaderHint hint) {
+        if (hint == null) {
+            return null;
+        }
+        String server = learnedIds.get(hint.getLeaderId());
+        if (server == null && !hint.getLeaderAddress().isEmpty()) {
+            server = hint.getLeaderAddress();
+        }
+        int index = server == null ? -1 : servers.indexOf(server);
+        return index < 0 ? null : index;
+    }
+
+    private static Outcome outcomeOf(Message reply, ErrorCode code) {
+        if (reply instanceof GetReply get) {
+            return code == ErrorCode.OK ? Outcome.ok(get.getValue().toStringUtf8())
+                    : Outcome.of(Outcome.Status.NOT_FOUND);
+        }
+        return Outcome.ok(null);
+    }
+
+    private static long micros(java.time.Duration duration) {
+        return duration.toNanos() / 1_000;
+    }
+
+    private static ByteString utf8(String text) {
+        return ByteString.copyFrom(text, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return "clerk " + number + " (client " + Long.toUnsignedString(clientId) + ", servers " + servers
+                + (current == null ? "" : ", running " + current.input) + ")";
+    }
+}
