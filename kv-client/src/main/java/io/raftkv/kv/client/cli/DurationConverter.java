@@ -11,6 +11,22 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
 
     @Override
     public Duration convert(String value) {
+        Duration duration = parse(value);
+        if (duration.isZero()) {
+            throw new CommandLine.TypeConversionException("the duration must be more than zero");
+        }
+        return duration;
+    }
+
+    /** The same formats, where zero means "none" (a warmup of 0s, say). */
+    public static final class ZeroAllowed implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return parse(value);
+        }
+    }
+
+    static Duration parse(String value) {
         Matcher matcher = FORMAT.matcher(value.trim());
         if (!matcher.matches()) {
             throw new CommandLine.TypeConversionException("'" + value
@@ -18,14 +34,10 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
         }
         long amount = Long.parseLong(matcher.group(1));
         String unit = matcher.group(2) == null ? "s" : matcher.group(2);
-        Duration duration = switch (unit) {
+        return switch (unit) {
             case "ms" -> Duration.ofMillis(amount);
             case "m" -> Duration.ofMinutes(amount);
             default -> Duration.ofSeconds(amount);
         };
-        if (duration.isZero()) {
-            throw new CommandLine.TypeConversionException("the duration must be more than zero");
-        }
-        return duration;
     }
 }

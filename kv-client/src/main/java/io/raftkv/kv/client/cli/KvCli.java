@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
                 + "a value of '-' is read from standard input.",
         subcommands = {
             KvCli.Put.class, KvCli.Get.class, KvCli.Append.class, KvCli.Delete.class, KvCli.StatusCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         },
         footerHeading = "%n",
@@ -43,6 +44,7 @@ import picocli.CommandLine.Spec;
             "  kv get greeting",
             "  echo -n world | kv append greeting -",
             "  kv status",
+            "  kv bench --workload mixed --clients 16 --duration 30s",
             "",
             "Exit codes: 0 ok, 1 key not found, 2 usage error, 3 cluster unavailable or timed out, "
                     + "4 request rejected as invalid."
@@ -82,7 +84,7 @@ public final class KvCli implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: put, get, append, delete or status");
+                "missing command: put, get, append, delete, status or bench");
     }
 
     /** The cluster from --cluster or KV_CLUSTER; a usage error if neither gives one. */
