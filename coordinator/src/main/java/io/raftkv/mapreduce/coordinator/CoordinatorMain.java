@@ -9,7 +9,7 @@ import io.raftkv.common.metrics.Metrics;
 import io.raftkv.common.metrics.MetricsEndpoint;
 import io.raftkv.mapreduce.app.AppSpec;
 import io.raftkv.mapreduce.cli.AppOptions;
-import io.raftkv.mapreduce.cli.DurationConverter;
+import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.mapreduce.cli.InputFiles;
 import io.raftkv.mapreduce.io.JobFiles;
 import java.io.IOException;

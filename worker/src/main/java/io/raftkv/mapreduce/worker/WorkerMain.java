@@ -10,7 +10,7 @@ import io.raftkv.common.metrics.MetricsEndpoint;
 import io.raftkv.mapreduce.app.AppSpec;
 import io.raftkv.mapreduce.app.MapReduceApp;
 import io.raftkv.mapreduce.cli.AppOptions;
-import io.raftkv.mapreduce.cli.DurationConverter;
+import io.raftkv.common.cli.DurationConverter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;

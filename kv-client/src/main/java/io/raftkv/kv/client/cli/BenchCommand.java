@@ -1,5 +1,6 @@
 package io.raftkv.kv.client.cli;
 
+import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.kv.client.ClerkOptions;
 import io.raftkv.kv.client.bench.BenchReport;

@@ -1,4 +1,4 @@
-package io.raftkv.mapreduce.cli;
+package io.raftkv.common.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

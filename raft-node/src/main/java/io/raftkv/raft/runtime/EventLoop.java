@@ -1,0 +1,675 @@
+package io.raftkv.raft.runtime;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.raftkv.common.cli.HostPort;
+import io.raftkv.proto.raft.Entry;
+import io.raftkv.proto.raft.HardState;
+import io.raftkv.proto.raft.Message;
+import io.raftkv.proto.raft.MessageType;
+import io.raftkv.proto.raft.SnapshotMetadata;
+import io.raftkv.raft.api.NodeStatus.Role;
+import io.raftkv.raft.api.NotLeaderException;
+import io.raftkv.raft.core.ProposeResult;
+import io.raftkv.raft.core.RawNode;
+import io.raftkv.raft.core.ReadState;
+import io.raftkv.raft.core.Ready;
+import io.raftkv.raft.core.SoftState;
+import io.raftkv.raft.storage.LogWrite;
+import io.raftkv.raft.storage.RocksLogStorage;
+import io.raftkv.raft.storage.SnapshotFile;
+import io.raftkv.raft.storage.SnapshotStore;
+import io.raftkv.raft.transport.RaftTransport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's event loop: the one thread that owns the {@link RawNode}, the {@link RocksLogStorage} view and the
+ * snapshot bookkeeping. Each turn it drains its {@link Inbox} (peer messages, proposals, read barriers, completions
+ * from other node threads), ticks the core when a tick is due, and handles the next Ready if none is in flight:
+ *
+ * <ol>
+ *   <li>messages go out at once (a leader's appends leave before its own write: the core counts the leader towards
+ *       commit only after the write, so an entry commits only once a majority holds it durably);
+ *   <li>snapshot, entries and hard state go to RocksDB as one WriteBatch, fsynced if the Ready says so (group
+ *       commit: every proposal taken since the previous Ready shares the fsync). The write runs on this thread, or,
+ *       with async persist, on the {@link Persister} thread while the loop goes on stepping messages and taking
+ *       proposals for the next Ready (unsynced, commit-only writes always run here);
+ *   <li>once durable: messages that promise durability go out, and the snapshot, committed entries and released read
+ *       barriers go to the {@link Applier} in log order; then the core is advanced.
+ * </ol>
+ *
+ * It parks when there is nothing to do; nothing in it sleeps or polls.
+ */
+final class EventLoop implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
+    private static final int MAX_EVENTS_PER_TURN = 8192;
+
+    /** Timing and limits of the loop. */
+    record Settings(long tickNanos, long readRetryNanos, long readTimeoutNanos, long transferTimeoutNanos,
+            long maxRaftStateBytes, long catchUpEntries, boolean asyncPersist) {}
+
+    private final String id;
+    private final Map<String, HostPort> members;
+    private final Settings settings;
+    private final RawNode raw;
+    private final RocksLogStorage storage;
+    private final SnapshotStore snapshots;
+    private final RaftTransport transport;
+    private final Applier applier;
+    private final Persister persister;
+    private final Inbox inbox;
+    private final NodeMetrics metrics;
+    private final NodeStatusView view;
+
+    private final ProposalTracker proposals = new ProposalTracker();
+    private final ReadTracker reads = new ReadTracker();
+    private final List<Events.Read> newReads = new ArrayList<>();
+    private final List<PendingTransfer> transfers = new ArrayList<>();
+    private long readCounter;
+
+    /** The Ready whose synced write is in flight on the persister, and the snapshot file it installs. */
+    private Ready inFlight;
+    private SnapshotFile inFlightSnapshot;
+
+    /** Snapshot files received and stepped into the core, not yet taken up by a Ready. */
+    private final Map<SnapshotKey, SnapshotFile> staged = new HashMap<>();
+    /** The file of the snapshot the log starts after, if this node has one (received from a leader). */
+    private SnapshotFile baseFile;
+    /** The newest snapshot file a leader may send (captured here, or the base file). */
+    private SnapshotFile sendable;
+    private boolean captureRequested;
+    private boolean syncRequested;
+    private long compactTo = -1;
+    private long lastSyncRequestNanos;
+    /** Snapshot transfers in progress, by peer: the log is not compacted past what they send. */
+    private final Map<String, Long> sendingSnapshots = new HashMap<>();
+
+    private Role role = Role.FOLLOWER;
+    private String leader = "";
+    private long term;
+    private volatile boolean stopping;
+    private long now;
+
+    EventLoop(String id, Map<String, HostPort> members, Settings settings, RawNode raw, RocksLogStorage storage,
+            SnapshotStore snapshots, SnapshotFile baseFile, SnapshotFile sendable, RaftTransport transport,
+            Applier applier, Persister persister, Inbox inbox, NodeMetrics metrics, NodeStatusView view) {
+        this.id = id;
+        this.members = members;
+        this.settings = settings;
+        this.raw = raw;
+        this.storage = storage;
+        this.snapshots = snapshots;
+        this.baseFile = baseFile;
+        this.sendable = sendable;
+        this.transport = transport;
+        this.applier = applier;
+        this.persister = persister;
+        this.inbox = inbox;
+        this.metrics = metrics;
+        this.view = view;
+        this.term = raw.term();
+        storage.setSnapshotOffer(this::offerSnapshot);
+        publishStatus();
+    }
+
+    // ---------------------------------------------------------------- the loop
+
+    @Override
+    public void run() {
+        Throwable failure = null;
+        try {
+            long nextTick = System.nanoTime() + settings.tickNanos();
+            while (!stopping) {
+                now = System.nanoTime();
+                drain();
+                if (stopping) {
+                    break;
+                }
+                now = System.nanoTime();
+                if (now - nextTick >= 0) {
+                    raw.tick();
+                    onTick();
+                    nextTick += settings.tickNanos();
+                    if (nextTick - now < 0) {
+                        nextTick = now + settings.tickNanos(); // we fell behind: do not tick in a burst
+                    }
+                }
+                startReads();
+                if (inFlight == null) {
+                    maybeCompact();
+                    if (raw.hasReady()) {
+                        handleReady(raw.ready());
+                        publishStatus();
+                        continue; // look at the inbox again before taking the next Ready
+                    }
+                }
+                publishStatus();
+                inbox.awaitWork(nextTick);
+                if (Thread.currentThread().isInterrupted()) {
+                    stopping = true; // nobody interrupts the loop but a JVM tearing down: stop cleanly
+                }
+            }
+        } catch (Throwable t) {
+            failure = t;
+            LOG.error("{}: the event loop failed", id, t);
+        } finally {
+            shutDown(failure);
+        }
+    }
+
+    void stop() {
+        stopping = true;
+        inbox.post(new Events.Stop());
+    }
+
+    private void drain() throws IOException {
+        Object event;
+        int handled = 0;
+        while (handled++ < MAX_EVENTS_PER_TURN && (event = inbox.poll()) != null) {
+            switch (event) {
+                case Message m -> step(m);
+                case PendingProposal p -> propose(p);
+                case Events.Read r -> newReads.add(r);
+                case Events.Transfer t -> startTransfer(t);
+                case Events.WriteDone w -> finishWrite(w);
+                case Events.SnapshotArrived s -> stage(s);
+                case Events.SnapshotSent s -> {
+                    sendingSnapshots.remove(s.peer());
+                    if (!s.success()) {
+                        metrics.snapshotSendFailed();
+                    }
+                    raw.reportSnapshot(s.peer(), s.success());
+                }
+                case Events.Unreachable u -> raw.reportUnreachable(u.peer());
+                case Events.Synced s -> {
+                    syncRequested = false;
+                    compactTo = Math.max(compactTo, s.index());
+                }
+                case Events.Captured c -> onCaptured(c.file());
+                case Events.Call<?> c -> call(c);
+                case Events.Stop s -> stopping = true;
+                case Events.Fatal f -> throw new IllegalStateException("a node thread failed: " + f.error(),
+                        f.error());
+                default -> throw new IllegalStateException("unknown event " + event);
+            }
+        }
+    }
+
+    private <T> void call(Events.Call<T> c) {
+        try {
+            c.future().complete(c.function().get());
+        } catch (RuntimeException e) {
+            c.future().completeExceptionally(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    private void step(Message m) {
+        MessageType type = m.getType();
+        if (type == MessageType.MSG_APPEND_RESPONSE && m.getReject() && role == Role.LEADER) {
+            metrics.appendRejected();
+        }
+        raw.step(m);
+        if ((type == MessageType.MSG_APPEND || type == MessageType.MSG_HEARTBEAT)
+                && m.getFrom().equals(raw.leader())) {
+            view.lastContactNanos = now;
+        }
+    }
+
+    private void propose(PendingProposal p) {
+        ProposeResult result = raw.propose(UnsafeByteOperations.unsafeWrap(p.data));
+        switch (result) {
+            case ProposeResult.Accepted a -> {
+                p.index = a.index();
+                p.term = a.term();
+                proposals.add(p);
+                p.accepted.complete(Events.proposal(p));
+            }
+            case ProposeResult.NotLeader n -> p.refuse(notLeader(n.leaderId()));
+            case ProposeResult.Dropped d -> p.refuse(notLeader(""));
+        }
+    }
+
+    /** Starts one ReadIndex request for every read barrier asked this turn. */
+    private void startReads() {
+        if (newReads.isEmpty()) {
+            return;
+        }
+        List<CompletableFuture<Void>> futures = new ArrayList<>(newReads.size());
+        long start = newReads.get(0).startNanos();
+        for (Events.Read r : newReads) {
+            futures.add(r.future());
+        }
+        newReads.clear();
+        ask(new ReadTracker.Group(futures, start, now));
+    }
+
+    private void ask(ReadTracker.Group group) {
+        ByteString context = readContext();
+        group.askedNanos = now;
+        if (raw.readIndex(context)) {
+            reads.add(context, group);
+        } else {
+            group.fail(notLeader(raw.leader()));
+        }
+    }
+
+    private ByteString readContext() {
+        long n = ++readCounter;
+        byte[] bytes = new byte[8];
+        for (int i = 7; i >= 0; i--) {
+            bytes[i] = (byte) n;
+            n >>>= 8;
+        }
+        return UnsafeByteOperations.unsafeWrap(bytes);
+    }
+
+    private void startTransfer(Events.Transfer t) {
+        if (!members.containsKey(t.target())) {
+            t.future().completeExceptionally(new IllegalArgumentException(t.target() + " is not a member"));
+            return;
+        }
+        if (raw.leader().equals(t.target())) {
+            t.future().complete(null);
+            return;
+        }
+        if (!raw.transferLeadership(t.target())) {
+            t.future().completeExceptionally(notLeader(raw.leader()));
+            return;
+        }
+        transfers.add(new PendingTransfer(t.target(), t.future(), now + settings.transferTimeoutNanos()));
+    }
+
+    private void onTick() {
+        maybeRequestSync();
+        if (!reads.isEmpty()) {
+            for (ReadTracker.Group g : reads.takeStale(now - settings.readRetryNanos())) {
+                if (now - g.startNanos > settings.readTimeoutNanos()) {
+                    g.fail(new TimeoutException("the read barrier was not confirmed within "
+                            + settings.readTimeoutNanos() / 1_000_000 + " ms"));
+                } else {
+                    ask(g); // the request or its answer may have been lost
+                }
+            }
+        }
+        for (Iterator<PendingTransfer> it = transfers.iterator(); it.hasNext(); ) {
+            PendingTransfer t = it.next();
+            if (now - t.deadlineNanos() > 0) {
+                it.remove();
+                t.future().completeExceptionally(new TimeoutException("leadership did not move to " + t.target()
+                        + " within " + settings.transferTimeoutNanos() / 1_000_000 + " ms"));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- Ready handling
+
+    private void handleReady(Ready rd) throws IOException {
+        if (rd.softState() != null) {
+            onSoftState(rd.softState());
+        }
+        HardState hs = rd.hardState();
+        if (hs != null && hs.getTerm() != term) {
+            if (hs.getVote().equals(id)) {
+                metrics.electionStarted();
+            }
+            proposals.failOlderThan(hs.getTerm(), "the term moved on from " + term + " to " + hs.getTerm());
+            term = hs.getTerm();
+        }
+        SnapshotFile installing = null;
+        SnapshotMetadata snapshot = rd.snapshot();
+        if (snapshot != null) {
+            installing = staged.remove(new SnapshotKey(snapshot.getIndex(), snapshot.getTerm()));
+            if (installing == null) {
+                throw new IllegalStateException("the core installs snapshot " + snapshot.getIndex() + "/"
+                        + snapshot.getTerm() + " but no file for it was received");
+            }
+        }
+        if (!staged.isEmpty()) {
+            // Stepped before this Ready was taken and not in it: the core refused them.
+            for (SnapshotFile refused : staged.values()) {
+                deleteUnlessKept(refused);
+            }
+            staged.clear();
+        }
+        sendAll(rd.messages());
+
+        LogWrite write = new LogWrite(snapshot, rd.entries(), hs, rd.mustSync());
+        if (write.isEmpty()) {
+            finishReady(rd, null, installing);
+            return;
+        }
+        RocksLogStorage.PendingWrite pending = storage.plan(write);
+        if (write.sync() && settings.asyncPersist()) {
+            inFlight = rd;
+            inFlightSnapshot = installing;
+            persister.submit(pending);
+        } else {
+            storage.execute(pending);
+            finishReady(rd, pending, installing);
+        }
+    }
+
+    private void finishWrite(Events.WriteDone done) {
+        if (done.error() != null) {
+            throw new IllegalStateException("cannot persist the raft log: " + done.error().getMessage(),
+                    done.error());
+        }
+        Ready rd = inFlight;
+        SnapshotFile installing = inFlightSnapshot;
+        inFlight = null;
+        inFlightSnapshot = null;
+        finishReady(rd, done.write(), installing);
+    }
+
+    /** The Ready's write is durable (or there was none): let everything that waited on it go. */
+    private void finishReady(Ready rd, RocksLogStorage.PendingWrite write, SnapshotFile installing) {
+        if (write != null) {
+            storage.publish(write);
+            metrics.recordWrite(write.writeNanos(), write.write().entries().size(), write.write().sync());
+        }
+        if (installing != null) {
+            installSnapshot(rd.snapshot(), installing);
+        }
+        sendAll(rd.messagesAfterPersist());
+        List<Entry> committed = rd.committedEntries();
+        if (!committed.isEmpty()) {
+            PendingProposal[] matched = proposals.match(committed, System.nanoTime(), metrics::recordCommit);
+            applier.apply(committed, matched);
+        }
+        for (ReadState rs : rd.readStates()) {
+            ReadTracker.Group group = reads.take(rs.context());
+            if (group != null) {
+                applier.releaseAt(rs.index(), group.futures);
+            }
+        }
+        if (rd.hardState() != null) {
+            view.commitIndex = rd.hardState().getCommit();
+        }
+        raw.advance(rd);
+        maybeRequestSync();
+    }
+
+    /**
+     * Once the log passes its size limit, asks the state machine to make what it applied durable: the log can then
+     * be compacted up to there. At most once per tick, and only when something applied could go.
+     */
+    private void maybeRequestSync() {
+        if (settings.maxRaftStateBytes() <= 0 || syncRequested || storage.logBytes() <= settings.maxRaftStateBytes()
+                || applier.applied() <= storage.base().getIndex() || now - lastSyncRequestNanos < settings.tickNanos()) {
+            return;
+        }
+        syncRequested = true;
+        lastSyncRequestNanos = now;
+        applier.requestSync();
+    }
+
+    private void installSnapshot(SnapshotMetadata metadata, SnapshotFile file) {
+        SnapshotFile oldBase = baseFile;
+        baseFile = file;
+        if (oldBase != null && oldBase != file && oldBase != sendable) {
+            snapshots.delete(oldBase);
+        }
+        if (sendable == null || sendable.index() <= file.index()) {
+            if (sendable != null && sendable != file && sendable != oldBase) {
+                snapshots.delete(sendable);
+            }
+            sendable = file;
+        }
+        InputStream body;
+        try {
+            body = file.openBody();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open the received snapshot " + file.path(), e);
+        }
+        applier.restore(metadata, body);
+        LOG.info("{}: installing snapshot {} (term {}) from the leader", id, metadata.getIndex(), metadata.getTerm());
+    }
+
+    private void onSoftState(SoftState soft) {
+        Role newRole = soft.role();
+        String newLeader = soft.leader();
+        if (!newLeader.equals(leader)) {
+            if (!newLeader.isEmpty()) {
+                metrics.leaderChanged();
+                LOG.info("{}: leader is now {} (term {})", id, newLeader, raw.term());
+            }
+            reads.failAll(() -> notLeader(newLeader));
+        }
+        if (role == Role.LEADER && newRole != Role.LEADER) {
+            proposals.failAll("this node stopped being the leader");
+            reads.failAll(() -> notLeader(newLeader));
+            sendingSnapshots.clear();
+        }
+        role = newRole;
+        leader = newLeader;
+        if (!newLeader.isEmpty()) {
+            for (Iterator<PendingTransfer> it = transfers.iterator(); it.hasNext(); ) {
+                PendingTransfer t = it.next();
+                it.remove();
+                if (newLeader.equals(t.target())) {
+                    t.future().complete(null);
+                } else {
+                    t.future().completeExceptionally(new IllegalStateException("leadership went to " + newLeader
+                            + " instead of " + t.target()));
+                }
+            }
+        }
+    }
+
+    private void sendAll(List<Message> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        for (Message m : messages) {
+            switch (m.getType()) {
+                case MSG_SNAPSHOT -> {
+                    sendSnapshot(m);
+                    continue;
+                }
+                case MSG_APPEND -> metrics.appendSent();
+                default -> {
+                }
+            }
+            if (!transport.send(m)) {
+                metrics.outboundDropped();
+                raw.reportUnreachable(m.getTo());
+            }
+        }
+        transport.flush();
+    }
+
+    private void sendSnapshot(Message m) {
+        SnapshotMetadata wanted = m.getSnapshot();
+        SnapshotFile file = null;
+        for (SnapshotFile candidate : new SnapshotFile[] {sendable, baseFile}) {
+            if (candidate != null && candidate.index() == wanted.getIndex() && candidate.term() == wanted.getTerm()) {
+                file = candidate;
+                break;
+            }
+        }
+        if (file == null) {
+            LOG.warn("{}: the core sends snapshot {} but its file is gone", id, wanted.getIndex());
+            raw.reportSnapshot(m.getTo(), false);
+            return;
+        }
+        metrics.snapshotSendStarted();
+        sendingSnapshots.put(m.getTo(), file.index());
+        LOG.info("{}: sending snapshot {} ({} bytes) to {}", id, file.index(), file.fileLength(), m.getTo());
+        transport.sendSnapshot(m, file);
+    }
+
+    // ---------------------------------------------------------------- snapshots and compaction
+
+    /** What {@link io.raftkv.raft.core.LogStorage#snapshot()} answers: a file that covers the compacted prefix. */
+    private Optional<SnapshotMetadata> offerSnapshot() {
+        long needed = storage.firstIndex() - 1;
+        SnapshotFile best = null;
+        for (SnapshotFile candidate : new SnapshotFile[] {sendable, baseFile}) {
+            if (candidate != null && candidate.index() >= needed && (best == null || candidate.index() > best.index())) {
+                best = candidate;
+            }
+        }
+        if (best != null) {
+            return Optional.of(best.metadata());
+        }
+        if (!captureRequested) {
+            captureRequested = true;
+            applier.requestCapture(); // the leader asks again on a later heartbeat
+            LOG.info("{}: a follower needs a snapshot; capturing one", id);
+        }
+        return Optional.empty();
+    }
+
+    private void onCaptured(SnapshotFile file) {
+        captureRequested = false;
+        if (file == null) {
+            return;
+        }
+        metrics.snapshotCaptured();
+        if (file.index() < storage.firstIndex() - 1 || (sendable != null && sendable.index() >= file.index())) {
+            deleteUnlessKept(file); // already outdated
+            return;
+        }
+        SnapshotFile old = sendable;
+        sendable = file;
+        if (old != null && old != baseFile) {
+            snapshots.delete(old);
+        }
+    }
+
+    private void stage(Events.SnapshotArrived arrived) {
+        SnapshotMetadata m = arrived.message().getSnapshot();
+        SnapshotFile previous = staged.put(new SnapshotKey(m.getIndex(), m.getTerm()), arrived.file());
+        if (previous != null && !previous.path().equals(arrived.file().path())) {
+            deleteUnlessKept(previous);
+        }
+        view.lastContactNanos = now;
+        raw.step(arrived.message());
+    }
+
+    /** Compacts the log up to what the state machine made durable, once no write is in flight. */
+    private void maybeCompact() throws IOException {
+        if (compactTo < 0) {
+            return;
+        }
+        // Keep a tail of recent entries, so a follower that is only a little behind catches up from the log rather
+        // than with a whole snapshot; but never so much that the log stays above half its size limit.
+        long keep = Math.max(storage.lastIndex() - settings.catchUpEntries(),
+                storage.indexKeepingAtMost(settings.maxRaftStateBytes() / 2));
+        long target = Math.min(compactTo, keep);
+        for (long sending : sendingSnapshots.values()) {
+            target = Math.min(target, sending); // the follower needs the entries after the snapshot it gets
+        }
+        if (target <= storage.base().getIndex()) {
+            if (sendingSnapshots.isEmpty()) {
+                compactTo = -1;
+            }
+            return;
+        }
+        storage.compact(target);
+        metrics.compacted();
+        if (target >= compactTo) {
+            compactTo = -1;
+        }
+        long needed = storage.firstIndex() - 1;
+        if (baseFile != null && baseFile.index() < needed) {
+            // The state machine holds everything the received snapshot had, durably: its file has no more use.
+            if (baseFile != sendable) {
+                snapshots.delete(baseFile);
+            }
+            baseFile = null;
+        }
+        if (sendable != null && sendable.index() < needed && !sendingSnapshots.containsValue(sendable.index())) {
+            snapshots.delete(sendable);
+            sendable = null;
+        }
+        LOG.debug("{}: compacted the log up to {} ({} bytes left)", id, target, storage.logBytes());
+    }
+
+    private void deleteUnlessKept(SnapshotFile file) {
+        if (file == baseFile || file == sendable) {
+            return;
+        }
+        if ((baseFile != null && baseFile.path().equals(file.path()))
+                || (sendable != null && sendable.path().equals(file.path()))) {
+            return;
+        }
+        snapshots.delete(file);
+    }
+
+    // ---------------------------------------------------------------- status and shutdown
+
+    private void publishStatus() {
+        view.role = role;
+        view.term = raw.term();
+        view.leader = leader;
+        view.firstIndex = storage.firstIndex();
+        view.lastIndex = storage.lastIndex();
+        if (role == Role.LEADER) {
+            view.lastContactNanos = now;
+        }
+    }
+
+    /** The core's status; on the loop thread only. */
+    io.raftkv.raft.core.RaftStatus coreStatus() {
+        return raw.status();
+    }
+
+    NotLeaderException notLeader(String leaderId) {
+        HostPort address = leaderId.isEmpty() ? null : members.get(leaderId);
+        return new NotLeaderException(leaderId, address == null ? "" : address.target());
+    }
+
+    private void shutDown(Throwable failure) {
+        String why = failure == null ? "the node is shutting down" : "the node failed: " + failure;
+        proposals.failAll(why);
+        IllegalStateException error = new IllegalStateException("raft node " + id + ": " + why, failure);
+        reads.failAll(() -> error);
+        for (Events.Read r : newReads) {
+            r.future().completeExceptionally(error);
+        }
+        for (PendingTransfer t : transfers) {
+            t.future().completeExceptionally(error);
+        }
+        // Requests still in the inbox will never be looked at: answer them.
+        Object event;
+        while ((event = inbox.poll()) != null) {
+            switch (event) {
+                case PendingProposal p -> p.refuse(error);
+                case Events.Read r -> r.future().completeExceptionally(error);
+                case Events.Transfer t -> t.future().completeExceptionally(error);
+                case Events.Call<?> c -> c.future().completeExceptionally(error);
+                case Events.SnapshotArrived s -> deleteUnlessKept(s.file());
+                default -> {
+                }
+            }
+        }
+        view.role = Role.FOLLOWER;
+        view.leader = "";
+        onExit.accept(failure);
+    }
+
+    private java.util.function.Consumer<Throwable> onExit = t -> { };
+
+    /** Called on the loop thread as it exits (null if it stopped normally). */
+    void onExit(java.util.function.Consumer<Throwable> callback) {
+        this.onExit = callback;
+    }
+
+    private record SnapshotKey(long index, long term) {}
+
+    private record PendingTransfer(String target, CompletableFuture<Void> future, long deadlineNanos) {}
+}

@@ -1,0 +1,181 @@
+package io.raftkv.raft.transport;
+
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.raftkv.common.cli.HostPort;
+import io.raftkv.proto.raft.Message;
+import io.raftkv.proto.raft.MessageType;
+import io.raftkv.proto.raft.RaftTransportGrpc;
+import io.raftkv.raft.storage.SnapshotFile;
+import io.raftkv.raft.storage.SnapshotStore;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC transport of one node: a {@link PeerLink} (bounded queue and long-lived Send stream) per peer for messages,
+ * a {@link SnapshotSender} thread per snapshot transfer, and the {@link #service()} that receives both, which the
+ * embedding service registers on its own gRPC server (the peer address of a node is also its client address).
+ *
+ * <p>Lifecycle: construct, register {@link #service()} on the server, {@link #start} once the node can take messages,
+ * {@link #close} last.
+ */
+public final class RaftTransport implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftTransport.class);
+
+    private final String selfId;
+    private final Map<String, HostPort> addresses;
+    private final TransportOptions options;
+    private final MeterRegistry registry;
+    private final TransportService service;
+    private final Map<String, PeerLink> links = new LinkedHashMap<>();
+    private final ExecutorService snapshotSenders;
+    private final Counter snapshotBytesSent;
+    private volatile TransportListener listener;
+    private volatile SnapshotStore store;
+    private volatile boolean closed;
+
+    /**
+     * @param members every member by id, this node included (its own address is where it listens)
+     */
+    public RaftTransport(String selfId, Map<String, HostPort> members, TransportOptions options,
+            MeterRegistry registry) {
+        if (!members.containsKey(selfId)) {
+            throw new IllegalArgumentException(selfId + " is not one of the members " + members.keySet());
+        }
+        this.selfId = selfId;
+        this.addresses = Map.copyOf(members);
+        this.options = options;
+        this.registry = registry;
+        this.service = new TransportService(selfId, members.keySet(), () -> listener, () -> store, registry);
+        this.snapshotBytesSent = Counter.builder("raft.snapshot.sent.bytes")
+                .description("Bytes of snapshot files sent to peers").register(registry);
+        AtomicInteger threads = new AtomicInteger();
+        this.snapshotSenders = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "raft-" + selfId + "-snapshot-send-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The gRPC service peers send to; register it on this node's server. */
+    public BindableService service() {
+        return service;
+    }
+
+    /** Connects to the peers and starts delivering inbound messages to {@code target}. */
+    public synchronized void start(TransportListener target, SnapshotStore snapshots) {
+        if (closed) {
+            throw new IllegalStateException("the transport is closed");
+        }
+        for (Map.Entry<String, HostPort> e : addresses.entrySet()) {
+            if (e.getKey().equals(selfId) || links.containsKey(e.getKey())) {
+                continue;
+            }
+            ManagedChannel channel = NettyChannelBuilder.forTarget(e.getValue().target())
+                    .usePlaintext()
+                    .directExecutor() // our callbacks only hand work to other threads; skip a thread hop
+                    .maxInboundMessageSize(options.maxInboundMessageBytes())
+                    .build();
+            links.put(e.getKey(), new PeerLink(e.getKey(), channel, options, target::onUnreachable, registry));
+        }
+        this.store = snapshots;
+        this.listener = target;
+    }
+
+    /**
+     * Queues a message for its receiver (call {@link #flush} after a batch). Returns false if it was dropped: the
+     * peer's queue is full or the peer is unreachable; the caller should report the peer unreachable to its core.
+     * Snapshot messages go through {@link #sendSnapshot}.
+     */
+    public boolean send(Message message) {
+        if (message.getType() == MessageType.MSG_SNAPSHOT) {
+            throw new IllegalArgumentException("snapshot messages go through sendSnapshot");
+        }
+        PeerLink link = links.get(message.getTo());
+        return link != null && link.enqueue(message);
+    }
+
+    /** Pushes the queued messages of every peer onto their streams. Never blocks. */
+    public void flush() {
+        for (PeerLink link : links.values()) {
+            link.flush();
+        }
+    }
+
+    /**
+     * Streams a snapshot file to {@code message.to} on a separate thread, then reports the outcome through
+     * {@link TransportListener#onSnapshotSent} (always, exactly once). The file is opened before this returns, so the
+     * caller may delete it afterwards.
+     */
+    public void sendSnapshot(Message message, SnapshotFile file) {
+        PeerLink link = links.get(message.getTo());
+        TransportListener target = listener;
+        if (link == null || target == null || closed) {
+            if (target != null) {
+                target.onSnapshotSent(message.getTo(), false);
+            }
+            return;
+        }
+        try {
+            var channel = file.openFile();
+            snapshotSenders.execute(new SnapshotSender(message.getTo(), message, channel,
+                    RaftTransportGrpc.newStub(link.channel()), options, target, snapshotBytesSent));
+        } catch (IOException | RejectedExecutionException e) {
+            LOG.warn("cannot send snapshot {} to {}: {}", file.index(), message.getTo(), e.toString());
+            target.onSnapshotSent(message.getTo(), false);
+        }
+    }
+
+    /** Bytes waiting in the queue to {@code peer} (for tests and metrics). */
+    public long queuedBytes(String peer) {
+        PeerLink link = links.get(peer);
+        return link == null ? 0 : link.queuedBytes();
+    }
+
+    /** Messages to {@code peer} dropped so far. */
+    public long droppedMessages(String peer) {
+        PeerLink link = links.get(peer);
+        return link == null ? 0 : link.droppedCount();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        listener = null;
+        service.close();
+        for (PeerLink link : links.values()) {
+            link.close();
+        }
+        snapshotSenders.shutdownNow();
+        for (PeerLink link : links.values()) {
+            link.channel().shutdownNow();
+        }
+        for (PeerLink link : links.values()) {
+            try {
+                link.channel().awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        try {
+            snapshotSenders.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
