@@ -111,10 +111,19 @@ public final class KvCli implements Callable<Integer> {
 
     /** Connects, runs {@code action}, and turns the Clerk's typed failures into exit codes and one-line errors. */
     int withClerk(CommandLine caller, Function<Clerk, Integer> action) {
+        return withClerk(caller, false, action);
+    }
+
+    /**
+     * As above; {@code wholeTimeoutPerAttempt} gives one request the whole --timeout (status asks each node once, and
+     * a fresh JVM's first call, connection included, can take over a second on a busy machine).
+     */
+    int withClerk(CommandLine caller, boolean wholeTimeoutPerAttempt, Function<Clerk, Integer> action) {
         List<HostPort> nodes = cluster(caller);
         Duration limit = timeout == null ? ClerkOptions.DEFAULT.timeout() : timeout;
-        ClerkOptions options = ClerkOptions.DEFAULT.withTimeout(limit)
-                .withAttemptTimeout(limit.compareTo(Duration.ofSeconds(1)) < 0 ? limit : Duration.ofSeconds(1));
+        Duration attempt = wholeTimeoutPerAttempt || limit.compareTo(Duration.ofSeconds(1)) < 0 ? limit
+                : Duration.ofSeconds(1);
+        ClerkOptions options = ClerkOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt);
         try (Clerk clerk = Clerk.connect(nodes, options)) {
             return action.apply(clerk);
         } catch (KvUnavailableException e) {
@@ -250,7 +259,7 @@ public final class KvCli implements Callable<Integer> {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Shows every node: id, address, role, term, leader, commit and applied index, last contact "
-                    + "with the leader. Exit code 3 if no node answers.")
+                    + "with the leader. Each node has up to --timeout to answer. Exit code 3 if no node answers.")
     static final class StatusCommand implements Callable<Integer> {
         @ParentCommand
         KvCli kv;
@@ -259,7 +268,7 @@ public final class KvCli implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return kv.withClerk(spec.commandLine(), clerk -> {
+            return kv.withClerk(spec.commandLine(), true, clerk -> {
                 StatusTable table = new StatusTable(clerk.status());
                 System.out.print(table.render());
                 System.out.flush();

@@ -1,0 +1,213 @@
+package io.raftkv.kv.server.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.raftkv.kv.client.cli.KvCli;
+import io.raftkv.kv.server.KvServerMain;
+import io.raftkv.testkit.Eventually;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bin/cluster end to end: {@code up} in a temporary directory on free ports, puts and gets through bin/kv, {@code up}
+ * again on the running cluster, a second cluster on ports in use, up restarting a node that was killed, one whose nodes die at start (the log's tail is
+ * shown), {@code status}, {@code down} (data kept) and {@code down --purge}. The nodes run from this build's class path (RAFTKV_KV_SERVER_BIN), since kv-server's jar is
+ * packaged only after its tests; bin/kv runs kv-client's built jar when there is one. Skipped without bash or curl.
+ */
+class ClusterScriptTest {
+    private static final Path ROOT = Path.of(System.getProperty("raftkv.projectRoot", "..")).toAbsolutePath();
+
+    @TempDir
+    Path dir;
+
+    private record Result(int exitCode, String stdout, String stderr) {}
+
+    @Test
+    void upPutGetStatusDown() throws Exception {
+        assumeTrue(onPath("bash") && onPath("curl"), "bin/cluster needs bash and curl");
+        Path script = ROOT.resolve("bin/cluster");
+        assertTrue(Files.isExecutable(script), script + " is missing");
+        Path kvServer = launcher("kv-server", KvServerMain.class.getName());
+        boolean kvJarBuilt = Files.isRegularFile(ROOT.resolve("kv-client/target/kv-client.jar"))
+                && Files.isDirectory(ROOT.resolve("kv-client/target/lib"));
+        Path kv = kvJarBuilt ? ROOT.resolve("bin/kv") : launcher("kv", KvCli.class.getName());
+        Map<String, String> env = Map.of("RAFTKV_KV_SERVER_BIN", kvServer.toString(),
+                "RAFTKV_KV_BIN", kv.toString(), "RAFTKV_JAVA_OPTS", "-Xmx256m");
+        int base = freeRange(3);
+        int metricsBase = freeRange(3);
+        Path data = dir.resolve("cluster");
+        try {
+            Result up = run(env, Duration.ofSeconds(150), script.toString(), "up", data.toString(),
+                    "--base-port", Integer.toString(base), "--metrics-base-port", Integer.toString(metricsBase));
+            assertEquals(0, up.exitCode(), up::toString);
+            String expected = "export KV_CLUSTER=127.0.0.1:" + base + ",127.0.0.1:" + (base + 1) + ",127.0.0.1:"
+                    + (base + 2);
+            List<String> lines = up.stdout().lines().toList();
+            assertEquals(expected, lines.get(lines.size() - 1), up::toString);
+            List<Long> pids = new ArrayList<>();
+            for (String id : List.of("n1", "n2", "n3")) {
+                pids.add(Long.parseLong(Files.readString(data.resolve(id + ".pid")).trim()));
+                assertTrue(Files.isDirectory(data.resolve(id)), id + " has no data directory");
+            }
+            assertTrue(pids.stream().allMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
+
+            Map<String, String> kvEnv = Map.of("KV_CLUSTER", expected.substring("export KV_CLUSTER=".length()),
+                    "RAFTKV_JAVA_OPTS", "-Xmx128m");
+            assertEquals(0, run(kvEnv, Duration.ofSeconds(60), kv.toString(), "put", "k", "from bin/kv").exitCode());
+            Result get = run(kvEnv, Duration.ofSeconds(60), kv.toString(), "get", "k");
+            assertEquals(new Result(0, "from bin/kv\n", ""), get);
+
+            Result again = run(env, Duration.ofSeconds(60), script.toString(), "up", data.toString());
+            assertEquals(0, again.exitCode(), again::toString);
+            assertTrue(again.stderr().contains("already running"), again::toString);
+            assertEquals(expected, again.stdout().strip(), again::toString);
+
+            Result clash = run(env, Duration.ofSeconds(60), script.toString(), "up", dir.resolve("other").toString(),
+                    "--base-port", Integer.toString(base), "--metrics-base-port", Integer.toString(freeRange(3)));
+            assertEquals(2, clash.exitCode(), clash::toString);
+            assertTrue(clash.stderr().contains("port " + base + " (for node n1) is already in use"),
+                    clash::toString);
+            Result noCluster = run(env, Duration.ofSeconds(60), script.toString(), "status",
+                    dir.resolve("other").toString());
+            assertEquals(3, noCluster.exitCode(), noCluster::toString);
+            assertTrue(noCluster.stderr().startsWith("error: no cluster was started from"), noCluster::toString);
+
+            // A node killed behind the script's back: up starts it again on its recorded port.
+            ProcessHandle.of(pids.get(1)).ifPresent(ProcessHandle::destroyForcibly);
+            Eventually.await("n2 dies", Duration.ofSeconds(20),
+                    () -> ProcessHandle.of(pids.get(1)).map(h -> !h.isAlive()).orElse(true));
+            Result restart = run(env, Duration.ofSeconds(150), script.toString(), "up", data.toString());
+            assertEquals(0, restart.exitCode(), restart::toString);
+            assertTrue(restart.stderr().contains("n1 n3 already running") && restart.stderr().contains("starting n2"),
+                    restart::toString);
+            assertEquals(expected, restart.stdout().strip(), restart::toString);
+            pids.set(1, Long.parseLong(Files.readString(data.resolve("n2.pid")).trim()));
+            Result afterRestart = run(kvEnv, Duration.ofSeconds(60), kv.toString(), "get", "k");
+            assertEquals(new Result(0, "from bin/kv\n", ""), afterRestart);
+
+            Result dies = run(env, Duration.ofSeconds(90), script.toString(), "up", dir.resolve("bad").toString(),
+                    "--base-port", Integer.toString(freeRange(3)), "--metrics-base-port",
+                    Integer.toString(freeRange(3)), "--", "--max-raft-state", "0");
+            assertEquals(3, dies.exitCode(), dies::toString);
+            assertTrue(dies.stderr().contains("exited while starting")
+                    && dies.stderr().contains("--max-raft-state must be positive"), dies::toString);
+
+            Result status = run(env, Duration.ofSeconds(60), script.toString(), "status", data.toString());
+            assertEquals(0, status.exitCode(), status::toString);
+            assertTrue(status.stdout().contains("n1 pid " + pids.get(0)), status::toString);
+            assertEquals(1, status.stdout().lines().filter(l -> l.matches("n\\d +\\S+ +LEADER .*")).count(),
+                    status::toString);
+
+            Result down = run(env, Duration.ofSeconds(60), script.toString(), "down", data.toString());
+            assertEquals(0, down.exitCode(), down::toString);
+            assertTrue(down.stdout().contains("stopped 3 node(s)"), down::toString);
+            for (long pid : pids) {
+                Eventually.await("pid " + pid + " exits", Duration.ofSeconds(20),
+                        () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+            }
+            assertTrue(Files.isDirectory(data.resolve("n1")), "down must keep the data");
+
+            Result purge = run(env, Duration.ofSeconds(60), script.toString(), "down", "--purge", data.toString());
+            assertEquals(0, purge.exitCode(), purge::toString);
+            assertFalse(Files.exists(data), "down --purge leaves " + data);
+        } finally {
+            if (Files.isDirectory(data)) {
+                run(env, Duration.ofSeconds(60), script.toString(), "down", data.toString());
+            }
+        }
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() throws Exception {
+        assumeTrue(onPath("bash"), "bin/cluster needs bash");
+        String script = ROOT.resolve("bin/cluster").toString();
+        Result none = run(Map.of(), Duration.ofSeconds(30), script);
+        assertEquals(2, none.exitCode(), none::toString);
+        assertTrue(none.stderr().startsWith("error: missing command"), none::toString);
+        Result unknown = run(Map.of(), Duration.ofSeconds(30), script, "frobnicate");
+        assertEquals(2, unknown.exitCode(), unknown::toString);
+        Result badPort = run(Map.of(), Duration.ofSeconds(30), script, "up", "--base-port", "seven");
+        assertEquals(2, badPort.exitCode(), badPort::toString);
+        assertTrue(badPort.stderr().startsWith("error: --base-port needs a port number"), badPort::toString);
+        for (String command : List.of("up", "down", "status")) {
+            Result help = run(Map.of(), Duration.ofSeconds(30), script, command, "--help");
+            assertEquals(0, help.exitCode(), help::toString);
+            assertTrue(help.stdout().contains("Usage: bin/cluster up") && help.stdout().contains("--purge"),
+                    help::toString);
+        }
+    }
+
+    /** A launcher script like bin/kv-server that runs {@code mainClass} from this test's class path. */
+    private Path launcher(String name, String mainClass) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path classpathFile = dir.resolve(name + ".classpath");
+        Files.writeString(classpathFile, System.getProperty("java.class.path"));
+        Path file = dir.resolve(name);
+        Files.writeString(file, "#!/usr/bin/env bash\n"
+                + "exec '" + java + "' --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+                + " ${RAFTKV_JAVA_OPTS:-} -cp \"$(cat '" + classpathFile + "')\" " + mainClass + " \"$@\"\n",
+                StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return file;
+    }
+
+    private Result run(Map<String, String> env, Duration timeout, String... command) throws Exception {
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout
+                    + "\nstdout: " + Files.readString(out) + "\nstderr: " + Files.readString(err));
+        }
+        return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    private static boolean onPath(String program) {
+        for (String entry : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!entry.isEmpty() && Files.isExecutable(Path.of(entry, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The first of {@code count} consecutive loopback ports that are free now (bin/cluster takes a base port). */
+    private static int freeRange(int count) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int base = ThreadLocalRandom.current().nextInt(20_000, 30_000);
+            boolean free = true;
+            for (int port = base; port < base + count && free; port++) {
+                try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                    socket.setReuseAddress(true);
+                } catch (IOException e) {
+                    free = false;
+                }
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no " + count + " consecutive free ports found");
+    }
+}

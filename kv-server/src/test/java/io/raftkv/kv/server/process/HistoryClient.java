@@ -1,0 +1,123 @@
+package io.raftkv.kv.server.process;
+
+import io.raftkv.kv.client.Clerk;
+import io.raftkv.kv.client.GetResult;
+import io.raftkv.kv.client.KvUnavailableException;
+import io.raftkv.testkit.linearizability.HistoryRecorder;
+import io.raftkv.testkit.linearizability.KvModel;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client of the crash tests: a loop of random operations through its own Clerk, each recorded in the shared
+ * history. Keys {@code a0}/{@code a1} only see appends of unique tokens and gets (so the ledger can check that no
+ * acknowledged append is lost or doubled); key {@code p0} sees puts, appends and gets. The loop is paced and bounded
+ * in count, and stops when asked.
+ */
+final class HistoryClient implements Runnable {
+    static final String[] APPEND_KEYS = {"a0", "a1"};
+    static final String MIXED_KEY = "p0";
+
+    private final int id;
+    private final Clerk clerk;
+    private final HistoryRecorder<KvModel.Input, KvModel.Output> history;
+    private final AppendLedger ledger;
+    private final AtomicBoolean stop;
+    private final AtomicLong completed;
+    private final int maxOps;
+    private final Duration pace;
+    private final String putPadding;
+    private final Random random;
+    private volatile Throwable failure;
+
+    HistoryClient(int id, Clerk clerk, HistoryRecorder<KvModel.Input, KvModel.Output> history, AppendLedger ledger,
+            AtomicBoolean stop, AtomicLong completed, int maxOps, Duration pace, int putPaddingBytes) {
+        this.id = id;
+        this.clerk = clerk;
+        this.history = history;
+        this.ledger = ledger;
+        this.stop = stop;
+        this.completed = completed;
+        this.maxOps = maxOps;
+        this.pace = pace;
+        this.putPadding = "x".repeat(putPaddingBytes);
+        this.random = new Random(id);
+    }
+
+    Throwable failure() {
+        return failure;
+    }
+
+    @Override
+    public void run() {
+        try {
+            for (int n = 0; n < maxOps && !stop.get(); n++) {
+                step("c" + id + "-" + n);
+                Thread.sleep(pace.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            failure = t;
+        }
+    }
+
+    private void step(String token) {
+        int r = random.nextInt(100);
+        String appendKey = APPEND_KEYS[random.nextInt(APPEND_KEYS.length)];
+        if (r < 40) {
+            append(appendKey, token, true);
+        } else if (r < 55) {
+            get(appendKey);
+        } else if (r < 70) {
+            put(MIXED_KEY, token + AppendLedger.SEPARATOR + putPadding);
+        } else if (r < 80) {
+            append(MIXED_KEY, token + AppendLedger.SEPARATOR, false);
+        } else {
+            get(MIXED_KEY);
+        }
+    }
+
+    private void append(String key, String token, boolean ledgered) {
+        String value = ledgered ? token + AppendLedger.SEPARATOR : token;
+        long call = history.invoke(id, KvModel.Input.append(key, value));
+        try {
+            clerk.append(key, value);
+            history.ok(call, KvModel.Output.ok());
+            completed.incrementAndGet();
+            if (ledgered) {
+                ledger.acknowledged(key, token);
+            }
+        } catch (KvUnavailableException e) {
+            history.unknown(call);
+            if (ledgered) {
+                ledger.unknown(key, token);
+            }
+        }
+    }
+
+    private void put(String key, String value) {
+        long call = history.invoke(id, KvModel.Input.put(key, value));
+        try {
+            clerk.put(key, value);
+            history.ok(call, KvModel.Output.ok());
+            completed.incrementAndGet();
+        } catch (KvUnavailableException e) {
+            history.unknown(call);
+        }
+    }
+
+    private void get(String key) {
+        long call = history.invoke(id, KvModel.Input.get(key));
+        try {
+            GetResult result = clerk.get(key);
+            history.ok(call, result instanceof GetResult.Found found ? KvModel.Output.value(found.text())
+                    : KvModel.Output.notFound());
+            completed.incrementAndGet();
+        } catch (KvUnavailableException e) {
+            history.failed(call); // a read that did not answer changed nothing
+        }
+    }
+}

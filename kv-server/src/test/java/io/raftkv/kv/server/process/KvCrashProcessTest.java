@@ -1,0 +1,180 @@
+package io.raftkv.kv.server.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftkv.kv.client.Clerk;
+import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.kv.client.GetResult;
+import io.raftkv.testkit.Eventually;
+import io.raftkv.testkit.linearizability.CheckResult;
+import io.raftkv.testkit.linearizability.HistoryRecorder;
+import io.raftkv.testkit.linearizability.KvModel;
+import io.raftkv.testkit.linearizability.LinearizabilityChecker;
+import io.raftkv.testkit.linearizability.Operation;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three kv-server processes on loopback while four Clerk clients put, append and get, and the leader is killed with
+ * SIGKILL and restarted, three times. Two clients give up on an operation within an election, so some writes time
+ * out. The recorded history must be linearizable (timed-out writes count as unknown outcomes), every acknowledged append must be in the final value exactly once, and nothing never appended may be.
+ * The second test compacts the log at 64 KiB and writes enough while a node is down that it must catch up by
+ * InstallSnapshot.
+ */
+class KvCrashProcessTest {
+    private static final int CLIENTS = 4;
+    private static final int ROUNDS = 3;
+    private static final ClerkOptions PATIENT_CLIENT = ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(5))
+            .withAttemptTimeout(Duration.ofSeconds(1));
+    /** Gives up within an election, so some writes end with an unknown outcome that the checks must allow for. */
+    private static final ClerkOptions IMPATIENT_CLIENT = ClerkOptions.DEFAULT
+            .withTimeout(Duration.ofMillis(1_200)).withAttemptTimeout(Duration.ofMillis(400));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void leaderKillsKeepTheHistoryLinearizable() throws Exception {
+        run(List.of(), false);
+    }
+
+    @Test
+    void leaderKillsWithLogCompactionAndInstallSnapshot() throws Exception {
+        run(List.of("--max-raft-state", "65536"), true);
+    }
+
+    private void run(List<String> nodeArgs, boolean snapshots) throws Exception {
+        long started = System.nanoTime();
+        HistoryRecorder<KvModel.Input, KvModel.Output> history = new HistoryRecorder<>();
+        AppendLedger ledger = new AppendLedger();
+        MetricsTally installs = new MetricsTally("raft_snapshot_installs_total");
+        MetricsTally compactions = new MetricsTally("raft_log_compactions_total");
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong completed = new AtomicLong();
+        List<Clerk> clerks = new ArrayList<>();
+        List<HistoryClient> clients = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        try (KvProcessCluster cluster = new KvProcessCluster(dir, nodeArgs)) {
+            cluster.startAll();
+            cluster.awaitLeader(Duration.ofSeconds(60));
+            for (int i = 0; i < CLIENTS; i++) {
+                Clerk clerk = cluster.clerk(i % 2 == 0 ? PATIENT_CLIENT : IMPATIENT_CLIENT);
+                clerks.add(clerk);
+                HistoryClient client = new HistoryClient(i, clerk, history, ledger, stop, completed, 2_500,
+                        Duration.ofMillis(20), snapshots ? 1_000 : 16);
+                clients.add(client);
+                Thread thread = new Thread(client, "history-client-" + i);
+                thread.start();
+                threads.add(thread);
+            }
+            try (Clerk filler = cluster.clerk(ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(15)))) {
+                for (int round = 1; round <= ROUNDS; round++) {
+                    awaitProgress(completed, 40, "before round " + round);
+                    String leader = cluster.awaitLeader(Duration.ofSeconds(60));
+                    installs.sample(cluster);
+                    compactions.sample(cluster);
+                    log("round " + round + ": kill -9 the leader " + leader + " (pid " + cluster.pid(leader) + ")");
+                    cluster.kill(leader);
+                    String next = cluster.awaitLeader(Duration.ofSeconds(60));
+                    log("round " + round + ": " + next + " leads");
+                    if (snapshots) {
+                        // 160 KiB of log while the old leader is down: the new leader compacts past everything the
+                        // old one has, so catching up takes a snapshot.
+                        for (int i = 0; i < 160; i++) {
+                            filler.put("filler", "f" + round + "-" + i + "-" + "y".repeat(1_024));
+                        }
+                    }
+                    awaitProgress(completed, 40, "with " + leader + " down");
+                    cluster.start(leader);
+                    cluster.awaitUp(leader);
+                    awaitCaughtUp(cluster, leader);
+                }
+            }
+            awaitProgress(completed, 40, "after the last restart");
+            stop.set(true);
+            for (Thread thread : threads) {
+                thread.join(Duration.ofSeconds(30));
+                assertTrue(!thread.isAlive(), thread.getName() + " did not stop");
+            }
+            for (HistoryClient client : clients) {
+                if (client.failure() != null) {
+                    throw new AssertionError("a client failed", client.failure());
+                }
+            }
+            installs.sample(cluster);
+            compactions.sample(cluster);
+            List<String> problems = readFinalValues(cluster, history, ledger);
+
+            List<Operation<KvModel.Input, KvModel.Output>> ops = history.history();
+            CheckResult verdict = LinearizabilityChecker.check(KvModel.INSTANCE, ops, Duration.ofSeconds(90));
+            long unknownOutcomes = ops.stream().filter(op -> !op.outcomeKnown()).count();
+            log(String.format("%s: %d operations (%d completed, %d unknown outcome), %d acknowledged appends to "
+                            + "a0/a1 (%d timed out), %.0f snapshot installs, %.0f log compactions, %s; %.1f s",
+                    snapshots ? "with compaction" : "default", ops.size(), completed.get(), unknownOutcomes,
+                    ledger.acknowledgedCount(), ledger.unknownCount(), installs.total(), compactions.total(),
+                    verdict, (System.nanoTime() - started) / 1e9));
+            assertEquals(List.of(), problems);
+            assertTrue(verdict.isLinearizable(), verdict::toString);
+            assertTrue(ledger.acknowledgedCount() > 100, "too little traffic to judge: " + ledger.acknowledgedCount());
+            if (snapshots) {
+                assertTrue(compactions.total() >= 1, "the log was never compacted");
+                assertTrue(installs.total() >= 1, "no node ever installed a snapshot from its leader");
+            }
+        } finally {
+            stop.set(true);
+            for (Thread thread : threads) {
+                thread.join(Duration.ofSeconds(30));
+            }
+            clerks.forEach(Clerk::close);
+        }
+    }
+
+    /** Reads every key once more (recorded, so the final state is checked too) and checks the appends. */
+    private static List<String> readFinalValues(KvProcessCluster cluster,
+            HistoryRecorder<KvModel.Input, KvModel.Output> history, AppendLedger ledger) {
+        List<String> problems = new ArrayList<>();
+        try (Clerk reader = cluster.clerk(ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
+            for (String key : List.of(HistoryClient.APPEND_KEYS[0], HistoryClient.APPEND_KEYS[1],
+                    HistoryClient.MIXED_KEY)) {
+                long call = history.invoke(CLIENTS, KvModel.Input.get(key));
+                GetResult result = reader.get(key);
+                String value = result instanceof GetResult.Found found ? found.text() : null;
+                history.ok(call, value == null ? KvModel.Output.notFound() : KvModel.Output.value(value));
+                if (!key.equals(HistoryClient.MIXED_KEY)) {
+                    problems.addAll(ledger.problems(key, value));
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** Waits (bounded) until the clients completed {@code count} more operations: the cluster serves. */
+    private static void awaitProgress(AtomicLong completed, int count, String when) {
+        long target = completed.get() + count;
+        Eventually.await(count + " more completed operations " + when, Duration.ofSeconds(60),
+                () -> completed.get() >= target);
+    }
+
+    /** Waits until a restarted node has applied what the leader had committed when it came back. */
+    private static void awaitCaughtUp(KvProcessCluster cluster, String id) {
+        String leader = cluster.awaitLeader(Duration.ofSeconds(60));
+        double commit = PrometheusText.sum(Eventually.awaitValue("metrics of " + leader, Duration.ofSeconds(30),
+                () -> cluster.metrics(leader)), "raft_commit_index");
+        Eventually.await(id + " applies up to " + (long) commit, Duration.ofSeconds(60), () -> {
+            String text = cluster.metrics(id);
+            return text != null && PrometheusText.sum(text, "raft_applied_index") >= commit;
+        });
+    }
+
+    private static void log(String message) {
+        System.out.println("[KvCrashProcessTest] " + message);
+        System.out.flush();
+    }
+}

@@ -1,0 +1,181 @@
+package io.raftkv.kv.server.process;
+
+import io.raftkv.common.cli.HostPort;
+import io.raftkv.kv.client.Clerk;
+import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.kv.client.NodeReport;
+import io.raftkv.kv.server.KvServerMain;
+import io.raftkv.proto.kv.Role;
+import io.raftkv.testkit.Eventually;
+import io.raftkv.testkit.JvmProcess;
+import io.raftkv.testkit.Ports;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Three real kv-server processes ({@link KvServerMain}) on loopback, each with its own data directory, gRPC port and
+ * metrics port. Kills are SIGKILL; a restarted node keeps its data directory and ports. Each node's output goes to
+ * {@code <root>/<id>.log} across restarts. Modelled on raft-node's ProcessCluster.
+ */
+final class KvProcessCluster implements AutoCloseable {
+    private final Path root;
+    private final List<String> nodeArgs;
+    private final Map<String, HostPort> members = new LinkedHashMap<>();
+    private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
+    private final Map<String, JvmProcess> processes = new ConcurrentHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Clerk statusClerk;
+
+    KvProcessCluster(Path root, List<String> nodeArgs) {
+        this.root = root;
+        this.nodeArgs = List.copyOf(nodeArgs);
+        for (int i = 1; i <= 3; i++) {
+            members.put("n" + i, new HostPort("127.0.0.1", Ports.freePort()));
+            metricsPorts.put("n" + i, Ports.freePort());
+        }
+        statusClerk = Clerk.connect(addresses(), ClerkOptions.DEFAULT.withAttemptTimeout(Duration.ofSeconds(3)));
+    }
+
+    List<String> ids() {
+        return new ArrayList<>(members.keySet());
+    }
+
+    List<HostPort> addresses() {
+        return new ArrayList<>(members.values());
+    }
+
+    /** The cluster as the kv CLI takes it: host:port,host:port,... */
+    String clusterSpec() {
+        return members.values().stream().map(HostPort::toString).collect(Collectors.joining(","));
+    }
+
+    /** A Clerk for the whole cluster; the caller closes it. */
+    Clerk clerk(ClerkOptions options) {
+        return Clerk.connect(addresses(), options);
+    }
+
+    void startAll() {
+        for (String id : members.keySet()) {
+            start(id);
+        }
+        for (String id : members.keySet()) {
+            awaitUp(id);
+        }
+    }
+
+    /** Starts (or restarts) a node; does not wait for it to serve. */
+    void start(String id) {
+        String peers = members.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","));
+        List<String> args = new ArrayList<>(List.of("--id", id, "--peers", peers,
+                "--listen", members.get(id).toString(), "--data-dir", root.resolve(id).toString(),
+                "--metrics-port", Integer.toString(metricsPorts.get(id))));
+        args.addAll(nodeArgs);
+        processes.put(id, JvmProcess.builder(KvServerMain.class).name(id).args(args).jvmArgs("-Xmx256m")
+                .log(root.resolve(id + ".log")).start());
+    }
+
+    /** Waits until the node serves its metrics (it binds gRPC before metrics, so both are up). */
+    void awaitUp(String id) {
+        Eventually.await(id + " serves", Duration.ofSeconds(90), () -> {
+            JvmProcess p = processes.get(id);
+            if (p == null || !p.isAlive()) {
+                throw new AssertionError(id + " is not running:\n" + tail(id, 30));
+            }
+            return metrics(id) != null;
+        });
+    }
+
+    /** SIGKILL: no shutdown hook, no flush; only what was fsynced survives. */
+    void kill(String id) {
+        JvmProcess p = processes.remove(id);
+        if (p != null) {
+            p.kill();
+        }
+    }
+
+    boolean isRunning(String id) {
+        JvmProcess p = processes.get(id);
+        return p != null && p.isAlive();
+    }
+
+    long pid(String id) {
+        return processes.get(id).pid();
+    }
+
+    List<String> runningIds() {
+        return members.keySet().stream().filter(this::isRunning).toList();
+    }
+
+    /** Waits until one running node leads and every running node names it as leader; returns its id. */
+    String awaitLeader(Duration timeout) {
+        return Eventually.awaitValue("a leader every running node follows", timeout, () -> {
+            List<String> running = runningIds();
+            String leader = null;
+            int agreeing = 0;
+            for (NodeReport report : statusClerk.status()) {
+                if (!report.reachable()) {
+                    continue;
+                }
+                if (report.status().getRole() == Role.LEADER) {
+                    leader = report.status().getNodeId();
+                }
+                agreeing++;
+            }
+            if (leader == null || agreeing < running.size()) {
+                return null;
+            }
+            for (NodeReport report : statusClerk.status()) {
+                if (report.reachable() && !leader.equals(report.status().getLeaderId())) {
+                    return null;
+                }
+            }
+            return leader;
+        });
+    }
+
+    /** The node's Prometheus text, or null if it does not answer. */
+    String metrics(String id) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + metricsPorts.get(id) + "/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? response.body() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The last lines a node printed (across its restarts), for failure messages. */
+    String tail(String id, int lines) {
+        try {
+            List<String> all = java.nio.file.Files.readAllLines(root.resolve(id + ".log"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        for (JvmProcess p : processes.values()) {
+            p.close();
+        }
+        processes.clear();
+        statusClerk.close();
+    }
+}
