@@ -3,10 +3,16 @@ package io.raftkv.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +32,38 @@ class ComposeFileTest {
     @Test
     void composeV2AcceptsTheFile() {
         checkWith(List.of("docker", "compose"));
+    }
+
+    /** deploy/prometheus.yml scrapes exactly the compose services that serve metrics, on their metrics ports. */
+    @Test
+    void prometheusConfigScrapesEveryServiceOnItsMetricsPort() throws IOException {
+        Set<String> served = new TreeSet<>();
+        String service = null;
+        boolean inServices = false;
+        for (String line : Files.readAllLines(Project.deploy().resolve("docker-compose.yml"))) {
+            if (!line.startsWith(" ") && !line.isBlank()) {
+                inServices = line.startsWith("services:");
+                continue;
+            }
+            Matcher name = Pattern.compile("^  ([a-z0-9-]+):(\\s.*)?$").matcher(line);
+            if (inServices && name.find()) {
+                service = name.group(1);
+            }
+            Matcher port = Pattern.compile("--metrics-port[\",\\s]+(\\d+)").matcher(line);
+            if (inServices && service != null && port.find()) {
+                served.add(service + ":" + port.group(1));
+            }
+        }
+        assertEquals(Set.of("kv1:9101", "kv2:9102", "kv3:9103", "mr-coordinator:9201", "mr-worker-1:9202",
+                "mr-worker-2:9202"), served);
+
+        Set<String> scraped = new TreeSet<>();
+        Matcher target = Pattern.compile("\"([a-z0-9-]+:\\d+)\"")
+                .matcher(Files.readString(Project.deploy().resolve("prometheus.yml")));
+        while (target.find()) {
+            scraped.add(target.group(1));
+        }
+        assertEquals(served, scraped);
     }
 
     private static void checkWith(List<String> compose) {

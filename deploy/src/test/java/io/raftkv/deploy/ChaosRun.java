@@ -1,0 +1,87 @@
+package io.raftkv.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftkv.testkit.Eventually;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Runs one chaos scenario against a {@link KvCluster}: client load starts, the fault script runs while the clients
+ * keep going, the load continues for a while after the last fault, then the history is checked (linearizable, every
+ * acknowledged append present exactly once) and each fault's leaderless time is checked against a bound.
+ */
+final class ChaosRun {
+    /** The longest a cluster may go without a leader after a fault; a generous bound for a loaded 2-core host. */
+    static final Duration LEADERLESS_BOUND = Duration.ofSeconds(30);
+    /** The bound when every node restarts (cold JVMs, RocksDB recovery). */
+    static final Duration RESTART_BOUND = Duration.ofSeconds(90);
+
+    /** One fault and how long the cluster was without a leader after it. */
+    record Leaderless(String scenario, String fault, Duration time) {
+        @Override
+        public String toString() {
+            return String.format("%-22s %-40s %6d ms", scenario, fault, time.toMillis());
+        }
+    }
+
+    /** The faults of a scenario; records leaderless times through the run it is given. */
+    interface Script {
+        void inject(ChaosRun run);
+    }
+
+    private final KvCluster cluster;
+    private final String scenario;
+    private final List<Leaderless> measured = new ArrayList<>();
+
+    private ChaosRun(KvCluster cluster, String scenario) {
+        this.cluster = cluster;
+        this.scenario = scenario;
+    }
+
+    /**
+     * Runs {@code script} under {@code clients} client threads; the load lasts at least {@code minLoad} and ends
+     * {@code settle} after the script does (never more than maxLoad in all). Returns the leaderless times.
+     */
+    static List<Leaderless> run(KvCluster cluster, String scenario, int clients, Duration minLoad, Duration maxLoad,
+            Script script) {
+        ChaosRun run = new ChaosRun(cluster, scenario);
+        long start = System.nanoTime();
+        ChaosWorkload.Verdict verdict;
+        try (ChaosWorkload load = ChaosWorkload.start(cluster, scenario, clients, maxLoad)) {
+            Eventually.sleep(Duration.ofSeconds(3));
+            script.inject(run);
+            Duration settle = Duration.ofSeconds(4);
+            long end = Math.max(System.nanoTime() + settle.toNanos(), start + minLoad.toNanos());
+            end = Math.min(end, start + maxLoad.toNanos());
+            Eventually.sleep(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
+            load.stop();
+            verdict = load.verify();
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError(scenario + ": " + e.getMessage() + "\n" + cluster.recentLogs(15), e);
+        }
+        System.out.printf("chaos %s: %s, %.1f s%n", scenario, verdict.summary(), (System.nanoTime() - start) / 1e9);
+        run.measured.forEach(leaderless -> System.out.println("leaderless " + leaderless));
+        assertTrue(verdict.problems().isEmpty(), scenario + ": " + verdict.problems());
+        assertTrue(verdict.linearizability().isLinearizable(), scenario + ": " + verdict.linearizability());
+        assertTrue(verdict.okWrites() > 0, scenario + ": no write succeeded");
+        return run.measured;
+    }
+
+    KvCluster cluster() {
+        return cluster;
+    }
+
+    /** Waits for a leader outside {@code faulted} and records the time since {@code since} as this fault's. */
+    Duration measure(String fault, Set<String> faulted, long since, Duration bound) {
+        Duration time = cluster.awaitLeaderOutside(faulted, since, bound);
+        measured.add(new Leaderless(scenario, fault, time));
+        return time;
+    }
+
+    Duration measure(String fault, Set<String> faulted, long since) {
+        return measure(fault, faulted, since, LEADERLESS_BOUND);
+    }
+}

@@ -1,0 +1,206 @@
+package io.raftkv.deploy;
+
+import io.raftkv.kv.client.Clerk;
+import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.kv.client.GetResult;
+import io.raftkv.kv.client.KvInvalidArgumentException;
+import io.raftkv.testkit.linearizability.CheckResult;
+import io.raftkv.testkit.linearizability.HistoryRecorder;
+import io.raftkv.testkit.linearizability.KvModel;
+import io.raftkv.testkit.linearizability.LinearizabilityChecker;
+import io.raftkv.testkit.linearizability.Operation;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Client load for a chaos scenario: a few threads, each with its own Clerk, run put/append/get on a few keys and
+ * record every call in one history. Appends carry unique tokens ("c2.17;"), so the final values show whether an
+ * acknowledged append was lost or applied twice. Bounded in time and in operations per thread.
+ */
+final class ChaosWorkload implements AutoCloseable {
+    private static final int MAX_OPS_PER_THREAD = 4_000;
+    /** A pause between operations keeps the history small enough to check in seconds. */
+    private static final Duration THINK = Duration.ofMillis(15);
+    /**
+     * Long enough for a call to outlast most outages (a write then completes, applied once, rather than ending with
+     * an unknown outcome): every unknown append multiplies the orders the checker must try.
+     */
+    private static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(30);
+
+    private final KvCluster cluster;
+    private final String prefix;
+    private final List<String> appendKeys;
+    private final String registerKey;
+    private final HistoryRecorder<KvModel.Input, KvModel.Output> recorder = new HistoryRecorder<>();
+    private final Map<String, Set<String>> acknowledged = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> attempted = new ConcurrentHashMap<>();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    /** Writes the cluster rejected as invalid: none are expected. */
+    private final List<String> rejected = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final AtomicLong okWrites = new AtomicLong();
+    private final AtomicLong unknownWrites = new AtomicLong();
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<Clerk> clerks = new ArrayList<>();
+    private final long deadline;
+
+    private ChaosWorkload(KvCluster cluster, String prefix, Duration maxRun) {
+        this.cluster = cluster;
+        this.prefix = prefix;
+        this.appendKeys = List.of(prefix + "/a0", prefix + "/a1", prefix + "/a2");
+        this.registerKey = prefix + "/r";
+        this.deadline = System.nanoTime() + maxRun.toNanos();
+        for (String key : appendKeys) {
+            acknowledged.put(key, ConcurrentHashMap.newKeySet());
+            attempted.put(key, ConcurrentHashMap.newKeySet());
+        }
+    }
+
+    /** Starts {@code clients} threads on keys under {@code prefix}; they stop at {@link #stop()} or after maxRun. */
+    static ChaosWorkload start(KvCluster cluster, String prefix, int clients, Duration maxRun) {
+        ChaosWorkload workload = new ChaosWorkload(cluster, prefix, maxRun);
+        for (int c = 0; c < clients; c++) {
+            int clientId = c;
+            Clerk clerk = cluster.clerk(ClerkOptions.DEFAULT.withTimeout(OPERATION_TIMEOUT));
+            workload.clerks.add(clerk);
+            Thread thread = Thread.ofPlatform().name(prefix + "-client-" + c).daemon()
+                    .start(() -> workload.run(clientId, clerk));
+            workload.threads.add(thread);
+        }
+        return workload;
+    }
+
+    private void run(int clientId, Clerk clerk) {
+        SplittableRandom random = new SplittableRandom(prefix.hashCode() * 31L + clientId);
+        for (int n = 0; n < MAX_OPS_PER_THREAD && !stop.get() && System.nanoTime() < deadline; n++) {
+            int dice = random.nextInt(100);
+            if (dice < 50) {
+                String key = appendKeys.get(random.nextInt(appendKeys.size()));
+                String token = "c" + clientId + "." + n + ";";
+                attempted.get(key).add(token);
+                if (write(clientId, clerk, KvModel.Input.append(key, token))) {
+                    acknowledged.get(key).add(token);
+                }
+            } else if (dice < 60) {
+                write(clientId, clerk, KvModel.Input.put(registerKey, "c" + clientId + "." + n));
+            } else {
+                List<String> keys = new ArrayList<>(appendKeys);
+                keys.add(registerKey);
+                read(clientId, clerk, keys.get(random.nextInt(keys.size())));
+            }
+            sleep(THINK);
+        }
+    }
+
+    /** Runs a put or append and records it; true if acknowledged. */
+    private boolean write(int clientId, Clerk clerk, KvModel.Input input) {
+        long call = recorder.invoke(clientId, input);
+        try {
+            if (input.op() == KvModel.Op.APPEND) {
+                clerk.append(input.key(), input.value());
+            } else {
+                clerk.put(input.key(), input.value());
+            }
+            recorder.ok(call, KvModel.Output.ok());
+            okWrites.incrementAndGet();
+            return true;
+        } catch (KvInvalidArgumentException e) {
+            recorder.failed(call);
+            rejected.add(input + ": " + e.getMessage());
+            return false;
+        } catch (RuntimeException e) {
+            // Timed out or cut off: it may still be applied (once), so its outcome is unknown.
+            recorder.unknown(call);
+            unknownWrites.incrementAndGet();
+            return false;
+        }
+    }
+
+    private GetResult read(int clientId, Clerk clerk, String key) {
+        long call = recorder.invoke(clientId, KvModel.Input.get(key));
+        try {
+            GetResult result = clerk.get(key);
+            recorder.ok(call, result instanceof GetResult.Found found ? KvModel.Output.value(found.text())
+                    : KvModel.Output.notFound());
+            return result;
+        } catch (RuntimeException e) {
+            // A read that failed had no effect: it is left out of the history.
+            recorder.failed(call);
+            return null;
+        }
+    }
+
+    /** Stops the clients and waits for them (each finishes its current call within the Clerk's timeout). */
+    void stop() {
+        stop.set(true);
+        Duration bound = OPERATION_TIMEOUT.plusSeconds(30);
+        for (Thread thread : threads) {
+            try {
+                thread.join(bound);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while stopping the clients", e);
+            }
+            if (thread.isAlive()) {
+                throw new AssertionError(thread.getName() + " did not stop within " + bound);
+            }
+        }
+    }
+
+    /**
+     * After {@link #stop()}: reads every append key once more (recorded too), then checks the whole history for
+     * linearizability and every key's final value for lost, duplicated or invented append tokens.
+     */
+    Verdict verify() {
+        Map<String, String> finalValues = new HashMap<>();
+        try (Clerk clerk = cluster.clerk(ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
+            for (String key : appendKeys) {
+                GetResult result = read(99, clerk, key);
+                if (result == null) {
+                    throw new AssertionError("the final read of " + key + " failed: the cluster did not recover");
+                }
+                finalValues.put(key, result instanceof GetResult.Found found ? found.text() : "");
+            }
+        }
+        List<String> problems = new ArrayList<>(rejected);
+        int acknowledgedAppends = 0;
+        for (String key : appendKeys) {
+            acknowledgedAppends += acknowledged.get(key).size();
+            problems.addAll(AppendAudit.audit(key, finalValues.get(key), attempted.get(key), acknowledged.get(key)));
+        }
+        List<Operation<KvModel.Input, KvModel.Output>> history = recorder.history();
+        CheckResult check = LinearizabilityChecker.check(KvModel.INSTANCE, history, Duration.ofSeconds(120));
+        return new Verdict(history.size(), okWrites.get(), unknownWrites.get(), acknowledgedAppends, problems, check);
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop.set(true);
+        clerks.forEach(Clerk::close);
+    }
+
+    /** What a run showed: its size, problems with the append tokens, and the checker's verdict. */
+    record Verdict(int operations, long okWrites, long unknownWrites, int acknowledgedAppends, List<String> problems,
+            CheckResult linearizability) {
+        String summary() {
+            return operations + " operations (" + okWrites + " acknowledged writes, " + unknownWrites
+                    + " unknown, " + acknowledgedAppends + " acknowledged appends), " + linearizability.verdict()
+                    + " in " + linearizability.elapsed().toMillis() + " ms";
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package io.raftkv.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftkv.common.cli.HostPort;
+import io.raftkv.kv.client.Clerk;
+import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.kv.client.GetResult;
+import io.raftkv.testkit.Eventually;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * deploy/docker-compose.yml as a user runs it: `up -d` (KV nodes and the MapReduce job) under a unique project name
+ * and free host ports, the KV nodes become healthy, the client works through the published ports, /metrics serves
+ * the promised series and they move with traffic, Prometheus scrapes them, the word count finishes, and the cluster
+ * survives `kill kv1`. `down -v` runs whatever happens.
+ */
+@RequiresDocker
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class ComposeSmokeTest {
+    private static final List<String> KV_SERVICES = List.of("kv1", "kv2", "kv3");
+    /** Series every kv-server serves from the start (names as the Prometheus registry writes them). */
+    private static final List<String> NODE_METRICS = List.of("raft_term", "raft_role", "raft_commit_index",
+            "raft_fsync_seconds_count", "rocksdb_wal_syncs_total", "jvm_memory_used_bytes");
+    /** Series a node serves once it has answered client requests (a timer appears with its first tag set). */
+    private static final List<String> REQUEST_METRICS = List.of("kv_requests_seconds_count", "kv_requests_seconds_sum",
+            "grpc_server_calls_seconds_count");
+
+    private ComposeProject compose;
+    private final Map<String, Integer> clientPorts = new LinkedHashMap<>();
+    private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
+    private Clerk clerk;
+
+    @BeforeAll
+    void up() {
+        String image = RaftkvImage.get();
+        int[] ports = io.raftkv.testkit.Ports.freePorts(7);
+        Map<String, String> environment = new LinkedHashMap<>();
+        environment.put("RAFTKV_IMAGE", image);
+        for (int i = 0; i < KV_SERVICES.size(); i++) {
+            String service = KV_SERVICES.get(i);
+            clientPorts.put(service, ports[2 * i]);
+            metricsPorts.put(service, ports[2 * i + 1]);
+            environment.put("KV" + (i + 1) + "_PORT", String.valueOf(ports[2 * i]));
+            environment.put("KV" + (i + 1) + "_METRICS_PORT", String.valueOf(ports[2 * i + 1]));
+        }
+        environment.put("MR_METRICS_PORT", String.valueOf(ports[6]));
+        compose = new ComposeProject("raftkv-smoke-" + UUID.randomUUID().toString().substring(0, 8), environment);
+        long start = System.nanoTime();
+        try {
+            compose.run(Duration.ofMinutes(3), "up", "-d");
+            for (String service : KV_SERVICES) {
+                compose.awaitHealthy(service, Duration.ofMinutes(2));
+            }
+        } catch (AssertionError | RuntimeException e) {
+            compose.down();
+            throw e;
+        }
+        System.out.printf("compose up and the KV nodes healthy in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        clerk = Clerk.connect(clientPorts.values().stream().map(port -> new HostPort("127.0.0.1", port)).toList(),
+                ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)));
+    }
+
+    @AfterAll
+    void down() {
+        if (clerk != null) {
+            clerk.close();
+        }
+        if (compose != null) {
+            compose.down();
+        }
+    }
+
+    private String cluster() {
+        return String.join(",", clientPorts.values().stream().map(port -> "127.0.0.1:" + port).toList());
+    }
+
+    @Test
+    @Order(1)
+    void putAndGetThroughThePublishedPortsWithTheClerkAndTheCli() {
+        clerk.put("greeting", "hello");
+        assertEquals("hello", assertInstanceOf(GetResult.Found.class, clerk.get("greeting")).text());
+
+        Path kv = Project.root().resolve("bin/kv");
+        Command.Result get = Command.run(Duration.ofMinutes(1),
+                List.of(kv.toString(), "--cluster", cluster(), "--timeout", "30s", "get", "greeting"));
+        assertEquals(0, get.exitCode(), get.output());
+        assertEquals("hello", get.output().strip());
+        Command.Result missing = Command.run(Duration.ofMinutes(1),
+                List.of(kv.toString(), "--cluster", cluster(), "--timeout", "30s", "get", "no-such-key"));
+        assertEquals(1, missing.exitCode(), missing.output());
+    }
+
+    @Test
+    @Order(2)
+    void everyNodeServesItsMetricsAndTheyMoveWithTraffic() {
+        Map<String, MetricsScrape> before = new LinkedHashMap<>();
+        for (String service : KV_SERVICES) {
+            MetricsScrape scrape = scrape(service);
+            for (String name : NODE_METRICS) {
+                assertTrue(scrape.names().contains(name), service + " lacks " + name + "; it has " + scrape.names());
+            }
+            assertTrue(scrape.sum("raft_term") >= 1, service + " is in term " + scrape.sum("raft_term"));
+            before.put(service, scrape);
+        }
+        for (int i = 0; i < 20; i++) {
+            clerk.put("metrics-" + i, "v" + i);
+        }
+        // Followers learn the new commit index with the next heartbeat: poll briefly.
+        for (String service : KV_SERVICES) {
+            double commitBefore = before.get(service).sum("raft_commit_index");
+            Eventually.await(service + " raft_commit_index past " + commitBefore + " + 20", Duration.ofSeconds(30),
+                    () -> scrape(service).sum("raft_commit_index") >= commitBefore + 20);
+            MetricsScrape after = scrape(service);
+            assertTrue(after.sum("raft_fsync_seconds_count") > before.get(service).sum("raft_fsync_seconds_count"),
+                    service + ": no fsync counted");
+            assertTrue(after.sum("rocksdb_wal_syncs_total") > before.get(service).sum("rocksdb_wal_syncs_total"),
+                    service + ": no WAL sync counted");
+        }
+        // The puts were answered by the leader (raft_role 3): its request series exist and counted them.
+        String leader = Eventually.awaitValue("a leader in the metrics", Duration.ofSeconds(30), () -> KV_SERVICES
+                .stream().filter(service -> scrape(service).sum("raft_role") == 3).findFirst().orElse(null));
+        MetricsScrape leaderAfter = scrape(leader);
+        for (String name : REQUEST_METRICS) {
+            assertTrue(leaderAfter.names().contains(name), leader + " lacks " + name + "; it has "
+                    + leaderAfter.names());
+        }
+        String okPut = "op=\"put\",result=\"ok\"";
+        double okPuts = leaderAfter.sum("kv_requests_seconds_count", okPut);
+        assertTrue(okPuts >= before.get(leader).sum("kv_requests_seconds_count", okPut) + 20,
+                leader + " counted " + okPuts + " ok puts");
+        assertTrue(leaderAfter.sum("grpc_server_calls_seconds_count", "method=\"Put\"") >= 20,
+                leader + ": gRPC Put calls " + leaderAfter.sum("grpc_server_calls_seconds_count", "method=\"Put\""));
+    }
+
+    private MetricsScrape scrape(String service) {
+        return MetricsScrape.of("http://127.0.0.1:" + metricsPorts.get(service) + "/metrics");
+    }
+
+    @Test
+    @Order(3)
+    void prometheusScrapesEveryNode(@TempDir Path dir) {
+        Optional<Path> binary = PrometheusProcess.binary();
+        if (binary.isEmpty()) {
+            switch (DockerSupport.decide(false, System.getenv(DockerSupport.REQUIRE_VARIABLE))) {
+                case SKIP -> Assumptions.abort("no prometheus binary on the PATH (apt-get install prometheus)");
+                default -> throw new AssertionError(DockerSupport.REQUIRE_VARIABLE
+                        + "=1 but no prometheus binary is on the PATH (.ci/run installs Debian's prometheus)");
+            }
+        }
+        List<String> targets = metricsPorts.values().stream().map(port -> "127.0.0.1:" + port).toList();
+        try (PrometheusProcess prometheus = PrometheusProcess.start(binary.get(), dir, "kv-server", targets)) {
+            List<String> up = Eventually.awaitValue("prometheus to scrape all 3 nodes", Duration.ofSeconds(60), () -> {
+                List<String> values = prometheus.query("up{job=\"kv-server\"}");
+                return values.size() == 3 && values.stream().allMatch("1"::equals) ? values : null;
+            });
+            assertEquals(List.of("1", "1", "1"), up);
+            List<String> terms = prometheus.query("raft_term{app=\"kv-server\"}");
+            assertEquals(3, terms.size(), "raft_term series: " + terms);
+            assertTrue(terms.stream().allMatch(term -> Double.parseDouble(term) >= 1), "terms " + terms);
+            // raft_role is 3 on the leader: exactly one node is.
+            List<String> leaders = Eventually.awaitValue("one leader in prometheus", Duration.ofSeconds(30), () -> {
+                List<String> values = prometheus.query("count(raft_role{app=\"kv-server\"} == 3)");
+                return values.equals(List.of("1")) ? values : null;
+            });
+            System.out.println("prometheus: up " + up + ", raft_term " + terms + ", count(raft_role == 3) " + leaders);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void theMapReduceJobCountsTheWordsOfTheSamples() throws IOException {
+        Eventually.await("mr-coordinator to finish", Duration.ofMinutes(3),
+                () -> compose.inspect("mr-coordinator", "{{.State.Status}}").equals("exited"));
+        assertEquals("0", compose.inspect("mr-coordinator", "{{.State.ExitCode}}"),
+                "mr-coordinator failed:\n" + compose.run(Duration.ofSeconds(30), "logs", "--tail", "30",
+                        "mr-coordinator").output());
+
+        String volume = compose.name() + "_mr-work";
+        Command.Result output = Command.run(Duration.ofMinutes(1), List.of("docker", "run", "--rm", "-v",
+                volume + ":/work:ro", "--entrypoint", "sh", RaftkvImage.get(), "-c", "cat /work/mr/mr-out-*"))
+                .requireSuccess();
+        Map<String, Long> counted = new TreeMap<>();
+        for (String line : output.output().split("\n")) {
+            if (!line.isBlank()) {
+                String[] fields = line.strip().split(" ");
+                assertEquals(2, fields.length, "an output line is not 'word count': " + line);
+                assertFalse(counted.containsKey(fields[0]), fields[0] + " is in two output files");
+                counted.put(fields[0], Long.parseLong(fields[1]));
+            }
+        }
+        assertEquals(expectedWordCount(), counted);
+    }
+
+    /** The word count of samples/*.txt: words are maximal runs of letters, as the wc app splits them. */
+    private static Map<String, Long> expectedWordCount() throws IOException {
+        Map<String, Long> counts = new TreeMap<>();
+        List<Path> inputs;
+        try (Stream<Path> files = Files.list(Project.root().resolve("samples"))) {
+            inputs = files.filter(file -> file.getFileName().toString().endsWith(".txt")).sorted().toList();
+        }
+        assertFalse(inputs.isEmpty(), "no samples/*.txt");
+        for (Path input : inputs) {
+            for (String word : Files.readString(input).split("[^\\p{L}]+")) {
+                if (!word.isEmpty()) {
+                    counts.merge(word, 1L, Long::sum);
+                }
+            }
+        }
+        return counts;
+    }
+
+    @Test
+    @Order(5)
+    void theClusterServesAfterKv1IsKilled() {
+        clerk.put("before-kill", "1");
+        boolean wasLeader = scrape("kv1").sum("raft_role") == 3;
+        compose.run(Duration.ofMinutes(1), "kill", "kv1");
+        assertEquals("false", compose.inspect("kv1", "{{.State.Running}}"));
+        long start = System.nanoTime();
+        clerk.put("after-kill", "2");
+        assertEquals("1", assertInstanceOf(GetResult.Found.class, clerk.get("before-kill")).text());
+        assertEquals("2", assertInstanceOf(GetResult.Found.class, clerk.get("after-kill")).text());
+        assertEquals("hello", assertInstanceOf(GetResult.Found.class, clerk.get("greeting")).text());
+        System.out.printf("after kill kv1 (%s): first put answered in %d ms%n", wasLeader ? "the leader" : "a follower",
+                (System.nanoTime() - start) / 1_000_000);
+    }
+}
