@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
+import java.util.function.ToLongBiFunction;
 
 /** The fault scripts of the chaos tests; each records the leaderless time of every fault it injects. */
 final class Faults {
@@ -58,26 +60,24 @@ final class Faults {
 
     /** Freeze the leader (docker pause) until another node leads, a few seconds more, then thaw it. */
     static ChaosRun.Script pauseLeader() {
-        return run -> {
-            KvCluster cluster = run.cluster();
-            String leader = cluster.awaitLeader(ChaosRun.LEADERLESS_BOUND);
-            long since = cluster.pause(leader);
-            run.measure("docker pause leader " + leader, Set.of(leader), since);
-            Eventually.sleep(Duration.ofSeconds(3));
-            cluster.unpause(leader);
-            cluster.awaitServing(leader, KvCluster.START_TIMEOUT);
-        };
+        return isolateLeader("docker pause leader ", KvCluster::pause, KvCluster::unpause);
     }
 
     /** Cut the leader off the network (it keeps running, believing it leads), then reconnect it under its alias. */
     static ChaosRun.Script disconnectLeader() {
+        return isolateLeader("network disconnect leader ", KvCluster::disconnect, KvCluster::reconnect);
+    }
+
+    /** Isolates the leader with {@code fault} until another node leads, a few seconds more, then heals it. */
+    private static ChaosRun.Script isolateLeader(String label, ToLongBiFunction<KvCluster, String> fault,
+            BiConsumer<KvCluster, String> heal) {
         return run -> {
             KvCluster cluster = run.cluster();
             String leader = cluster.awaitLeader(ChaosRun.LEADERLESS_BOUND);
-            long since = cluster.disconnect(leader);
-            run.measure("network disconnect leader " + leader, Set.of(leader), since);
+            long since = fault.applyAsLong(cluster, leader);
+            run.measure(label + leader, Set.of(leader), since);
             Eventually.sleep(Duration.ofSeconds(3));
-            cluster.reconnect(leader);
+            heal.accept(cluster, leader);
             cluster.awaitServing(leader, KvCluster.START_TIMEOUT);
         };
     }
