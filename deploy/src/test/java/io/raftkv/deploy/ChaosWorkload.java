@@ -4,6 +4,7 @@ import io.raftkv.kv.client.Clerk;
 import io.raftkv.kv.client.ClerkOptions;
 import io.raftkv.kv.client.GetResult;
 import io.raftkv.kv.client.KvInvalidArgumentException;
+import io.raftkv.testkit.AppendLedger;
 import io.raftkv.testkit.linearizability.CheckResult;
 import io.raftkv.testkit.linearizability.HistoryRecorder;
 import io.raftkv.testkit.linearizability.KvModel;
@@ -14,9 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -40,8 +39,7 @@ final class ChaosWorkload implements AutoCloseable {
     private final List<String> appendKeys;
     private final String registerKey;
     private final HistoryRecorder<KvModel.Input, KvModel.Output> recorder = new HistoryRecorder<>();
-    private final Map<String, Set<String>> acknowledged = new ConcurrentHashMap<>();
-    private final Map<String, Set<String>> attempted = new ConcurrentHashMap<>();
+    private final AppendLedger ledger = new AppendLedger();
     private final AtomicBoolean stop = new AtomicBoolean();
     /** Writes the cluster rejected as invalid: none are expected. */
     private final List<String> rejected = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -57,10 +55,6 @@ final class ChaosWorkload implements AutoCloseable {
         this.appendKeys = List.of(prefix + "/a0", prefix + "/a1", prefix + "/a2");
         this.registerKey = prefix + "/r";
         this.deadline = System.nanoTime() + maxRun.toNanos();
-        for (String key : appendKeys) {
-            acknowledged.put(key, ConcurrentHashMap.newKeySet());
-            attempted.put(key, ConcurrentHashMap.newKeySet());
-        }
     }
 
     /** Starts {@code clients} threads on keys under {@code prefix}; they stop at {@link #stop()} or after maxRun. */
@@ -83,10 +77,11 @@ final class ChaosWorkload implements AutoCloseable {
             int dice = random.nextInt(100);
             if (dice < 50) {
                 String key = appendKeys.get(random.nextInt(appendKeys.size()));
-                String token = "c" + clientId + "." + n + ";";
-                attempted.get(key).add(token);
-                if (write(clientId, clerk, KvModel.Input.append(key, token))) {
-                    acknowledged.get(key).add(token);
+                String token = "c" + clientId + "." + n;
+                switch (write(clientId, clerk, KvModel.Input.append(key, token + AppendLedger.SEPARATOR))) {
+                    case OK -> ledger.acknowledged(key, token);
+                    case UNKNOWN -> ledger.unknown(key, token);
+                    case REJECTED -> { } // listed among the problems by write
                 }
             } else if (dice < 60) {
                 write(clientId, clerk, KvModel.Input.put(registerKey, "c" + clientId + "." + n));
@@ -99,8 +94,10 @@ final class ChaosWorkload implements AutoCloseable {
         }
     }
 
-    /** Runs a put or append and records it; true if acknowledged. */
-    private boolean write(int clientId, Clerk clerk, KvModel.Input input) {
+    private enum Outcome { OK, REJECTED, UNKNOWN }
+
+    /** Runs a put or append and records it in the history. */
+    private Outcome write(int clientId, Clerk clerk, KvModel.Input input) {
         long call = recorder.invoke(clientId, input);
         try {
             if (input.op() == KvModel.Op.APPEND) {
@@ -110,16 +107,16 @@ final class ChaosWorkload implements AutoCloseable {
             }
             recorder.ok(call, KvModel.Output.ok());
             okWrites.incrementAndGet();
-            return true;
+            return Outcome.OK;
         } catch (KvInvalidArgumentException e) {
             recorder.failed(call);
             rejected.add(input + ": " + e.getMessage());
-            return false;
+            return Outcome.REJECTED;
         } catch (RuntimeException e) {
             // Timed out or cut off: it may still be applied (once), so its outcome is unknown.
             recorder.unknown(call);
             unknownWrites.incrementAndGet();
-            return false;
+            return Outcome.UNKNOWN;
         }
     }
 
@@ -170,11 +167,10 @@ final class ChaosWorkload implements AutoCloseable {
             }
         }
         List<String> problems = new ArrayList<>(rejected);
-        int acknowledgedAppends = 0;
         for (String key : appendKeys) {
-            acknowledgedAppends += acknowledged.get(key).size();
-            problems.addAll(AppendAudit.audit(key, finalValues.get(key), attempted.get(key), acknowledged.get(key)));
+            problems.addAll(ledger.problems(key, finalValues.get(key)));
         }
+        int acknowledgedAppends = ledger.acknowledgedCount();
         List<Operation<KvModel.Input, KvModel.Output>> history = recorder.history();
         CheckResult check = LinearizabilityChecker.check(KvModel.INSTANCE, history, Duration.ofSeconds(120));
         return new Verdict(history.size(), okWrites.get(), unknownWrites.get(), acknowledgedAppends, problems, check);

@@ -3,6 +3,7 @@ package io.raftkv.kv.server.process;
 import io.raftkv.kv.client.Clerk;
 import io.raftkv.kv.client.GetResult;
 import io.raftkv.kv.client.KvUnavailableException;
+import io.raftkv.testkit.AppendLedger;
 import io.raftkv.testkit.linearizability.HistoryRecorder;
 import io.raftkv.testkit.linearizability.KvModel;
 import java.time.Duration;

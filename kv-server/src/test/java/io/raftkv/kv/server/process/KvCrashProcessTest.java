@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftkv.kv.client.Clerk;
 import io.raftkv.kv.client.ClerkOptions;
 import io.raftkv.kv.client.GetResult;
+import io.raftkv.testkit.AppendLedger;
 import io.raftkv.testkit.Eventually;
 import io.raftkv.testkit.linearizability.CheckResult;
 import io.raftkv.testkit.linearizability.HistoryRecorder;

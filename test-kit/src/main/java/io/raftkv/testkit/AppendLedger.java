@@ -1,4 +1,4 @@
-package io.raftkv.kv.server.process;
+package io.raftkv.testkit;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,33 +8,34 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The unique tokens appended to each key, by outcome: acknowledged ones must be in the final value exactly once,
- * unknown ones (timed out) at most once, and nothing else may be there.
+ * The unique tokens clients appended to each key (each followed by {@link #SEPARATOR} in the value), by outcome:
+ * acknowledged ones must be in the final value exactly once, unknown ones (timed out, cut off) at most once, and
+ * nothing else may be there. Thread-safe: client threads record, the test checks at the end.
  */
-final class AppendLedger {
-    static final char SEPARATOR = ';';
+public final class AppendLedger {
+    public static final char SEPARATOR = ';';
 
     private final Map<String, Set<String>> acknowledged = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> unknown = new ConcurrentHashMap<>();
 
-    void acknowledged(String key, String token) {
+    public void acknowledged(String key, String token) {
         acknowledged.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(token);
     }
 
-    void unknown(String key, String token) {
+    public void unknown(String key, String token) {
         unknown.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(token);
     }
 
-    int acknowledgedCount() {
+    public int acknowledgedCount() {
         return acknowledged.values().stream().mapToInt(Set::size).sum();
     }
 
-    int unknownCount() {
+    public int unknownCount() {
         return unknown.values().stream().mapToInt(Set::size).sum();
     }
 
     /** Every problem with {@code finalValue} of {@code key} (empty if none); a null value counts as empty. */
-    List<String> problems(String key, String finalValue) {
+    public List<String> problems(String key, String finalValue) {
         Map<String, Integer> seen = new HashMap<>();
         if (finalValue != null && !finalValue.isEmpty()) {
             for (String token : finalValue.split(String.valueOf(SEPARATOR))) {

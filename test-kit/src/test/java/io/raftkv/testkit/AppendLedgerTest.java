@@ -1,4 +1,4 @@
-package io.raftkv.kv.server.process;
+package io.raftkv.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
