@@ -161,8 +161,8 @@ public final class KvCli implements Callable<Integer> {
         return key.getBytes(StandardCharsets.UTF_8);
     }
 
-    @Command(name = "put", mixinStandardHelpOptions = true, description = "Sets KEY to VALUE.")
-    static final class Put implements Callable<Integer> {
+    /** {@code put} and {@code append}: KEY and VALUE (or '-' for stdin), then one write through the Clerk. */
+    abstract static class WriteCommand implements Callable<Integer> {
         @ParentCommand
         KvCli kv;
         @Spec
@@ -172,37 +172,33 @@ public final class KvCli implements Callable<Integer> {
         @Parameters(index = "1", paramLabel = "VALUE", description = "The value, or '-' to read it from stdin.")
         String value;
 
+        abstract void write(Clerk clerk, byte[] key, byte[] value);
+
         @Override
         public Integer call() {
             byte[] bytes = value(spec.commandLine(), value);
             return kv.withClerk(spec.commandLine(), clerk -> {
-                clerk.put(key(key), bytes);
+                write(clerk, key(key), bytes);
                 printOk();
                 return ExitCodes.OK;
             });
         }
     }
 
+    @Command(name = "put", mixinStandardHelpOptions = true, description = "Sets KEY to VALUE.")
+    static final class Put extends WriteCommand {
+        @Override
+        void write(Clerk clerk, byte[] key, byte[] value) {
+            clerk.put(key, value);
+        }
+    }
+
     @Command(name = "append", mixinStandardHelpOptions = true,
             description = "Appends VALUE to the value of KEY (a missing key counts as empty).")
-    static final class Append implements Callable<Integer> {
-        @ParentCommand
-        KvCli kv;
-        @Spec
-        CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "KEY")
-        String key;
-        @Parameters(index = "1", paramLabel = "VALUE", description = "The value, or '-' to read it from stdin.")
-        String value;
-
+    static final class Append extends WriteCommand {
         @Override
-        public Integer call() {
-            byte[] bytes = value(spec.commandLine(), value);
-            return kv.withClerk(spec.commandLine(), clerk -> {
-                clerk.append(key(key), bytes);
-                printOk();
-                return ExitCodes.OK;
-            });
+        void write(Clerk clerk, byte[] key, byte[] value) {
+            clerk.append(key, value);
         }
     }
 
