@@ -12,28 +12,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code kv bench} in this JVM against a fake raftkv cluster on real gRPC: what it sends, prints and exits with. */
 class KvBenchTest {
-    private final FakeKvNode.Store store = new FakeKvNode.Store();
-    private FakeKvNode leader;
-    private FakeKvNode follower;
-    private String cluster;
-
-    @BeforeEach
-    void start() {
-        leader = new FakeKvNode("n1", "kv1:7001", FakeKvNode.Mode.LEADER, store);
-        follower = new FakeKvNode("n2", "kv2:7001", FakeKvNode.Mode.FOLLOWER, store);
-        follower.follow("n1", "kv1:7001");
-        cluster = follower.address() + "," + leader.address();
-    }
+    private final TwoNodeFake fake = new TwoNodeFake();
+    private final FakeKvNode.Store store = fake.store;
+    private final FakeKvNode leader = fake.leader;
+    private final FakeKvNode follower = fake.follower;
+    private final String cluster = fake.cluster();
 
     @AfterEach
     void stop() {
-        leader.close();
-        follower.close();
+        fake.close();
     }
 
     private CliRun bench(String... args) {

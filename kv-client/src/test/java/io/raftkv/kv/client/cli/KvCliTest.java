@@ -13,28 +13,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The kv CLI, run in this JVM against fake nodes: each command and each exit code. */
 class KvCliTest {
-    private final FakeKvNode.Store store = new FakeKvNode.Store();
-    private FakeKvNode leader;
-    private FakeKvNode follower;
-    private String cluster;
-
-    @BeforeEach
-    void start() {
-        leader = new FakeKvNode("n1", "kv1:7001", FakeKvNode.Mode.LEADER, store);
-        follower = new FakeKvNode("n2", "kv2:7001", FakeKvNode.Mode.FOLLOWER, store);
-        follower.follow("n1", "kv1:7001");
-        cluster = follower.address() + "," + leader.address();
-    }
+    private final TwoNodeFake fake = new TwoNodeFake();
+    private final FakeKvNode.Store store = fake.store;
+    private final FakeKvNode leader = fake.leader;
+    private final FakeKvNode follower = fake.follower;
+    private final String cluster = fake.cluster();
 
     @AfterEach
     void stop() {
-        leader.close();
-        follower.close();
+        fake.close();
     }
 
     private CliRun kv(String... args) {
