@@ -8,6 +8,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,6 +20,8 @@ public final class GrpcServerMetrics implements ServerInterceptor {
     public static final String NAME = "grpc.server.calls";
 
     private final MeterRegistry registry;
+    /** One timer per service/method/status, looked up once: building and registering a meter per call is not free. */
+    private final ConcurrentMap<String, Timer> timers = new ConcurrentHashMap<>();
 
     public GrpcServerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -32,15 +36,21 @@ public final class GrpcServerMetrics implements ServerInterceptor {
         return next.startCall(new SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
-                Timer.builder(NAME)
-                        .description("Finished gRPC calls by service, method and status")
-                        .tag("service", service == null ? "" : service)
-                        .tag("method", method == null ? "" : method)
-                        .tag("status", status.getCode().name())
-                        .register(registry)
+                timer(service, method, status.getCode())
                         .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
                 super.close(status, trailers);
             }
         }, headers);
+    }
+
+    private Timer timer(String service, String method, Status.Code code) {
+        String svc = service == null ? "" : service;
+        String name = method == null ? "" : method;
+        return timers.computeIfAbsent(svc + '/' + name + '/' + code, k -> Timer.builder(NAME)
+                .description("Finished gRPC calls by service, method and status")
+                .tag("service", svc)
+                .tag("method", name)
+                .tag("status", code.name())
+                .register(registry));
     }
 }
