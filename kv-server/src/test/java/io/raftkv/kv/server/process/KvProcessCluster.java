@@ -6,6 +6,7 @@ import io.raftkv.kv.client.ClerkOptions;
 import io.raftkv.kv.client.NodeReport;
 import io.raftkv.kv.server.KvServerMain;
 import io.raftkv.proto.kv.Role;
+import io.raftkv.raft.transport.PeerAddresses;
 import io.raftkv.testkit.Eventually;
 import io.raftkv.testkit.JvmProcess;
 import io.raftkv.testkit.Ports;
@@ -76,9 +77,7 @@ final class KvProcessCluster implements AutoCloseable {
 
     /** Starts (or restarts) a node; does not wait for it to serve. */
     void start(String id) {
-        String peers = members.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining(","));
-        List<String> args = new ArrayList<>(List.of("--id", id, "--peers", peers,
+        List<String> args = new ArrayList<>(List.of("--id", id, "--peers", PeerAddresses.format(members),
                 "--listen", members.get(id).toString(), "--data-dir", root.resolve(id).toString(),
                 "--metrics-port", Integer.toString(metricsPorts.get(id))));
         args.addAll(nodeArgs);
