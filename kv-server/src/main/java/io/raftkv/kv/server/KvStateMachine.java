@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.raftkv.proto.kv.ErrorCode;
+import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.proto.kv.KvCommandResult;
 import io.raftkv.proto.kv.KvSession;

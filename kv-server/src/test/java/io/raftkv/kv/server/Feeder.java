@@ -2,7 +2,7 @@ package io.raftkv.kv.server;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.raftkv.proto.kv.ErrorCode;
+import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.proto.kv.KvCommandResult;
 import io.raftkv.raft.api.StateMachine;

@@ -11,7 +11,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.raftkv.common.grpc.GrpcServer;
 import io.raftkv.proto.kv.AppendRequest;
 import io.raftkv.proto.kv.DeleteRequest;
-import io.raftkv.proto.kv.ErrorCode;
+import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.kv.GetReply;
 import io.raftkv.proto.kv.GetRequest;
 import io.raftkv.proto.kv.KvGrpc;

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.raftkv.proto.kv.ErrorCode;
+import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.proto.kv.KvCommandResult;
 import io.raftkv.raft.api.StateMachine;
