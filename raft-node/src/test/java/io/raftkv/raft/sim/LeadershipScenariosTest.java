@@ -4,6 +4,7 @@ import static io.raftkv.raft.sim.ScenarioCluster.ELECTION_TIMEOUT;
 import static io.raftkv.raft.sim.ScenarioCluster.command;
 import static io.raftkv.raft.sim.Scheduler.MILLIS;
 import static io.raftkv.raft.sim.Scheduler.SECONDS;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -91,7 +92,7 @@ class LeadershipScenariosTest {
         long took = cfg.sim().now() - start;
         assertTrue(took < 200 * MILLIS, "transfer took " + took / 1000 + " ms");
         assertEquals(cfg.node(leader).term() , cfg.node(target).term());
-        assertEquals(command(7).length, cfg.nCommitted(index).command().size());
+        assertArrayEquals(command(7), cfg.nCommitted(index).command().toByteArray());
         cfg.one(command(8), 3, true);
         assertEquals(target, cfg.checkOneLeader());
     }

@@ -34,15 +34,8 @@ class ClusterChaosSoakTest {
             cluster.startAll();
             cluster.awaitLeader(Duration.ofSeconds(30));
             ConcurrentLinkedQueue<Ack> acked = new ConcurrentLinkedQueue<>();
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Thread> clients = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                int client = t;
-                Thread thread = new Thread(() -> ClusterCrashTest.load(cluster, client, acked, stop), "client-" + t);
-                thread.start();
-                clients.add(thread);
-            }
-            try {
+            try (LoadClients clients = LoadClients.start(4,
+                    (client, stop) -> ClusterCrashTest.load(cluster, client, acked, stop))) {
                 for (int round = 1; round <= rounds; round++) {
                     List<String> victims = new ArrayList<>();
                     int kind = random.nextInt(3);
@@ -68,11 +61,7 @@ class ClusterChaosSoakTest {
                     }
                     ClusterCrashTest.awaitProgress(acked, "after round " + round);
                 }
-            } finally {
-                stop.set(true);
-                for (Thread thread : clients) {
-                    thread.join();
-                }
+                clients.assertAlive();
             }
             ProcessCluster.AppliedValues reference = ClusterCrashTest.verifyConverged(cluster, acked);
             ClusterCrashTest.log(rounds + " rounds: " + acked.size() + " acknowledged proposals, "

@@ -46,16 +46,8 @@ class ClusterCrashTest {
             cluster.startAll();
             String leader = cluster.awaitLeader(Duration.ofSeconds(30));
             ConcurrentLinkedQueue<Ack> acked = new ConcurrentLinkedQueue<>();
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Thread> clients = new ArrayList<>();
-            for (int t = 0; t < 3; t++) {
-                int client = t;
-                Thread thread = new Thread(() -> load(cluster, client, acked, stop), "client-" + t);
-                thread.start();
-                clients.add(thread);
-            }
             Random random = new Random(size);
-            try {
+            try (LoadClients clients = LoadClients.start(3, (client, stop) -> load(cluster, client, acked, stop))) {
                 sleep(PHASE);
                 int before = acked.size();
 
@@ -92,11 +84,7 @@ class ClusterCrashTest {
                 awaitProgress(acked, "after every node was killed");
                 sleep(PHASE);
                 assertTrue(acked.size() > before, "progress throughout");
-            } finally {
-                stop.set(true);
-                for (Thread thread : clients) {
-                    thread.join();
-                }
+                clients.assertAlive();
             }
 
             ProcessCluster.AppliedValues reference = verifyConverged(cluster, acked);

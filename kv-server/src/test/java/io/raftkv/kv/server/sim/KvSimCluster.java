@@ -67,7 +67,7 @@ final class KvSimCluster implements AutoCloseable {
         // A ReadIndex round that has not been confirmed within an election timeout (10 ticks) is not coming.
         long readTimeoutMicros = 10 * sim.config().tickMicros();
         FrontEnds frontEnds = new FrontEnds(sim, new VirtualClock(sim.scheduler()), readTimeoutMicros);
-        this.history = new SimHistory(sim.scheduler());
+        this.history = new SimHistory();
         this.clientNetwork = new ClientNetwork(sim.scheduler(), sim.random(), frontEnds::get);
         clientNetwork.unreliable(builder.unreliable);
         sim.network().unreliable(builder.unreliable);

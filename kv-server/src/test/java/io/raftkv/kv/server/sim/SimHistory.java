@@ -1,6 +1,5 @@
 package io.raftkv.kv.server.sim;
 
-import io.raftkv.raft.sim.Scheduler;
 import io.raftkv.testkit.linearizability.CheckResult;
 import io.raftkv.testkit.linearizability.KvModel;
 import io.raftkv.testkit.linearizability.LinearizabilityChecker;
@@ -12,37 +11,40 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The history of every clerk operation in a simulated run, in virtual time, for the {@link LinearizabilityChecker}
- * (the simulation's counterpart of the test-kit's {@code HistoryRecorder}, which reads the wall clock). An operation
- * is invoked when its clerk starts it and returns when the clerk has its answer; one the clerk gave up on has an
- * unknown outcome and may take effect at any later point.
+ * The history of every clerk operation in a simulated run, for the {@link LinearizabilityChecker} (the simulation's
+ * counterpart of the test-kit's {@code HistoryRecorder}, which reads the wall clock). An operation is invoked when its
+ * clerk starts it and returns when the clerk has its answer; one the clerk gave up on has an unknown outcome and may
+ * take effect at any later point.
+ *
+ * <p>Calls and returns are stamped with a strictly increasing event counter, not virtual time: a clerk starts its next
+ * operation in the same virtual instant the last one returned, and equal stamps would make the checker (which orders
+ * calls before returns at equal times) treat the two as concurrent, letting a stale read of the clerk's own last write
+ * pass. The simulation is sequential, so the counter is exactly the order in which things happened.
  */
 final class SimHistory {
     /** The checker's wall-clock budget: generous, since per-key histories of these runs check in milliseconds. */
     private static final Duration CHECK_BUDGET = Duration.ofMinutes(1);
 
-    private final Scheduler scheduler;
     private final Map<Long, Pending> pending = new LinkedHashMap<>();
     private final List<Operation<KvModel.Input, KvModel.Output>> finished = new ArrayList<>();
     private long nextCall;
+    private long nextEvent;
     private long unknownWrites;
 
     private record Pending(long client, KvModel.Input input, long callTime) {}
 
-    SimHistory(Scheduler scheduler) {
-        this.scheduler = scheduler;
-    }
+    SimHistory() {}
 
     long invoke(long client, KvModel.Input input) {
         long call = ++nextCall;
-        pending.put(call, new Pending(client, input, scheduler.now()));
+        pending.put(call, new Pending(client, input, ++nextEvent));
         return call;
     }
 
     void ok(long call, KvModel.Output output) {
         Pending started = take(call);
         finished.add(Operation.completed(started.client(), started.input(), output, started.callTime(),
-                scheduler.now()));
+                ++nextEvent));
     }
 
     /** The clerk gave up: the operation may or may not take effect. */
