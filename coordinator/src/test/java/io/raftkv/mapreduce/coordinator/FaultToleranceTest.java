@@ -86,7 +86,7 @@ class FaultToleranceTest {
             String log = job.coordinator().output();
             assertTrue(log.contains("map task 0 attempt 1 on worker worker-1 was not reported in time"), log);
             assertTrue(log.contains("re-assigning map task 0 to worker worker-2"), log);
-            assertEquals(1, summary(job.coordinator()).reassignments());
+            assertReassignedOnlyAfterTimeouts(job.coordinator(), "worker-1");
         }
     }
 
@@ -109,7 +109,7 @@ class FaultToleranceTest {
             assertEquals(job.sequentialOutput(AppSpec.userClass(SLOW_WC, null), inputs), job.sortedOutput());
             String log = job.coordinator().output();
             assertTrue(log.contains("re-assigning reduce task 0 to worker worker-2"), log);
-            assertEquals(1, summary(job.coordinator()).reassignments());
+            assertReassignedOnlyAfterTimeouts(job.coordinator(), "worker-1");
         }
     }
 
@@ -146,9 +146,8 @@ class FaultToleranceTest {
             job.awaitSuccess();
             assertEquals(job.sequentialOutput(AppSpec.userClass(SLOW_WC, null), inputs.subList(0, 4)),
                     job.sortedOutput());
-            Summary summary = summary(job.coordinator());
-            assertEquals(0, summary.backups());
-            assertEquals(1, summary.reassignments());
+            assertEquals(0, summary(job.coordinator()).backups());
+            assertReassignedOnlyAfterTimeouts(job.coordinator(), "worker-1");
         }
     }
 
@@ -194,6 +193,24 @@ class FaultToleranceTest {
         Matcher m = SUMMARY.matcher(coordinator.output());
         assertTrue(m.find(), "no summary line in:\n" + coordinator.tail(20));
         return new Summary(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+    }
+
+    /**
+     * The attempt of {@code lostWorker} (killed or stuck) timed out exactly once, and every re-assignment follows a
+     * timeout. A cold replacement JVM on two busy cores may itself overrun the short timeout and be replaced once
+     * more: that is correct behaviour, so the check counts timeouts instead of expecting exactly one re-assignment.
+     * A coordinator that re-assigned a task still within its time would have more re-assignments than timeouts.
+     */
+    private static void assertReassignedOnlyAfterTimeouts(JvmProcess coordinator, String lostWorker) {
+        String log = coordinator.output();
+        long lostTimeouts = log.lines()
+                .filter(line -> line.contains("on worker " + lostWorker + " was not reported in time")).count();
+        long timeouts = log.lines()
+                .filter(line -> line.contains("was not reported in time; the task goes back to the queue")).count();
+        int reassignments = summary(coordinator).reassignments();
+        assertEquals(1, lostTimeouts, log);
+        assertTrue(reassignments >= 1 && reassignments <= timeouts,
+                reassignments + " re-assignments after " + timeouts + " timeouts:\n" + log);
     }
 
     private static String scrape(int port) throws Exception {
