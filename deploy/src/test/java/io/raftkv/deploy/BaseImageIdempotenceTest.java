@@ -2,7 +2,6 @@ package io.raftkv.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,8 +53,9 @@ class BaseImageIdempotenceTest {
 
     private static String scriptMadeBase() {
         String base = RaftkvImage.baseImage().orElse(null);
-        assumeTrue(base != null && base.startsWith("raftkv/"), "the base image is not one the script made");
-        assumeTrue(Command.works(List.of("docker", "image", "inspect", base)), base + " is not built");
+        DockerSupport.requireOrSkip(base != null && base.startsWith("raftkv/"),
+                "the base image is not one the script made");
+        DockerSupport.requireOrSkip(Command.works(List.of("docker", "image", "inspect", base)), base + " is not built");
         return base;
     }
 

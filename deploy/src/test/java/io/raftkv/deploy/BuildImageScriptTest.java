@@ -32,6 +32,8 @@ class BuildImageScriptTest {
 
         List<String[]> staged = stagedRoles(context);
         List<String> expected = Roles.runnable().stream().map(Roles.Role::name).toList();
+        // With no module jar built both lists would be empty and equal: that would check nothing.
+        DockerSupport.requireOrSkip(!expected.isEmpty(), "no module jar is built (run the package phase first)");
         assertEquals(expected, staged.stream().map(fields -> fields[0]).toList(), "roles staged");
         for (String[] fields : staged) {
             Roles.Role role = Roles.all().stream().filter(r -> r.name().equals(fields[0])).findFirst().orElseThrow();

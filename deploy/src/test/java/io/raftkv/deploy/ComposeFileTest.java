@@ -13,25 +13,24 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * deploy/docker-compose.yml is accepted by every compose implementation on this host (v1 docker-compose and the v2
- * plugin), with the services and the monitoring profile it promises. Validation needs no engine.
+ * deploy/docker-compose.yml is accepted by compose v1 ({@code docker-compose}) and, where it is installed, by the v2
+ * plugin ({@code docker compose}), with the services and the monitoring profile it promises. Validation needs no
+ * engine. No package source this project's CI can reach offers the v2 plugin, so v2 is checked only where a developer
+ * has it (the README says so) rather than by a test that would always be skipped here.
  */
 class ComposeFileTest {
     private static final List<String> SERVICES =
             List.of("kv1", "kv2", "kv3", "mr-coordinator", "mr-worker-1", "mr-worker-2");
 
     @Test
-    void composeV1AcceptsTheFile() {
+    void everyInstalledComposeAcceptsTheFile() {
         checkWith(List.of("docker-compose"));
-    }
-
-    @Test
-    void composeV2AcceptsTheFile() {
-        checkWith(List.of("docker", "compose"));
+        if (Command.works(List.of("docker", "compose", "version"))) {
+            checkWith(List.of("docker", "compose"));
+        }
     }
 
     /** deploy/prometheus.yml scrapes exactly the compose services that serve metrics, on their metrics ports. */
@@ -70,15 +69,7 @@ class ComposeFileTest {
         List<String> version = new ArrayList<>(compose);
         version.add("version");
         boolean present = Command.works(version);
-        if (!present && String.join(" ", compose).equals("docker compose")) {
-            Assumptions.abort("the docker compose v2 plugin is not installed");
-        }
-        switch (DockerSupport.decide(present, System.getenv(DockerSupport.REQUIRE_VARIABLE))) {
-            case RUN -> { }
-            case SKIP -> Assumptions.abort(String.join(" ", compose) + " is not installed");
-            case FAIL -> throw new AssertionError(DockerSupport.REQUIRE_VARIABLE + "=1 but "
-                    + String.join(" ", compose) + " is not installed");
-        }
+        DockerSupport.requireOrSkip(present, String.join(" ", compose) + " is not installed");
 
         run(compose, "config", "-q");
         // v1 lists services of every profile, v2 only those of active profiles.

@@ -31,6 +31,19 @@ public final class DockerSupport implements ExecutionCondition, BeforeAllCallbac
         return required ? Decision.FAIL : Decision.SKIP;
     }
 
+    /**
+     * A precondition of a container test other than the engine itself (a built jar, the script-made base image, a
+     * tool): skipped with {@code why} when it does not hold, but a failure under {@link #REQUIRE_VARIABLE}, where CI
+     * promises everything the tests need and a skip would hide a test that never ran.
+     */
+    static void requireOrSkip(boolean holds, String why) {
+        switch (decide(holds, System.getenv(REQUIRE_VARIABLE))) {
+            case RUN -> { }
+            case SKIP -> org.junit.jupiter.api.Assumptions.abort(why);
+            case FAIL -> throw new AssertionError(REQUIRE_VARIABLE + "=1 but " + why);
+        }
+    }
+
     /** Why Docker cannot be used here, or empty if it can. Probed once per JVM. */
     static synchronized Optional<String> problem() {
         if (problem == null) {

@@ -3,7 +3,6 @@ package io.raftkv.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.dockerjava.api.command.InspectImageResponse;
 import java.util.List;
@@ -22,7 +21,7 @@ class ImageTest {
     void isBuiltOnTheConfiguredBaseImage() {
         String image = RaftkvImage.get();
         String base = RaftkvImage.baseImage().orElse(null);
-        assumeTrue(base != null, "no base image configured: the Dockerfile's public default is used");
+        DockerSupport.requireOrSkip(base != null, "no base image configured: the Dockerfile's public default is used");
         List<String> baseLayers = inspect(base).getRootFS().getLayers();
         List<String> layers = inspect(image).getRootFS().getLayers();
         assertTrue(layers.size() > baseLayers.size() && layers.subList(0, baseLayers.size()).equals(baseLayers),
@@ -63,6 +62,11 @@ class ImageTest {
         assertTrue(unknown.stderr().startsWith("error: unknown role 'no-such-role'"), unknown.stderr());
     }
 
+    @Test
+    void holdsExactlyTheRolesOfRolesTsv() {
+        assertEquals(Roles.all().stream().map(Roles.Role::name).toList(), RaftkvImage.roles());
+    }
+
     static List<Roles.Role> roles() {
         return Roles.all();
     }
@@ -70,7 +74,7 @@ class ImageTest {
     @ParameterizedTest
     @MethodSource("roles")
     void eachRoleAnswersHelp(Roles.Role role) {
-        assumeTrue(role.mainClass().isPresent(),
+        DockerSupport.requireOrSkip(role.mainClass().isPresent(),
                 role.module() + "/target/" + role.module() + ".jar is not built or names no Main-Class yet");
         String image = RaftkvImage.get();
         assertTrue(RaftkvImage.roles().contains(role.name()), "the image lacks runnable role " + role);

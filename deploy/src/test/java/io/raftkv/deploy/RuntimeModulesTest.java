@@ -2,7 +2,6 @@ package io.raftkv.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,7 +39,7 @@ class RuntimeModulesTest {
     void runtimeHasEveryModuleThePackagedJarsUse() throws IOException {
         String image = RaftkvImage.get();
         Path jdeps = Path.of(System.getProperty("java.home"), "bin", "jdeps");
-        assumeTrue(Files.isExecutable(jdeps), "the test JVM has no jdeps (a JRE, not a JDK)");
+        DockerSupport.requireOrSkip(Files.isExecutable(jdeps), "the test JVM has no jdeps (a JRE, not a JDK)");
 
         List<String> command = new ArrayList<>(List.of(jdeps.toString(), "--ignore-missing-deps",
                 "--multi-release", String.valueOf(Runtime.version().feature()), "--print-module-deps"));

@@ -3,7 +3,6 @@ package io.raftkv.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.Mains;
@@ -78,7 +77,7 @@ class RuntimeProbeTest {
 
     @Test
     void imageHealthCheckRoleAnswersForALocalServer() throws Exception {
-        assumeTrue(imageHasLibrary("common-"), "no role in the image ships io.raftkv:common yet");
+        DockerSupport.requireOrSkip(imageHasLibrary("common-"), "no role in the image ships io.raftkv:common");
         ExecResult result = probe.execInContainer("raftkv", "grpc-health", "127.0.0.1:" + PORT);
         assertEquals(0, result.getExitCode(), result.getStdout() + result.getStderr());
         assertTrue(result.getStdout().contains("SERVING"), result.getStdout());
