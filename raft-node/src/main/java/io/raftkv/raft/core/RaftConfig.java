@@ -24,6 +24,9 @@ import java.util.TreeSet;
  *     that heard from a leader within an election timeout ignore vote requests (the leader lease)
  * @param applied the index of the last entry the state machine has applied (0 on a fresh node): committed entries are
  *     handed out from the one after it
+ * @param unsafeCommitOlderTermsForTesting UNSAFE, tests only (default false): a leader commits entries of earlier
+ *     terms by counting replicas, which Figure 8 of the Raft paper forbids; it exists only so the simulator's tests
+ *     can show that the safety checker catches the resulting violations
  */
 public record RaftConfig(
         String id,
@@ -36,7 +39,8 @@ public record RaftConfig(
         long maxCommittedBytesPerReady,
         boolean preVote,
         boolean checkQuorum,
-        long applied) {
+        long applied,
+        boolean unsafeCommitOlderTermsForTesting) {
 
     public RaftConfig {
         Objects.requireNonNull(id, "id");
@@ -78,7 +82,8 @@ public record RaftConfig(
     /** A copy of this configuration with a different applied index (for a restart). */
     public RaftConfig withApplied(long newApplied) {
         return new RaftConfig(id, voters, electionTicks, heartbeatTicks, maxBytesPerAppend, maxEntriesPerAppend,
-                maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, newApplied);
+                maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, newApplied,
+                unsafeCommitOlderTermsForTesting);
     }
 
     /** Builder with the documented defaults. */
@@ -94,6 +99,7 @@ public record RaftConfig(
         private boolean preVote = true;
         private boolean checkQuorum = true;
         private long applied;
+        private boolean unsafeCommitOlderTermsForTesting;
 
         private Builder(String id, List<String> voters) {
             this.id = id;
@@ -145,9 +151,16 @@ public record RaftConfig(
             return this;
         }
 
+        /** UNSAFE, tests only: breaks Figure 8's commit rule so tests can show the safety checker catches it. */
+        public Builder unsafeCommitOlderTermsForTesting(boolean enabled) {
+            this.unsafeCommitOlderTermsForTesting = enabled;
+            return this;
+        }
+
         public RaftConfig build() {
             return new RaftConfig(id, voters, electionTicks, heartbeatTicks, maxBytesPerAppend, maxEntriesPerAppend,
-                    maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, applied);
+                    maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, applied,
+                    unsafeCommitOlderTermsForTesting);
         }
     }
 }

@@ -20,6 +20,7 @@ public final class ChaosRun {
 
     private final long seed;
     private final long targetSteps;
+    private final Mutation mutation;
     private Simulation sim;
     private RandomGenerator random;
     private long proposals;
@@ -27,8 +28,14 @@ public final class ChaosRun {
     private boolean calm;
 
     public ChaosRun(long seed, long targetSteps) {
+        this(seed, targetSteps, Mutation.NONE);
+    }
+
+    /** A run with a deliberate bug, to show the checker catches it (see {@link SafetyCheckerMutationTest}). */
+    ChaosRun(long seed, long targetSteps, Mutation mutation) {
         this.seed = seed;
         this.targetSteps = targetSteps;
+        this.mutation = mutation;
     }
 
     /** Runs it; throws {@link SafetyViolation} or {@link AssertionError} (naming the seed) if something breaks. */
@@ -71,9 +78,11 @@ public final class ChaosRun {
                 .snapshotEvery(snapshotChoices[setup.nextInt(snapshotChoices.length)])
                 .syncMicros(100, 100 + setup.nextInt(5) * 1000L)
                 .raftTuning(b -> b.maxEntriesPerAppend(batch).maxInflightAppends(inflight).maxBytesPerAppend(maxBytes)
-                        .preVote(preVote).checkQuorum(checkQuorum))
+                        .preVote(preVote).checkQuorum(checkQuorum)
+                        .unsafeCommitOlderTermsForTesting(mutation == Mutation.COMMIT_OLDER_TERMS))
                 .build();
         sim = new Simulation(config);
+        sim.mutation(mutation);
         random = sim.random();
         randomizeNetwork();
         scheduleClient();

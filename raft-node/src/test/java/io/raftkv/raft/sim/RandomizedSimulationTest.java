@@ -1,6 +1,7 @@
 package io.raftkv.raft.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -95,6 +96,8 @@ class RandomizedSimulationTest {
                     throw e;
                 }
             }
+            // A checker that checks nothing would pass every seed: make sure it did work.
+            assertTrue(ran == 0 || checks > 0, label + ": the safety checker made no checks in " + ran + " seeds");
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("%s: %d seeds, %,d steps (%,.0f virtual seconds, %,d commits, %,d checks) in %.1f s "
                             + "on %d threads: %,.0f steps/s%n", label, ran, totalSteps, virtual / 1e6, committed,

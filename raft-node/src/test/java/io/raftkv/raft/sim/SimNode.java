@@ -182,6 +182,9 @@ public final class SimNode {
         sim.checker().onRestart(id, applied, snapshotMetadata == null ? 0 : snapshotMetadata.getIndex(),
                 snapshotMetadata == null ? 0 : snapshotMetadata.getTerm());
         checkDigest();
+        if (sim.mutation() == Mutation.FORGET_VOTE_ON_RESTART) {
+            storage.setHardState(storage.hardState().toBuilder().clearVote().build());
+        }
         raw = new RawNode(baseConfig.withApplied(applied), storage, sim.random());
         lastLeaderTermSeen = -1;
         checkCompletenessTerm = -1;
@@ -270,6 +273,9 @@ public final class SimNode {
             }
         }
         sendAll(rd.messages());
+        if (ackBeforePersist()) {
+            sendAll(rd.messagesAfterPersist()); // the bug: promises go out before the write is durable
+        }
         writing = true;
         long latency = rd.mustSync() ? sim.config().syncMinMicros()
                 + sim.random().nextLong(sim.config().syncMaxMicros() - sim.config().syncMinMicros() + 1) : 0;
@@ -310,7 +316,9 @@ public final class SimNode {
             pendingCompletenessCheck = false;
             sim.checker().checkLeaderCompleteness(id, checkCompletenessTerm, storage);
         }
-        sendAll(rd.messagesAfterPersist());
+        if (!ackBeforePersist()) {
+            sendAll(rd.messagesAfterPersist());
+        }
 
         if (snapshot != null) {
             restore(stateMachine, snapshot, installBytes);
@@ -332,6 +340,10 @@ public final class SimNode {
         writing = false;
         maybeSnapshot();
         afterInput();
+    }
+
+    private boolean ackBeforePersist() {
+        return sim.mutation() == Mutation.ACK_BEFORE_PERSIST;
     }
 
     private void apply(List<Entry> entries) {

@@ -31,6 +31,7 @@ public final class Simulation {
     private final List<SimNode> nodes = new ArrayList<>();
     private final Map<String, SimNode> byId = new HashMap<>();
     private final List<SimListener> listeners = new ArrayList<>();
+    private Mutation mutation = Mutation.NONE;
 
     /** Builds the cluster and starts every node. */
     public Simulation(SimConfig config) {
@@ -69,6 +70,15 @@ public final class Simulation {
     /** The one random source of the run: anything a test randomizes must draw from it to stay reproducible. */
     public RandomGenerator random() {
         return random;
+    }
+
+    /** The deliberate bug the nodes' disks run with (tests of the checker only; {@link Mutation#NONE} otherwise). */
+    Mutation mutation() {
+        return mutation;
+    }
+
+    void mutation(Mutation m) {
+        this.mutation = m;
     }
 
     public Trace trace() {
