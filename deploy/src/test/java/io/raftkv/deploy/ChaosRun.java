@@ -10,14 +10,21 @@ import java.util.Set;
 
 /**
  * Runs one chaos scenario against a {@link KvCluster}: client load starts, the fault script runs while the clients
- * keep going, the load continues for a while after the last fault, then the history is checked (linearizable, every
- * acknowledged append present exactly once) and each fault's leaderless time is checked against a bound.
+ * keep going (the load lasts until the script has ended, however long it takes within its cap, so no fault hits an
+ * idle cluster), the load continues after the last fault until writes are acknowledged again, then the history is
+ * checked (linearizable, every acknowledged append present exactly once) and each fault's leaderless time is checked
+ * against a bound.
  */
 final class ChaosRun {
     /** The longest a cluster may go without a leader after a fault; a generous bound for a loaded 2-core host. */
     static final Duration LEADERLESS_BOUND = Duration.ofSeconds(30);
     /** The bound when every node restarts (cold JVMs, RocksDB recovery). */
     static final Duration RESTART_BOUND = Duration.ofSeconds(90);
+
+    /** The load after the last fault: at least this long, and until writes invoked after it are acknowledged. */
+    private static final Duration SETTLE = Duration.ofSeconds(4);
+    private static final int WRITES_AFTER_FAULTS = 10;
+    private static final Duration RECOVERY_BOUND = Duration.ofSeconds(60);
 
     /** One fault and how long the cluster was without a leader after it. */
     record Leaderless(String scenario, String fault, Duration time) {
@@ -42,21 +49,30 @@ final class ChaosRun {
     }
 
     /**
-     * Runs {@code script} under {@code clients} client threads; the load lasts at least {@code minLoad} and ends
-     * {@code settle} after the script does (never more than maxLoad in all). Returns the leaderless times.
+     * Runs {@code script} under {@code clients} client threads. The load runs until the script has ended, then at
+     * least {@link #SETTLE} more (and at least {@code minLoad} in all), and until writes invoked after the last fault
+     * are acknowledged. Fails if the script takes longer than {@code scriptCap}. Returns the leaderless times.
      */
-    static List<Leaderless> run(KvCluster cluster, String scenario, int clients, Duration minLoad, Duration maxLoad,
+    static List<Leaderless> run(KvCluster cluster, String scenario, int clients, Duration minLoad, Duration scriptCap,
             Script script) {
         ChaosRun run = new ChaosRun(cluster, scenario);
         long start = System.nanoTime();
         ChaosWorkload.Verdict verdict;
-        try (ChaosWorkload load = ChaosWorkload.start(cluster, scenario, clients, maxLoad)) {
+        // The clients' own bound only keeps their loops finite; this run stops them well before it.
+        Duration clientBound = Duration.ofSeconds(3).plus(scriptCap).plus(minLoad).plus(SETTLE).plus(RECOVERY_BOUND);
+        try (ChaosWorkload load = ChaosWorkload.start(cluster, scenario, clients, clientBound)) {
             Eventually.sleep(Duration.ofSeconds(3));
+            long scriptStart = System.nanoTime();
             script.inject(run);
-            Duration settle = Duration.ofSeconds(4);
-            long end = Math.max(System.nanoTime() + settle.toNanos(), start + minLoad.toNanos());
-            end = Math.min(end, start + maxLoad.toNanos());
+            Duration scriptTime = Duration.ofNanos(System.nanoTime() - scriptStart);
+            assertTrue(scriptTime.compareTo(scriptCap) <= 0,
+                    "the fault script took " + scriptTime.toMillis() + " ms, over its cap of " + scriptCap);
+            load.markFaultsOver();
+            long end = Math.max(System.nanoTime() + SETTLE.toNanos(), start + minLoad.toNanos());
             Eventually.sleep(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
+            Eventually.await(WRITES_AFTER_FAULTS + " writes acknowledged after the last fault", RECOVERY_BOUND,
+                    () -> load.okWritesAfterFaults() >= WRITES_AFTER_FAULTS);
+            assertTrue(load.allClientsRunning(), "a client stopped before the faults were over");
             load.stop();
             verdict = load.verify();
         } catch (AssertionError | RuntimeException e) {
@@ -66,7 +82,8 @@ final class ChaosRun {
         run.measured.forEach(leaderless -> System.out.println("leaderless " + leaderless));
         assertTrue(verdict.problems().isEmpty(), scenario + ": " + verdict.problems());
         assertTrue(verdict.linearizability().isLinearizable(), scenario + ": " + verdict.linearizability());
-        assertTrue(verdict.okWrites() > 0, scenario + ": no write succeeded");
+        assertTrue(verdict.okWritesAfterFaults() >= WRITES_AFTER_FAULTS,
+                scenario + ": too few writes acknowledged after the last fault: " + verdict.summary());
         return run.measured;
     }
 

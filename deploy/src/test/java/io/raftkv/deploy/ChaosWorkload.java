@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * acknowledged append was lost or applied twice. Bounded in time and in operations per thread.
  */
 final class ChaosWorkload implements AutoCloseable {
-    private static final int MAX_OPS_PER_THREAD = 4_000;
+    /** A safety bound only: the clients are meant to run until {@link #stop()}, which ends them long before. */
+    private static final int MAX_OPS_PER_THREAD = 50_000;
     /** A pause between operations keeps the history small enough to check in seconds. */
     private static final Duration THINK = Duration.ofMillis(15);
     /**
@@ -45,6 +46,9 @@ final class ChaosWorkload implements AutoCloseable {
     private final List<String> rejected = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong okWrites = new AtomicLong();
     private final AtomicLong unknownWrites = new AtomicLong();
+    /** When the fault script finished (System.nanoTime), or Long.MAX_VALUE while it runs. */
+    private volatile long faultsOverAt = Long.MAX_VALUE;
+    private final AtomicLong okWritesAfterFaults = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
     private final List<Clerk> clerks = new ArrayList<>();
     private final long deadline;
@@ -57,7 +61,10 @@ final class ChaosWorkload implements AutoCloseable {
         this.deadline = System.nanoTime() + maxRun.toNanos();
     }
 
-    /** Starts {@code clients} threads on keys under {@code prefix}; they stop at {@link #stop()} or after maxRun. */
+    /**
+     * Starts {@code clients} threads on keys under {@code prefix}; they run until {@link #stop()}, and maxRun is only
+     * the hard bound that keeps the loops finite if a test never stops them.
+     */
     static ChaosWorkload start(KvCluster cluster, String prefix, int clients, Duration maxRun) {
         ChaosWorkload workload = new ChaosWorkload(cluster, prefix, maxRun);
         for (int c = 0; c < clients; c++) {
@@ -99,6 +106,7 @@ final class ChaosWorkload implements AutoCloseable {
     /** Runs a put or append and records it in the history. */
     private Outcome write(int clientId, Clerk clerk, KvModel.Input input) {
         long call = recorder.invoke(clientId, input);
+        boolean calledAfterFaults = System.nanoTime() >= faultsOverAt;
         try {
             if (input.op() == KvModel.Op.APPEND) {
                 clerk.append(input.key(), input.value());
@@ -107,6 +115,9 @@ final class ChaosWorkload implements AutoCloseable {
             }
             recorder.ok(call, KvModel.Output.ok());
             okWrites.incrementAndGet();
+            if (calledAfterFaults) {
+                okWritesAfterFaults.incrementAndGet();
+            }
             return Outcome.OK;
         } catch (KvInvalidArgumentException e) {
             recorder.failed(call);
@@ -132,6 +143,21 @@ final class ChaosWorkload implements AutoCloseable {
             recorder.failed(call);
             return null;
         }
+    }
+
+    /** The fault script has finished: writes invoked from now on count as {@link #okWritesAfterFaults()}. */
+    void markFaultsOver() {
+        faultsOverAt = System.nanoTime();
+    }
+
+    /** Acknowledged writes that were invoked after {@link #markFaultsOver()}: the cluster recovered. */
+    long okWritesAfterFaults() {
+        return okWritesAfterFaults.get();
+    }
+
+    /** Whether every client thread is still running (none hit its safety bound or died). */
+    boolean allClientsRunning() {
+        return threads.stream().allMatch(Thread::isAlive);
     }
 
     /** Stops the clients and waits for them (each finishes its current call within the Clerk's timeout). */
@@ -173,7 +199,8 @@ final class ChaosWorkload implements AutoCloseable {
         int acknowledgedAppends = ledger.acknowledgedCount();
         List<Operation<KvModel.Input, KvModel.Output>> history = recorder.history();
         CheckResult check = LinearizabilityChecker.check(KvModel.INSTANCE, history, Duration.ofSeconds(120));
-        return new Verdict(history.size(), okWrites.get(), unknownWrites.get(), acknowledgedAppends, problems, check);
+        return new Verdict(history.size(), okWrites.get(), okWritesAfterFaults.get(), unknownWrites.get(),
+                acknowledgedAppends, problems, check);
     }
 
     private static void sleep(Duration duration) {
@@ -191,10 +218,11 @@ final class ChaosWorkload implements AutoCloseable {
     }
 
     /** What a run showed: its size, problems with the append tokens, and the checker's verdict. */
-    record Verdict(int operations, long okWrites, long unknownWrites, int acknowledgedAppends, List<String> problems,
-            CheckResult linearizability) {
+    record Verdict(int operations, long okWrites, long okWritesAfterFaults, long unknownWrites, int acknowledgedAppends,
+            List<String> problems, CheckResult linearizability) {
         String summary() {
-            return operations + " operations (" + okWrites + " acknowledged writes, " + unknownWrites
+            return operations + " operations (" + okWrites + " acknowledged writes, " + okWritesAfterFaults
+                    + " of them after the last fault, " + unknownWrites
                     + " unknown, " + acknowledgedAppends + " acknowledged appends), " + linearizability.verdict()
                     + " in " + linearizability.elapsed().toMillis() + " ms";
         }
