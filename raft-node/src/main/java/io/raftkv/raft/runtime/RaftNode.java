@@ -4,6 +4,7 @@ import io.grpc.BindableService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.raftkv.common.cli.HostPort;
+import io.raftkv.common.metrics.GroupMeters;
 import io.raftkv.proto.raft.ConfState;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.SnapshotMetadata;
@@ -19,6 +20,7 @@ import io.raftkv.raft.storage.RocksLogStorage;
 import io.raftkv.raft.storage.SnapshotFile;
 import io.raftkv.raft.storage.SnapshotStore;
 import io.raftkv.raft.transport.PeerAddresses;
+import io.raftkv.raft.transport.RaftHost;
 import io.raftkv.raft.transport.RaftTransport;
 import io.raftkv.raft.transport.TransportListener;
 import io.raftkv.raft.transport.TransportOptions;
@@ -45,6 +47,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * RaftNode node = RaftNode.builder("n1")
+ *         .group("kv")
  *         .peers("n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003")
  *         .dataDir(dataDir.resolve("raft"))
  *         .stateMachine(stateMachine)
@@ -59,9 +62,12 @@ import org.slf4j.LoggerFactory;
  * node.close(); server.close(); stateMachine.close();
  * }</pre>
  *
- * <p>Threads: {@code raft-<id>-loop} owns the core and the log, and writes it; {@code raft-<id>-apply} calls the state
- * machine; {@code raft-<id>-snapshot} writes captured snapshots; with {@link Builder#asyncPersist},
- * {@code raft-<id>-persist} performs the synced writes; the
+ * <p>A process that runs replicas of several groups gives each node the same {@link Builder#host RaftHost} and
+ * registers the host's service once; each node keeps its own directory, threads and metrics (tagged with its group).
+ *
+ * <p>Threads: {@code raft-<group>-<id>-loop} owns the core and the log, and writes it; {@code raft-<group>-<id>-apply}
+ * calls the state machine; {@code raft-<group>-<id>-snapshot} writes captured snapshots; with
+ * {@link Builder#asyncPersist}, {@code raft-<group>-<id>-persist} performs the synced writes; the
  * transport adds gRPC threads and one thread per outgoing snapshot transfer. Futures returned by this class complete
  * on node threads: callers should not block in their callbacks (use the {@code *Async} variants for real work).
  *
@@ -71,10 +77,16 @@ public final class RaftNode implements RaftService, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
 
     private final Builder config;
+    private final String group;
     private final String id;
+    /** How logs and thread names call this node: group and id. */
+    private final String name;
     private final Map<String, HostPort> members;
     private final StateMachine stateMachine;
+    private final GroupMeters meters;
     private final MeterRegistry registry;
+    private final RaftHost host;
+    private final boolean ownsHost;
     private final RaftTransport transport;
     private final Inbox inbox;
     private final NodeStatusView view = new NodeStatusView();
@@ -97,21 +109,37 @@ public final class RaftNode implements RaftService, AutoCloseable {
 
     private RaftNode(Builder b) {
         this.config = b;
+        this.group = b.group;
         this.id = b.id;
+        this.name = group + "/" + id;
         this.members = b.members;
         this.stateMachine = b.stateMachine;
-        this.registry = b.registry;
+        this.meters = new GroupMeters(b.registry, group);
+        this.registry = meters.registry();
+        this.ownsHost = b.host == null;
+        this.host = ownsHost ? new RaftHost(b.transportOptions, b.registry) : b.host;
         this.inbox = new Inbox(b.maxInboundMessages, b.maxInboundBytes);
-        this.transport = new RaftTransport(id, members, b.transportOptions, registry);
+        this.transport = new RaftTransport(host, group, id, members, b.transportOptions, registry);
     }
+
+    /** The group of a node whose builder names none. */
+    public static final String DEFAULT_GROUP = "default";
 
     public static Builder builder(String id) {
         return new Builder(id);
     }
 
-    /** The gRPC service peers talk to: register it on the server that listens on this node's address. */
+    /**
+     * The gRPC service peers talk to: the host's one service, which every group of the host shares. Register it once
+     * on the server that listens on this node's address.
+     */
     public BindableService transportService() {
-        return transport.service();
+        return host.service();
+    }
+
+    /** The Raft group this node is a member of. */
+    public String group() {
+        return group;
     }
 
     public String id() {
@@ -131,7 +159,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
      */
     public synchronized void start() throws IOException {
         if (state != State.NEW) {
-            throw new IllegalStateException("raft node " + id + " was already started");
+            throw new IllegalStateException("raft node " + name + " was already started");
         }
         ConfState voters = ConfState.newBuilder().addAllVoters(members.keySet()).build();
         Path dir = config.dataDir;
@@ -143,10 +171,10 @@ public final class RaftNode implements RaftService, AutoCloseable {
             SnapshotFile baseFile = find(files, base);
 
             metrics = new NodeMetrics(registry, view, storage::logBytes, outstanding::get);
-            snapshotWriter = Executors.newSingleThreadExecutor(daemon("raft-" + id + "-snapshot"));
+            snapshotWriter = Executors.newSingleThreadExecutor(daemon("raft-" + group + "-" + id + "-snapshot"));
             applier = new Applier(id, stateMachine, snapshots, voters, snapshotWriter, inbox, metrics);
             view.setAppliedSource(applier::applied);
-            applyThread = daemon("raft-" + id + "-apply").newThread(applier);
+            applyThread = daemon("raft-" + group + "-" + id + "-apply").newThread(applier);
             applyThread.start();
 
             long applied = catchUpToBase(base, baseFile);
@@ -166,7 +194,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
             try {
                 raw = new RawNode(raftConfig, storage, new SplittableRandom(System.nanoTime() ^ id.hashCode()));
             } catch (IllegalArgumentException e) {
-                throw new CorruptStorageException("raft node " + id + " cannot resume from " + dir + ": "
+                throw new CorruptStorageException("raft node " + name + " cannot resume from " + dir + ": "
                         + e.getMessage(), e);
             }
             SnapshotFile sendable = pickSendable(files, base, baseFile, Math.max(applied,
@@ -174,7 +202,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
 
             if (config.asyncPersist) {
                 persister = new Persister(storage, inbox);
-                persistThread = daemon("raft-" + id + "-persist").newThread(persister);
+                persistThread = daemon("raft-" + group + "-" + id + "-persist").newThread(persister);
             }
             long tick = config.heartbeatInterval.toNanos();
             EventLoop.Settings settings = new EventLoop.Settings(tick, tick * Math.max(2, config.electionTicks() / 2),
@@ -183,7 +211,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
             loop = new EventLoop(id, members, settings, raw, storage, snapshots, baseFile, sendable, transport,
                     applier, persister, inbox, metrics, view);
             loop.onExit(this::onLoopExit);
-            loopThread = new Thread(loop, "raft-" + id + "-loop");
+            loopThread = new Thread(loop, "raft-" + group + "-" + id + "-loop");
             loopThread.setDaemon(true);
             inbox.setOwner(loopThread);
             if (persistThread != null) {
@@ -192,7 +220,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
             loopThread.start();
             transport.start(new Listener(), snapshots);
             state = State.RUNNING;
-            LOG.info("{}: started with log ({}, {}] ({} bytes), term {}, applied {}", id, base.getIndex(),
+            LOG.info("{}: started with log ({}, {}] ({} bytes), term {}, applied {}", name, base.getIndex(),
                     storage.lastIndex(), storage.logBytes(), storage.hardState().getTerm(), applied);
         } catch (IOException | RuntimeException e) {
             state = State.CLOSED;
@@ -212,7 +240,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
                     + storage.dir() + " starts after " + base.getIndex() + " and there is no snapshot file "
                     + SnapshotStore.fileName(base) + " in " + snapshots.dir() + " to restore from");
         }
-        LOG.info("{}: the state machine is at {}, behind the log base {}: restoring {}", id, applied,
+        LOG.info("{}: the state machine is at {}, behind the log base {}: restoring {}", name, applied,
                 base.getIndex(), baseFile.path());
         try {
             applier.call(() -> {
@@ -254,7 +282,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
         }
         for (SnapshotFile f : files) {
             if (f != best && f != baseFile) {
-                LOG.info("{}: removing unused snapshot file {}", id, f.path());
+                LOG.info("{}: removing unused snapshot file {}", name, f.path());
                 snapshots.delete(f);
             }
         }
@@ -281,7 +309,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
         if (outstanding.incrementAndGet() > config.maxPendingProposals) {
             outstanding.decrementAndGet();
             metrics.proposalRejected();
-            return CompletableFuture.failedFuture(new RejectedExecutionException("raft node " + id + " has "
+            return CompletableFuture.failedFuture(new RejectedExecutionException("raft node " + name + " has "
                     + config.maxPendingProposals + " proposals outstanding; try again later"));
         }
         PendingProposal p = new PendingProposal(command, System.nanoTime(), outstanding);
@@ -356,17 +384,17 @@ public final class RaftNode implements RaftService, AutoCloseable {
 
     private RuntimeException notRunning() {
         if (exited.isDone() && exited.getNow(null) != null) {
-            return new IllegalStateException("raft node " + id + " failed: " + exited.getNow(null));
+            return new IllegalStateException("raft node " + name + " failed: " + exited.getNow(null));
         }
-        return new IllegalStateException("raft node " + id + " is " + (state == State.NEW ? "not started" : "closed"));
+        return new IllegalStateException("raft node " + name + " is " + (state == State.NEW ? "not started" : "closed"));
     }
 
     // ---------------------------------------------------------------- shutdown
 
     private void onLoopExit(Throwable failure) {
         if (failure != null) {
-            LOG.error("{}: stopped by a fatal error; closing", id);
-            Thread closer = new Thread(this::close, "raft-" + id + "-close");
+            LOG.error("{}: stopped by a fatal error; closing", name);
+            Thread closer = new Thread(this::close, "raft-" + group + "-" + id + "-close");
             closer.setDaemon(true);
             closer.start();
         }
@@ -384,6 +412,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
             state = State.CLOSED;
             if (!wasRunning) {
                 transport.close();
+                releaseShared();
                 return;
             }
         }
@@ -403,7 +432,8 @@ public final class RaftNode implements RaftService, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         storage.close();
-        LOG.info("{}: closed", id);
+        releaseShared();
+        LOG.info("{}: closed", name);
     }
 
     private void releaseAfterFailedStart() {
@@ -418,6 +448,15 @@ public final class RaftNode implements RaftService, AutoCloseable {
             storage.close();
         }
         transport.close();
+        releaseShared();
+    }
+
+    /** Lets go of what the node shares with the process: its series in the registry, and a host it made itself. */
+    private void releaseShared() {
+        if (ownsHost) {
+            host.close();
+        }
+        meters.close();
     }
 
     private static void join(Thread thread) {
@@ -472,6 +511,8 @@ public final class RaftNode implements RaftService, AutoCloseable {
     /** Configures a node. Only id, members, data directory and state machine are required. */
     public static final class Builder {
         private final String id;
+        private String group = DEFAULT_GROUP;
+        private RaftHost host;
         private Map<String, HostPort> members;
         private Path dataDir;
         private StateMachine stateMachine;
@@ -497,6 +538,24 @@ public final class RaftNode implements RaftService, AutoCloseable {
                 throw new IllegalArgumentException("a node needs an id");
             }
             this.id = id;
+        }
+
+        /**
+         * The Raft group this node is a member of (default {@value #DEFAULT_GROUP}): the transport names it in every
+         * batch, and every metric of the node carries it as the {@code group} tag.
+         */
+        public Builder group(String group) {
+            this.group = RaftHost.checkGroupId(group);
+            return this;
+        }
+
+        /**
+         * The process's Raft transport, shared with the other groups the process runs (one port, one channel per
+         * peer address). Without one, the node makes its own and closes it with itself.
+         */
+        public Builder host(RaftHost host) {
+            this.host = host;
+            return this;
         }
 
         /**

@@ -18,8 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The outbound half of the link to one peer: a bounded queue of messages and one long-lived Send stream that drains
- * it in batches.
+ * The outbound half of one group's link to one peer: a bounded queue of messages and one long-lived Send stream that
+ * drains it in batches, each naming the group. The channel (one HTTP/2 connection) is shared with the other groups
+ * that talk to the same address; each group has its own stream on it.
  *
  * <p>Whoever has work ({@link #flush} on the node's event loop, or the stream's ready callback on a gRPC thread)
  * drains; a work-in-progress counter makes sure only one thread writes to the stream at a time and that no request to
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
 final class PeerLink {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
 
+    private final String group;
     private final String peer;
     private final ManagedChannel channel;
     private final RaftTransportGrpc.RaftTransportStub stub;
@@ -52,8 +54,9 @@ final class PeerLink {
     private final Counter messagesSent;
     private final Counter dropped;
 
-    PeerLink(String peer, ManagedChannel channel, TransportOptions options, Consumer<String> onUnreachable,
-            MeterRegistry registry) {
+    PeerLink(String group, String peer, ManagedChannel channel, TransportOptions options,
+            Consumer<String> onUnreachable, MeterRegistry registry) {
+        this.group = group;
         this.peer = peer;
         this.channel = channel;
         this.stub = RaftTransportGrpc.newStub(channel);
@@ -117,7 +120,7 @@ final class PeerLink {
             try {
                 drainOnce();
             } catch (RuntimeException e) {
-                LOG.warn("sending to {} failed: {}", peer, e.toString());
+                LOG.warn("{}: sending to {} failed: {}", group, peer, e.toString());
             }
             missed = wip.addAndGet(-missed);
         } while (missed != 0);
@@ -158,7 +161,7 @@ final class PeerLink {
             queuedBytes.addAndGet(-size);
             queuedCount.decrementAndGet();
             if (batch == null) {
-                batch = MessageBatch.newBuilder();
+                batch = MessageBatch.newBuilder().setGroup(group);
             }
             batch.addMessages(m);
             bytes += size;
@@ -225,7 +228,7 @@ final class PeerLink {
         nextAttemptNanos = System.nanoTime() + backoff;
         backoffNanos = Math.min(backoff * 2, options.reconnectBackoffMax().toNanos());
         if (error != null) {
-            LOG.debug("stream to {} failed: {}", peer, error.toString());
+            LOG.debug("{}: stream to {} failed: {}", group, peer, error.toString());
         }
         reportUnreachable();
         flush(); // drops what is queued

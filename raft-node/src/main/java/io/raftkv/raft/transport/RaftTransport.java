@@ -1,8 +1,6 @@
 package io.raftkv.raft.transport;
 
-import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.common.cli.HostPort;
@@ -23,57 +21,60 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gRPC transport of one node: a {@link PeerLink} (bounded queue and long-lived Send stream) per peer for messages,
- * a {@link SnapshotSender} thread per snapshot transfer, and the {@link #service()} that receives both, which the
- * embedding service registers on its own gRPC server (the peer address of a node is also its client address).
+ * The gRPC transport of one group's node: a {@link PeerLink} (bounded queue and long-lived Send stream) per peer for
+ * messages, a {@link SnapshotSender} thread per snapshot transfer, both naming the group, over channels the
+ * process's {@link RaftHost} shares among its groups. What peers send arrives through the host's one service, which
+ * hands this group's traffic to the listener given to {@link #start}.
  *
- * <p>Lifecycle: construct, register {@link #service()} on the server, {@link #start} once the node can take messages,
- * {@link #close} last.
+ * <p>Lifecycle: construct from the host, {@link #start} once the node can take messages, {@link #close} last.
  */
 public final class RaftTransport implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RaftTransport.class);
 
+    private final RaftHost host;
+    private final String group;
     private final String selfId;
     private final Map<String, HostPort> addresses;
     private final TransportOptions options;
     private final MeterRegistry registry;
-    private final TransportService service;
     private final Map<String, PeerLink> links = new LinkedHashMap<>();
     private final ExecutorService snapshotSenders;
     private final Counter snapshotBytesSent;
     private volatile TransportListener listener;
-    private volatile SnapshotStore store;
+    private GroupRoute route;
     private volatile boolean closed;
 
     /**
-     * @param members every member by id, this node included (its own address is where it listens)
+     * @param group the group's id ({@link RaftHost#checkGroupId})
+     * @param members every member of the group by id, this node included (its own address is where it listens)
+     * @param registry the group's registry (its meters carry the group's tag)
      */
-    public RaftTransport(String selfId, Map<String, HostPort> members, TransportOptions options,
-            MeterRegistry registry) {
+    public RaftTransport(RaftHost host, String group, String selfId, Map<String, HostPort> members,
+            TransportOptions options, MeterRegistry registry) {
         if (!members.containsKey(selfId)) {
             throw new IllegalArgumentException(selfId + " is not one of the members " + members.keySet());
         }
+        this.host = host;
+        this.group = RaftHost.checkGroupId(group);
         this.selfId = selfId;
         this.addresses = Map.copyOf(members);
         this.options = options;
         this.registry = registry;
-        this.service = new TransportService(selfId, members.keySet(), () -> listener, () -> store, registry);
         this.snapshotBytesSent = Counter.builder("raft.snapshot.sent.bytes")
                 .description("Bytes of snapshot files sent to peers").register(registry);
         AtomicInteger threads = new AtomicInteger();
         this.snapshotSenders = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "raft-" + selfId + "-snapshot-send-" + threads.incrementAndGet());
+            Thread t = new Thread(r, "raft-" + group + "-" + selfId + "-snapshot-send-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
     }
 
-    /** The gRPC service peers send to; register it on this node's server. */
-    public BindableService service() {
-        return service;
+    public String group() {
+        return group;
     }
 
-    /** Connects to the peers and starts delivering inbound messages to {@code target}. */
+    /** Connects to the peers and starts taking this group's inbound traffic to {@code target}. */
     public synchronized void start(TransportListener target, SnapshotStore snapshots) {
         if (closed) {
             throw new IllegalStateException("the transport is closed");
@@ -82,15 +83,13 @@ public final class RaftTransport implements AutoCloseable {
             if (e.getKey().equals(selfId) || links.containsKey(e.getKey())) {
                 continue;
             }
-            ManagedChannel channel = NettyChannelBuilder.forTarget(e.getValue().target())
-                    .usePlaintext()
-                    .directExecutor() // our callbacks only hand work to other threads; skip a thread hop
-                    .maxInboundMessageSize(options.maxInboundMessageBytes())
-                    .build();
-            links.put(e.getKey(), new PeerLink(e.getKey(), channel, options, target::onUnreachable, registry));
+            ManagedChannel channel = host.channels().acquire(e.getValue());
+            links.put(e.getKey(), new PeerLink(group, e.getKey(), channel, options, target::onUnreachable,
+                    registry));
         }
-        this.store = snapshots;
         this.listener = target;
+        this.route = new GroupRoute(group, selfId, addresses.keySet(), target, snapshots, registry);
+        host.transportService().register(route);
     }
 
     /**
@@ -129,10 +128,10 @@ public final class RaftTransport implements AutoCloseable {
         }
         try {
             var channel = file.openFile();
-            snapshotSenders.execute(new SnapshotSender(message.getTo(), message, channel,
+            snapshotSenders.execute(new SnapshotSender(group, message.getTo(), message, channel,
                     RaftTransportGrpc.newStub(link.channel()), options, target, snapshotBytesSent));
         } catch (IOException | RejectedExecutionException e) {
-            LOG.warn("cannot send snapshot {} to {}: {}", file.index(), message.getTo(), e.toString());
+            LOG.warn("{}: cannot send snapshot {} to {}: {}", group, file.index(), message.getTo(), e.toString());
             target.onSnapshotSent(message.getTo(), false);
         }
     }
@@ -156,21 +155,15 @@ public final class RaftTransport implements AutoCloseable {
         }
         closed = true;
         listener = null;
-        service.close();
+        if (route != null) {
+            host.transportService().unregister(route);
+        }
         for (PeerLink link : links.values()) {
             link.close();
         }
         snapshotSenders.shutdownNow();
-        for (PeerLink link : links.values()) {
-            link.channel().shutdownNow();
-        }
-        for (PeerLink link : links.values()) {
-            try {
-                link.channel().awaitTermination(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        for (Map.Entry<String, PeerLink> e : links.entrySet()) {
+            host.channels().release(addresses.get(e.getKey()));
         }
         try {
             snapshotSenders.awaitTermination(2, TimeUnit.SECONDS);

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 final class SnapshotSender implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotSender.class);
 
+    private final String group;
     private final String peer;
     private final Message message;
     private final FileChannel file;
@@ -42,8 +43,9 @@ final class SnapshotSender implements Runnable {
     private Throwable failure;
     private boolean finished;
 
-    SnapshotSender(String peer, Message message, FileChannel file, RaftTransportGrpc.RaftTransportStub stub,
-            TransportOptions options, TransportListener listener, Counter bytesSent) {
+    SnapshotSender(String group, String peer, Message message, FileChannel file,
+            RaftTransportGrpc.RaftTransportStub stub, TransportOptions options, TransportListener listener, Counter bytesSent) {
+        this.group = group;
         this.peer = peer;
         this.message = message;
         this.file = file;
@@ -82,7 +84,7 @@ final class SnapshotSender implements Runnable {
                         .setOffset(offset)
                         .setData(UnsafeByteOperations.unsafeWrap(chunk));
                 if (first) {
-                    c.setMessage(message);
+                    c.setMessage(message).setGroup(group);
                 }
                 call.onNext(c.build());
                 bytesSent.increment(n);
@@ -96,13 +98,13 @@ final class SnapshotSender implements Runnable {
             InstallSnapshotReply answer = awaitReply();
             success = answer.getAccepted();
             if (success) {
-                LOG.info("sent snapshot {} ({} bytes) to {} in {} ms", index, size, peer,
+                LOG.info("{}: sent snapshot {} ({} bytes) to {} in {} ms", group, index, size, peer,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             } else {
-                LOG.warn("{} refused snapshot {}: {}", peer, index, answer.getError());
+                LOG.warn("{}: {} refused snapshot {}: {}", group, peer, index, answer.getError());
             }
         } catch (IOException | RuntimeException e) {
-            LOG.warn("sending snapshot {} to {} failed: {}", index, peer, e.toString());
+            LOG.warn("{}: sending snapshot {} to {} failed: {}", group, index, peer, e.toString());
             cancel(e);
         } catch (InterruptedException e) {
             cancel(e);

@@ -16,42 +16,75 @@ import io.raftkv.raft.storage.SnapshotFile;
 import io.raftkv.raft.storage.SnapshotStore;
 import java.io.IOException;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The receiving side of the Raft transport, registered on the gRPC server the embedding service owns. Messages go
- * straight to the node; snapshot chunks go to a temporary file, which is checked and made durable before the node
- * hears of it. Until the node has started, messages are dropped and snapshots refused.
+ * The receiving side of the Raft transport of a whole process, registered once on the process's gRPC server. Each
+ * batch and each snapshot transfer names its group, and goes to that group's running node ({@link GroupRoute}) and
+ * nowhere else: a batch for a group this process does not run ends its stream with NOT_FOUND (and is counted), and a
+ * snapshot for one is refused. Snapshot chunks go to a temporary file of the group's own store, which is checked and
+ * made durable before the node hears of it.
  */
 final class TransportService extends RaftTransportGrpc.RaftTransportImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(TransportService.class);
 
-    private final String selfId;
-    private final Set<String> peers;
-    private final Supplier<TransportListener> listener;
-    private final Supplier<SnapshotStore> store;
-    private final Counter messagesReceived;
-    private final Counter misrouted;
-    private final Counter snapshotBytesReceived;
+    private final ConcurrentHashMap<String, GroupRoute> routes = new ConcurrentHashMap<>();
     private final Set<InboundStream> open = ConcurrentHashMap.newKeySet();
+    private final Counter unknownGroup;
     private volatile boolean closed;
 
-    TransportService(String selfId, Set<String> peers, Supplier<TransportListener> listener,
-            Supplier<SnapshotStore> store, MeterRegistry registry) {
-        this.selfId = selfId;
-        this.peers = peers;
-        this.listener = listener;
-        this.store = store;
-        this.messagesReceived = Counter.builder("raft.transport.received.messages")
-                .description("Raft messages received from peers").register(registry);
-        this.misrouted = Counter.builder("raft.transport.misrouted")
-                .description("Messages dropped because they were not for this node or came from a stranger")
-                .register(registry);
-        this.snapshotBytesReceived = Counter.builder("raft.snapshot.received.bytes")
-                .description("Bytes of snapshot files received").register(registry);
+    TransportService(MeterRegistry registry) {
+        this.unknownGroup = Counter.builder("raft.transport.unknown.group")
+                .description("Message batches and snapshot transfers refused because they named a Raft group this"
+                        + " process does not run").register(registry);
+    }
+
+    /** Starts delivering the group's traffic to its node. */
+    void register(GroupRoute route) {
+        if (closed) {
+            throw new IllegalStateException("the process's Raft transport is closed");
+        }
+        if (routes.putIfAbsent(route.group, route) != null) {
+            throw new IllegalStateException("Raft group " + route.group + " already runs in this process");
+        }
+    }
+
+    /** Stops delivering to the group (its node is stopping) and ends the streams its peers opened. */
+    void unregister(GroupRoute route) {
+        if (routes.remove(route.group, route)) {
+            for (InboundStream stream : open) {
+                if (route.group.equals(stream.group)) {
+                    stream.end(Status.UNAVAILABLE.withDescription("Raft group " + route.group + " of "
+                            + route.selfId + " is stopping"));
+                }
+            }
+        }
+    }
+
+    /** The groups whose traffic is being delivered, sorted. */
+    Set<String> groups() {
+        return new TreeSet<>(routes.keySet());
+    }
+
+    long unknownGroupRefusals() {
+        return (long) unknownGroup.count();
+    }
+
+    /** Ends every stream peers opened (the process is stopping), so the server can shut down at once. */
+    void close() {
+        closed = true;
+        for (InboundStream stream : open) {
+            stream.end(Status.UNAVAILABLE.withDescription("the process is stopping"));
+        }
+    }
+
+    private Status unknown(String group) {
+        unknownGroup.increment();
+        return Status.NOT_FOUND.withDescription("Raft group '" + group + "' does not run in this process (it runs "
+                + groups() + ")");
     }
 
     @Override
@@ -62,27 +95,18 @@ final class TransportService extends RaftTransportGrpc.RaftTransportImplBase {
             call.setOnCancelHandler(() -> open.remove(stream));
         }
         if (closed) {
-            stream.end();
+            stream.end(Status.UNAVAILABLE.withDescription("the process is stopping"));
         }
         return stream;
     }
 
-    /**
-     * Ends the streams peers opened to this node (the node is stopping): the server that hosts this service can then
-     * shut down at once instead of waiting for peers to hang up.
-     */
-    void close() {
-        closed = true;
-        for (InboundStream stream : open) {
-            stream.end();
-        }
-    }
-
-    /** One peer's Send stream into this node. */
+    /** One peer group's Send stream into this process. */
     private final class InboundStream implements StreamObserver<MessageBatch> {
         private final StreamObserver<SendSummary> response;
         private long count;
         private boolean ended;
+        /** The group the stream's batches named (for ending the streams of a group that stops). */
+        volatile String group;
 
         InboundStream(StreamObserver<SendSummary> response) {
             this.response = response;
@@ -90,15 +114,15 @@ final class TransportService extends RaftTransportGrpc.RaftTransportImplBase {
 
         @Override
         public void onNext(MessageBatch batch) {
-            TransportListener target = listener.get();
+            GroupRoute route = routes.get(batch.getGroup());
+            if (route == null) {
+                end(unknown(batch.getGroup()));
+                return;
+            }
+            group = route.group;
             for (Message m : batch.getMessagesList()) {
                 count++;
-                if (target == null || !m.getTo().equals(selfId) || !peers.contains(m.getFrom())) {
-                    misrouted.increment();
-                    continue;
-                }
-                messagesReceived.increment();
-                target.onMessage(m);
+                route.deliver(m);
             }
         }
 
@@ -117,12 +141,12 @@ final class TransportService extends RaftTransportGrpc.RaftTransportImplBase {
             }
         }
 
-        synchronized void end() {
+        synchronized void end(Status status) {
             open.remove(this);
             if (!ended) {
                 ended = true;
                 try {
-                    response.onError(Status.UNAVAILABLE.withDescription(selfId + " is stopping").asRuntimeException());
+                    response.onError(status.asRuntimeException());
                 } catch (RuntimeException e) {
                     // the call is already gone
                 }
@@ -138,6 +162,7 @@ final class TransportService extends RaftTransportGrpc.RaftTransportImplBase {
     /** One incoming snapshot transfer. gRPC calls it serially, so it needs no locking. */
     private final class Receiver implements StreamObserver<SnapshotChunk> {
         private final StreamObserver<InstallSnapshotReply> response;
+        private GroupRoute route;
         private Message message;
         private SnapshotStore.Incoming incoming;
         private boolean failed;
@@ -156,26 +181,29 @@ final class TransportService extends RaftTransportGrpc.RaftTransportImplBase {
                     start(chunk);
                 }
                 incoming.write(chunk.getOffset(), chunk.getData());
-                snapshotBytesReceived.increment(chunk.getData().size());
+                route.snapshotBytes(chunk.getData().size());
             } catch (IOException | RuntimeException e) {
                 refuse(e.getMessage());
             }
         }
 
+        /** Binds the transfer to the group the first chunk names, and to that group's store. */
         private void start(SnapshotChunk chunk) throws IOException {
             Message m = chunk.getMessage();
             if (m.getType() != MessageType.MSG_SNAPSHOT || !m.hasSnapshot()) {
                 throw new IOException("the first chunk does not carry a snapshot message");
             }
-            if (!m.getTo().equals(selfId) || !peers.contains(m.getFrom())) {
-                throw new IOException("snapshot from " + m.getFrom() + " to " + m.getTo() + " is not for " + selfId);
+            GroupRoute target = routes.get(chunk.getGroup());
+            if (target == null) {
+                throw new IOException(unknown(chunk.getGroup()).getDescription());
             }
-            SnapshotStore snapshots = store.get();
-            if (snapshots == null || listener.get() == null) {
-                throw new IOException(selfId + " is not running");
+            if (!target.accepts(m)) {
+                throw new IOException("snapshot from " + m.getFrom() + " to " + m.getTo() + " is not for "
+                        + target.selfId + " of group " + target.group);
             }
+            route = target;
             message = m;
-            incoming = snapshots.receive(m.getSnapshot());
+            incoming = target.store.receive(m.getSnapshot());
         }
 
         private void refuse(String why) {
@@ -183,8 +211,9 @@ final class TransportService extends RaftTransportGrpc.RaftTransportImplBase {
             if (incoming != null) {
                 incoming.close();
             }
-            LOG.warn("refusing snapshot {} from {}: {}", message == null ? "?" : message.getSnapshot().getIndex(),
-                    message == null ? "?" : message.getFrom(), why);
+            LOG.warn("refusing snapshot {} from {} for group {}: {}",
+                    message == null ? "?" : message.getSnapshot().getIndex(),
+                    message == null ? "?" : message.getFrom(), route == null ? "?" : route.group, why);
             try {
                 response.onNext(InstallSnapshotReply.newBuilder().setAccepted(false)
                         .setError(why == null ? "failed" : why).build());
@@ -217,13 +246,12 @@ final class TransportService extends RaftTransportGrpc.RaftTransportImplBase {
                 refuse(e.getMessage());
                 return;
             }
-            TransportListener target = listener.get();
-            if (target == null) {
-                store.get().delete(file);
-                refuse(selfId + " is not running");
+            if (routes.get(route.group) != route) {
+                route.store.delete(file);
+                refuse("Raft group " + route.group + " of " + route.selfId + " stopped during the transfer");
                 return;
             }
-            target.onSnapshot(message, file);
+            route.listener.onSnapshot(message, file);
             response.onNext(InstallSnapshotReply.newBuilder().setAccepted(true).build());
             response.onCompleted();
         }

@@ -80,7 +80,7 @@ public final class ProcessCluster implements AutoCloseable {
     /** Starts (or restarts) a node process; does not wait for it to serve. */
     public void start(String id) {
         List<String> args = new ArrayList<>(List.of("--id", id, "--peers", PeerAddresses.format(members),
-                "--data-dir", root.resolve(id).toString()));
+                "--listen", members.get(id).target(), "--data-dir", root.resolve(id).toString()));
         args.addAll(nodeArgs);
         JvmProcess.Builder builder = JvmProcess.builder(TestNodeMain.class).name(id).args(args).log(logOf(id));
         if (fullJit) {

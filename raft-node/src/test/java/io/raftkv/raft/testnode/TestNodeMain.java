@@ -1,47 +1,35 @@
 package io.raftkv.raft.testnode;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.cli.Mains;
 import io.raftkv.common.cli.StartupException;
-import io.raftkv.common.grpc.GrpcServer;
-import io.raftkv.common.metrics.Metrics;
 import io.raftkv.raft.runtime.RaftNode;
-import io.raftkv.raft.storage.CorruptStorageException;
-import io.raftkv.raft.transport.PeerAddresses;
+import io.raftkv.raft.service.ReplicaFlags;
+import io.raftkv.raft.service.ReplicaProcess;
+import io.raftkv.raft.transport.RaftHost;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * A raft node process for the multi-process tests and the benchmark: a {@link RaftNode} replicating a
- * {@link LogStateMachine}, serving the Raft transport and the {@code TestNode} control API on its peer address.
+ * A raft node process for the multi-process tests and the benchmark, on the replicated-service layer as every
+ * server is: for each group of {@code --groups}, a {@link RaftNode} replicating a {@link LogStateMachine} in its own
+ * directory, all on one port with the {@code TestNode} control API.
  */
 @Command(name = "raft-test-node", mixinStandardHelpOptions = true,
-        description = "Runs one raft node with a replicated log of strings.")
+        description = "Runs replicas of one or more raft groups, each a replicated log of strings.")
 public final class TestNodeMain implements Callable<Integer> {
-    @Option(names = "--id", required = true, description = "This node's id (one of the members).")
-    String id;
+    @Mixin
+    ReplicaFlags replica;
 
-    @Option(names = "--peers", required = true, description = "Every member, this node included: id=host:port,...")
-    String members;
-
-    @Option(names = "--data-dir", required = true, description = "Where the node keeps its state.")
-    Path dataDir;
-
-    @Option(names = "--heartbeat-ms", defaultValue = "100")
-    long heartbeatMs;
-
-    @Option(names = "--election-ms", defaultValue = "1000")
-    long electionMs;
-
-    @Option(names = "--max-raft-state", defaultValue = "67108864",
-            description = "Compact the log when it grows past this many bytes.")
-    long maxRaftState;
+    @Option(names = "--groups", split = ",", defaultValue = "test",
+            description = "The groups this process runs a replica of, each with the members of --peers.")
+    List<String> groups;
 
     @Option(names = "--catch-up-entries", defaultValue = "5000")
     long catchUpEntries;
@@ -59,60 +47,33 @@ public final class TestNodeMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, HostPort> peers;
-        try {
-            peers = PeerAddresses.parse(members);
-        } catch (IllegalArgumentException e) {
-            throw new StartupException("--peers: " + e.getMessage());
-        }
-        HostPort self = peers.get(id);
-        if (self == null) {
-            throw new StartupException("--id " + id + " is not one of the members " + peers.keySet());
-        }
-        MeterRegistry registry = Metrics.newRegistry("raft-test-node", id);
-        LogStateMachine machine = LogStateMachine.open(dataDir.resolve("sm"));
-        RaftNode node = RaftNode.builder(id)
-                .peers(peers)
-                .dataDir(dataDir.resolve("raft"))
-                .stateMachine(machine)
-                .meterRegistry(registry)
-                .heartbeatInterval(Duration.ofMillis(heartbeatMs))
-                .electionTimeout(Duration.ofMillis(electionMs))
-                .maxRaftStateBytes(maxRaftState)
-                .snapshotCatchUpEntries(catchUpEntries)
-                .snapshotChunkBytes(snapshotChunk)
-                .asyncPersist(asyncPersist)
-                .build();
-        GrpcServer server = GrpcServer.builder(self.host(), self.port())
-                .description("raft port")
-                .addService(node.transportService())
-                .addService(new TestNodeService(node, machine, registry))
-                .start();
-        try {
-            node.start();
-        } catch (CorruptStorageException e) {
-            server.close();
-            throw new StartupException(e.getMessage(), 1);
-        } catch (IOException e) {
-            server.close();
-            throw new StartupException("cannot start: " + e.getMessage(), 1);
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
-            server.close();
-            try {
-                machine.close();
-            } catch (IOException e) {
-                // exiting anyway
+        try (ReplicaProcess process = ReplicaProcess.open("raft-test-node", replica)) {
+            Map<String, TestNodeService> replicas = new LinkedHashMap<>();
+            for (String group : groups) {
+                try {
+                    RaftHost.checkGroupId(group);
+                } catch (IllegalArgumentException e) {
+                    throw new StartupException("--groups: " + e.getMessage());
+                }
+                // One group alone keeps the layout of a single-group node; several get a directory each.
+                Path dir = groups.size() == 1 ? process.dataDir() : process.dataDir().resolve("groups").resolve(group);
+                LogStateMachine machine = process.closeOnExit(open(dir.resolve("sm")));
+                RaftNode node = process.addNode(process.nodeBuilder(group, dir.resolve("raft"), machine)
+                        .snapshotCatchUpEntries(catchUpEntries)
+                        .snapshotChunkBytes(snapshotChunk)
+                        .asyncPersist(asyncPersist));
+                replicas.put(group, new TestNodeService(node, machine, process.registry()));
             }
-        }, "shutdown"));
-        System.out.println("node " + id + " serving on " + self);
-        System.out.flush();
-        Throwable failure = node.terminated().get();
-        if (failure != null) {
-            System.err.println("error: the raft node failed: " + failure);
-            return 1;
+            process.addService(new TestNodeRouter(replicas));
+            return process.serve();
         }
-        return 0;
+    }
+
+    private static LogStateMachine open(Path dir) {
+        try {
+            return LogStateMachine.open(dir);
+        } catch (IOException e) {
+            throw new StartupException("cannot open the state machine in " + dir + ": " + e.getMessage(), 1);
+        }
     }
 }

@@ -3,6 +3,8 @@ package io.raftkv.raft.testnode;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.search.Search;
+import io.raftkv.common.metrics.GroupMeters;
 import io.raftkv.raft.api.NodeStatus;
 import io.raftkv.raft.api.NotLeaderException;
 import io.raftkv.raft.api.Proposal;
@@ -33,17 +35,27 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** The test node's control API: propose, read back what was applied, status, and the in-process benchmark. */
+/**
+ * The test node's control API for one group's replica: propose, read back what was applied, status, and the
+ * in-process benchmark. {@link TestNodeRouter} picks the replica a request names.
+ */
 final class TestNodeService extends TestNodeGrpc.TestNodeImplBase {
+    private static final HeapWatcher HEAP = new HeapWatcher();
+
     private final RaftNode node;
     private final LogStateMachine machine;
     private final MeterRegistry registry;
-    private final HeapWatcher heap = new HeapWatcher();
+    private final HeapWatcher heap = HEAP;
 
+    /** @param registry the process's registry; the replica's meters are found there by their group tag */
     TestNodeService(RaftNode node, LogStateMachine machine, MeterRegistry registry) {
         this.node = node;
         this.machine = machine;
         this.registry = registry;
+    }
+
+    private Search find(String name) {
+        return registry.find(name).tag(GroupMeters.TAG, node.group());
     }
 
     @Override
@@ -158,11 +170,11 @@ final class TestNodeService extends TestNodeGrpc.TestNodeImplBase {
         Thread runner = new Thread(() -> {
             BenchReply reply;
             try {
-                Timer fsync = registry.find("raft.fsync").timer();
+                Timer fsync = find("raft.fsync").timer();
                 long fsyncCount0 = fsync == null ? 0 : fsync.count();
                 double fsyncTotal0 = fsync == null ? 0 : fsync.totalTime(TimeUnit.MILLISECONDS);
                 double entries0 = summaryTotal("raft.ready.entries");
-                Timer commit = registry.find("raft.proposal.commit").timer();
+                Timer commit = find("raft.proposal.commit").timer();
                 long commitCount0 = commit == null ? 0 : commit.count();
                 double commitTotal0 = commit == null ? 0 : commit.totalTime(TimeUnit.MILLISECONDS);
                 double applyCount0 = summaryCount("raft.apply.batch");
@@ -194,12 +206,12 @@ final class TestNodeService extends TestNodeGrpc.TestNodeImplBase {
     }
 
     private double summaryTotal(String name) {
-        var s = registry.find(name).summary();
+        var s = find(name).summary();
         return s == null ? 0 : s.totalAmount();
     }
 
     private double summaryCount(String name) {
-        var s = registry.find(name).summary();
+        var s = find(name).summary();
         return s == null ? 0 : s.count();
     }
 

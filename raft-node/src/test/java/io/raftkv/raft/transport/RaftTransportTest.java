@@ -48,6 +48,7 @@ class RaftTransportTest {
     /** One node's side: transport, server, snapshot store, and what its listener heard. */
     final class Endpoint implements TransportListener {
         final String id;
+        final RaftHost host;
         final RaftTransport transport;
         final GrpcServer server;
         final SnapshotStore store;
@@ -59,10 +60,11 @@ class RaftTransportTest {
 
         Endpoint(String id, TransportOptions options, int serverMaxMessage) throws IOException {
             this.id = id;
-            this.transport = new RaftTransport(id, members, options, new SimpleMeterRegistry());
+            this.host = new RaftHost(options, new SimpleMeterRegistry());
+            this.transport = new RaftTransport(host, "g", id, members, options, new SimpleMeterRegistry());
             this.server = GrpcServer.builder("127.0.0.1", members.get(id).port())
                     .maxInboundMessageBytes(serverMaxMessage)
-                    .addService(transport.service())
+                    .addService(host.service())
                     .start();
             this.store = SnapshotStore.open(dir.resolve(id + "-" + System.nanoTime()));
             transport.start(this, store);
@@ -102,6 +104,7 @@ class RaftTransportTest {
                 g.countDown();
             }
             transport.close();
+            host.close();
             server.close();
         }
     }

@@ -1,4 +1,4 @@
-package io.raftkv.kv.server;
+package io.raftkv.raft.service;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -10,13 +10,13 @@ import org.slf4j.LoggerFactory;
  * through a shutdown hook (a SIGTERM from {@code docker stop}); a failure to close one piece does not keep the others
  * open.
  */
-final class Resources implements AutoCloseable {
+public final class Resources implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Resources.class);
 
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
     private boolean closed;
 
-    synchronized <T extends AutoCloseable> T add(T resource) {
+    public synchronized <T extends AutoCloseable> T add(T resource) {
         if (closed) {
             throw new IllegalStateException("shutting down");
         }

@@ -1,0 +1,57 @@
+package io.raftkv.raft.transport;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.raftkv.proto.raft.Message;
+import io.raftkv.raft.storage.SnapshotStore;
+import java.util.Set;
+
+/**
+ * Where the process's transport service delivers what arrives for one group: the group's running node (its listener
+ * and snapshot store), who it is in the group, and who may send to it. Counters carry the group's tag (they are
+ * registered in the group's registry).
+ */
+final class GroupRoute {
+    final String group;
+    final String selfId;
+    final Set<String> peers;
+    final TransportListener listener;
+    final SnapshotStore store;
+    private final Counter received;
+    private final Counter misrouted;
+    private final Counter snapshotBytesReceived;
+
+    GroupRoute(String group, String selfId, Set<String> peers, TransportListener listener, SnapshotStore store,
+            MeterRegistry registry) {
+        this.group = group;
+        this.selfId = selfId;
+        this.peers = Set.copyOf(peers);
+        this.listener = listener;
+        this.store = store;
+        this.received = Counter.builder("raft.transport.received.messages")
+                .description("Raft messages received from peers").register(registry);
+        this.misrouted = Counter.builder("raft.transport.misrouted")
+                .description("Messages of this group dropped because they were not for this node or came from a"
+                        + " stranger").register(registry);
+        this.snapshotBytesReceived = Counter.builder("raft.snapshot.received.bytes")
+                .description("Bytes of snapshot files received").register(registry);
+    }
+
+    /** Whether a message may reach this group's node: addressed to it, from one of its members. */
+    boolean accepts(Message m) {
+        return m.getTo().equals(selfId) && peers.contains(m.getFrom());
+    }
+
+    void deliver(Message m) {
+        if (!accepts(m)) {
+            misrouted.increment();
+            return;
+        }
+        received.increment();
+        listener.onMessage(m);
+    }
+
+    void snapshotBytes(int n) {
+        snapshotBytesReceived.increment(n);
+    }
+}
