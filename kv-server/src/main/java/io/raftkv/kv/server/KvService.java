@@ -2,39 +2,28 @@ package io.raftkv.kv.server;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.grpc.Context;
-import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.proto.kv.AppendRequest;
 import io.raftkv.proto.kv.DeleteRequest;
-import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.kv.GetReply;
 import io.raftkv.proto.kv.GetRequest;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.proto.kv.KvCommandResult;
 import io.raftkv.proto.kv.KvGrpc;
-import io.raftkv.proto.service.LeaderHint;
 import io.raftkv.proto.kv.PutRequest;
 import io.raftkv.proto.kv.Role;
 import io.raftkv.proto.kv.StatusReply;
 import io.raftkv.proto.kv.StatusRequest;
 import io.raftkv.proto.kv.WriteReply;
+import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.raft.api.NodeStatus;
-import io.raftkv.raft.api.NotLeaderException;
-import io.raftkv.raft.api.Proposal;
-import io.raftkv.raft.api.ProposalLostException;
 import io.raftkv.raft.api.RaftService;
+import io.raftkv.raft.service.RaftRequests;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,14 +44,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class KvService extends KvGrpc.KvImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(KvService.class);
-    /** Time kept back from the client's deadline, so the TIMEOUT answer reaches it before it gives up. */
-    private static final long DEADLINE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final RaftService raft;
+    private final RaftRequests requests;
     private final KvReader reader;
     private final NodeIdentity self;
     private final KvLimits limits;
-    private final Duration requestTimeout;
     private final Clock clock;
     private final Executor executor;
     private final KvRequestMetrics metrics;
@@ -75,14 +62,11 @@ public final class KvService extends KvGrpc.KvImplBase {
      */
     public KvService(RaftService raft, KvReader reader, NodeIdentity self, KvLimits limits, Duration requestTimeout,
             Clock clock, Executor executor, MeterRegistry registry) {
-        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-            throw new IllegalArgumentException("the request timeout must be positive, not " + requestTimeout);
-        }
         this.raft = raft;
+        this.requests = new RaftRequests(raft, requestTimeout);
         this.reader = reader;
         this.self = self;
         this.limits = limits;
-        this.requestTimeout = requestTimeout;
         this.clock = clock;
         this.executor = executor;
         this.metrics = new KvRequestMetrics(registry);
@@ -97,11 +81,8 @@ public final class KvService extends KvGrpc.KvImplBase {
                     .setNodeId(self.id()).build(), "get", ErrorCode.INVALID_ARGUMENT.name(), start);
             return;
         }
-        long timeout = timeoutNanos();
         byte[] key = request.getKey().toByteArray();
-        call(raft::readBarrier)
-                .orTimeout(Math.max(timeout, 0), TimeUnit.NANOSECONDS)
-                .thenApplyAsync(ignored -> reader.get(key), executor)
+        requests.read(() -> reader.get(key), executor)
                 .whenCompleteAsync((value, error) -> {
                     GetReply.Builder reply = GetReply.newBuilder().setNodeId(self.id());
                     if (error == null) {
@@ -110,7 +91,7 @@ public final class KvService extends KvGrpc.KvImplBase {
                             reply.setValue(ByteString.copyFrom(value));
                         }
                     } else {
-                        Failure failure = classify(error, timeout, "read");
+                        RaftRequests.Failure failure = requests.failure(error);
                         if (failure == null) {
                             fail(out, error, "get", start);
                             return;
@@ -166,10 +147,7 @@ public final class KvService extends KvGrpc.KvImplBase {
                 .setTimestampMillis(clock.millis())
                 .build()
                 .toByteArray();
-        long timeout = timeoutNanos();
-        call(() -> raft.propose(command))
-                .thenCompose(Proposal::applied)
-                .orTimeout(Math.max(timeout, 0), TimeUnit.NANOSECONDS)
+        requests.propose(command)
                 .whenCompleteAsync((replyBytes, error) -> {
                     WriteReply.Builder reply = WriteReply.newBuilder().setNodeId(self.id());
                     if (error == null) {
@@ -181,7 +159,7 @@ public final class KvService extends KvGrpc.KvImplBase {
                             return;
                         }
                     } else {
-                        Failure failure = classify(error, timeout, "write");
+                        RaftRequests.Failure failure = requests.failure(error);
                         if (failure == null) {
                             fail(out, error, op, start);
                             return;
@@ -219,72 +197,6 @@ public final class KvService extends KvGrpc.KvImplBase {
                 .build(), "status", ErrorCode.OK.name(), start);
     }
 
-    /** What a failed Raft future means for the client, or null for an internal failure. */
-    private record Failure(ErrorCode code, String message, LeaderHint hint) {}
-
-    private Failure classify(Throwable error, long timeoutNanos, String what) {
-        Throwable cause = unwrap(error);
-        if (cause instanceof NotLeaderException notLeader) {
-            return new Failure(ErrorCode.NOT_LEADER, notLeader.getMessage(),
-                    hint(notLeader.leaderId(), notLeader.leaderAddress()));
-        }
-        if (cause instanceof ProposalLostException lost) {
-            return new Failure(ErrorCode.NOT_LEADER, lost.getMessage() + "; retry the write with the same sequence",
-                    currentLeaderHint());
-        }
-        if (cause instanceof TimeoutException) {
-            String message = "the " + what + " did not complete within "
-                    + TimeUnit.NANOSECONDS.toMillis(Math.max(timeoutNanos, 0)) + " ms";
-            if (what.equals("write")) {
-                message += "; it may still be applied: retry it with the same sequence";
-            }
-            return new Failure(ErrorCode.TIMEOUT, message, null);
-        }
-        return null;
-    }
-
-    private LeaderHint currentLeaderHint() {
-        try {
-            NodeStatus status = raft.status();
-            return hint(status.leaderId(), status.leaderAddress());
-        } catch (RuntimeException e) {
-            return hint("", "");
-        }
-    }
-
-    private static LeaderHint hint(String leaderId, String leaderAddress) {
-        return LeaderHint.newBuilder().setLeaderId(nullToEmpty(leaderId)).setLeaderAddress(nullToEmpty(leaderAddress))
-                .build();
-    }
-
-    /** The time this request may wait: the configured timeout, or less if the client's deadline is sooner. */
-    private long timeoutNanos() {
-        long limit = requestTimeout.toNanos();
-        Deadline deadline = Context.current().getDeadline();
-        if (deadline != null) {
-            long remaining = deadline.timeRemaining(TimeUnit.NANOSECONDS);
-            limit = Math.min(limit, remaining - Math.min(DEADLINE_MARGIN_NANOS, remaining / 10));
-        }
-        return limit;
-    }
-
-    private static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> action) {
-        try {
-            return action.get();
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
     private <T> void send(StreamObserver<T> out, T reply, String op, String result, long start) {
         metrics.record(op, result, start); // before the reply, so that a client that has it sees it counted
         try {
@@ -296,7 +208,7 @@ public final class KvService extends KvGrpc.KvImplBase {
     }
 
     private <T> void fail(StreamObserver<T> out, Throwable error, String op, long start) {
-        Throwable cause = unwrap(error);
+        Throwable cause = RaftRequests.unwrap(error);
         LOG.warn("{} request failed: {}", op, cause.toString());
         metrics.record(op, "error", start);
         try {

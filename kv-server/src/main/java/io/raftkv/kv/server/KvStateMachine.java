@@ -4,12 +4,12 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.proto.kv.KvCommandResult;
-import io.raftkv.proto.kv.KvSession;
+import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.service.SessionTable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -124,8 +124,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
         KvDb db = KvDb.open(directory.stateDir(active), false);
         try {
             Meta meta = readMeta(db);
-            SessionTable table = new SessionTable(sessionTtlMillis);
-            table.load(db);
+            SessionTable table = KvSessionStore.load(db, new SessionTable(Duration.ofMillis(sessionTtlMillis)));
             install(db, active, table, meta);
         } catch (IOException | RuntimeException e) {
             db.release();
@@ -285,18 +284,14 @@ public final class KvStateMachine implements StateMachine, KvReader {
             return result(ErrorCode.INVALID_ARGUMENT, "a write needs a client id and a sequence number")
                     .toByteArray();
         }
-        sessions.expire(clock, batch, db);
-        KvSession session = sessions.find(command.getClientId());
-        if (session != null && command.getSequence() <= session.getLastSequence()) {
-            return session.getLastResult().toByteArray();
+        SessionTable.Changes changes = KvSessionStore.changesIn(batch, db);
+        byte[] applied = sessions.appliedReply(command.getClientId(), command.getSequence(), clock, changes);
+        if (applied != null) {
+            return applied;
         }
-        KvCommandResult result = execute(command, batch, db);
-        sessions.record(command.getClientId(), KvSession.newBuilder()
-                .setLastSequence(command.getSequence())
-                .setLastResult(result)
-                .setLastActiveMillis(clock)
-                .build(), batch, db);
-        return result.toByteArray();
+        byte[] reply = execute(command, batch, db).toByteArray();
+        sessions.record(command.getClientId(), command.getSequence(), reply, clock, changes);
+        return reply;
     }
 
     private static KvCommandResult execute(KvCommand command, WriteBatchWithIndex batch, KvDb db)
@@ -403,8 +398,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
                 throw new IOException("the snapshot's database in " + target + " has applied index "
                         + meta.appliedIndex() + " where " + index + " was expected");
             }
-            SessionTable table = new SessionTable(sessionTtlMillis);
-            table.load(fresh);
+            SessionTable table = KvSessionStore.load(fresh, new SessionTable(Duration.ofMillis(sessionTtlMillis)));
             restoreListener.reached(RestoreStep.VERIFIED);
 
             directory.activate(next);
