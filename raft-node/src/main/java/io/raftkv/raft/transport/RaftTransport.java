@@ -79,6 +79,9 @@ public final class RaftTransport implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the transport is closed");
         }
+        GroupRoute inbound = new GroupRoute(group, selfId, addresses.keySet(), target, snapshots, registry);
+        host.transportService().register(inbound); // first: a group that already runs here takes nothing
+        this.route = inbound;
         for (Map.Entry<String, HostPort> e : addresses.entrySet()) {
             if (e.getKey().equals(selfId) || links.containsKey(e.getKey())) {
                 continue;
@@ -88,8 +91,6 @@ public final class RaftTransport implements AutoCloseable {
                     registry));
         }
         this.listener = target;
-        this.route = new GroupRoute(group, selfId, addresses.keySet(), target, snapshots, registry);
-        host.transportService().register(route);
     }
 
     /**

@@ -99,14 +99,20 @@ class ClusterCrashTest {
      * indexes on every node, no value twice, and every acknowledged value present at its acknowledged index.
      */
     static ProcessCluster.AppliedValues verifyConverged(ProcessCluster cluster, ConcurrentLinkedQueue<Ack> acked) {
-        String finalLeader = cluster.awaitLeader(Duration.ofSeconds(30));
-        Eventually.await("every node applies the same log", Duration.ofSeconds(60), () -> {
-            StatusReply lead = cluster.status(finalLeader);
+        return verifyConverged(cluster, "", acked);
+    }
+
+    /** {@link #verifyConverged(ProcessCluster, ConcurrentLinkedQueue)} for the replicas of one group. */
+    static ProcessCluster.AppliedValues verifyConverged(ProcessCluster cluster, String group,
+            ConcurrentLinkedQueue<Ack> acked) {
+        String finalLeader = cluster.awaitLeader(group, Duration.ofSeconds(30));
+        Eventually.await("every node applies the same log of group '" + group + "'", Duration.ofSeconds(60), () -> {
+            StatusReply lead = cluster.status(finalLeader, group);
             if (lead == null) {
                 return false;
             }
             for (String id : cluster.ids()) {
-                StatusReply s = cluster.status(id);
+                StatusReply s = cluster.status(id, group);
                 if (s == null || s.getAppliedIndex() != lead.getCommitIndex()
                         || s.getValues() != lead.getValues()) {
                     return false;
@@ -114,9 +120,9 @@ class ClusterCrashTest {
             }
             return true;
         });
-        ProcessCluster.AppliedValues reference = cluster.applied(finalLeader);
+        ProcessCluster.AppliedValues reference = cluster.applied(finalLeader, group);
         for (String id : cluster.ids()) {
-            ProcessCluster.AppliedValues mine = cluster.applied(id);
+            ProcessCluster.AppliedValues mine = cluster.applied(id, group);
             assertEquals(reference.values(), mine.values(), id + " applied another sequence");
             assertEquals(reference.indexes(), mine.indexes(), id + " applied values at other indexes");
         }
@@ -145,6 +151,12 @@ class ClusterCrashTest {
     /** One client: proposes unique values to the node it believes leads, never the same value twice. */
     static void load(ProcessCluster cluster, int client, ConcurrentLinkedQueue<Ack> acked,
             AtomicBoolean stop) {
+        load(cluster, "", "c" + client, acked, stop);
+    }
+
+    /** One client of {@code group}: values are {@code <prefix>-<n>}, so each names the client that proposed it. */
+    static void load(ProcessCluster cluster, String group, String prefix, ConcurrentLinkedQueue<Ack> acked,
+            AtomicBoolean stop) {
         String target = null;
         long n = 0;
         while (!stop.get()) {
@@ -156,9 +168,9 @@ class ClusterCrashTest {
             if (target == null || !running.contains(target)) {
                 target = running.get(ThreadLocalRandom.current().nextInt(running.size()));
             }
-            String value = "c" + client + "-" + (++n);
+            String value = prefix + "-" + (++n);
             ProposeReply reply = cluster.propose(target,
-                    ProposeRequest.newBuilder().setValue(value).build(), Duration.ofSeconds(3));
+                    ProposeRequest.newBuilder().setGroup(group).setValue(value).build(), Duration.ofSeconds(3));
             if (reply.getOutcome() == Outcome.OK) {
                 acked.add(new Ack(value, reply.getIndex()));
             } else if (reply.getOutcome() == Outcome.NOT_LEADER && !reply.getLeaderId().isEmpty()) {

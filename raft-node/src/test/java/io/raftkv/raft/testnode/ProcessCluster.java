@@ -36,6 +36,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final Map<String, List<String>> jvmArgs = new ConcurrentHashMap<>();
     private final Map<String, JvmProcess> processes = new ConcurrentHashMap<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Map<String, Integer> metricsPorts = new ConcurrentHashMap<>();
     private boolean fullJit;
 
     public ProcessCluster(Path root, int size, List<String> nodeArgs) {
@@ -52,6 +53,23 @@ public final class ProcessCluster implements AutoCloseable {
             jvmArgs.put(id, List.of(args));
         }
         return this;
+    }
+
+    /** Serves each node's Prometheus metrics on a port of its own ({@link #metricsText}). */
+    public ProcessCluster withMetrics() {
+        for (String id : members.keySet()) {
+            metricsPorts.put(id, Ports.freePort());
+        }
+        return this;
+    }
+
+    /** The node's {@code /metrics} page. */
+    public String metricsText(String id) throws java.io.IOException, InterruptedException {
+        var client = java.net.http.HttpClient.newHttpClient();
+        var request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + metricsPorts.get(id) + "/metrics"))
+                .timeout(Duration.ofSeconds(10)).build();
+        return client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /** Runs nodes with the full JIT (for benchmarks). */
@@ -82,6 +100,9 @@ public final class ProcessCluster implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--id", id, "--peers", PeerAddresses.format(members),
                 "--listen", members.get(id).target(), "--data-dir", root.resolve(id).toString()));
         args.addAll(nodeArgs);
+        if (metricsPorts.containsKey(id)) {
+            args.addAll(List.of("--metrics-port", String.valueOf(metricsPorts.get(id))));
+        }
         JvmProcess.Builder builder = JvmProcess.builder(TestNodeMain.class).name(id).args(args).log(logOf(id));
         if (fullJit) {
             builder.fullJit();
@@ -144,6 +165,11 @@ public final class ProcessCluster implements AutoCloseable {
         return status(id, StatusRequest.getDefaultInstance());
     }
 
+    /** The status of the node's replica of {@code group} (empty: its first group), or null if it does not answer. */
+    public StatusReply status(String id, String group) {
+        return status(id, StatusRequest.newBuilder().setGroup(group).build());
+    }
+
     public StatusReply status(String id, StatusRequest request) {
         try {
             return client(id, Duration.ofSeconds(30)).status(request);
@@ -154,10 +180,15 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** Waits until a running node leads and every running node follows it; returns its id. */
     public String awaitLeader(Duration timeout) {
-        return Eventually.awaitValue("a leader every running node follows", timeout, () -> {
+        return awaitLeader("", timeout);
+    }
+
+    /** Waits until a running node leads {@code group} and every running node follows it; returns its id. */
+    public String awaitLeader(String group, Duration timeout) {
+        return Eventually.awaitValue("a leader of group '" + group + "' every running node follows", timeout, () -> {
             String leader = null;
             for (String id : runningIds()) {
-                StatusReply s = status(id);
+                StatusReply s = status(id, group);
                 if (s == null) {
                     return null;
                 }
@@ -169,7 +200,7 @@ public final class ProcessCluster implements AutoCloseable {
                 return null;
             }
             for (String id : runningIds()) {
-                StatusReply s = status(id);
+                StatusReply s = status(id, group);
                 if (s == null || !leader.equals(s.getLeaderId())) {
                     return null;
                 }
@@ -191,11 +222,16 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** Every value a node has applied, with the log index of each. */
     public AppliedValues applied(String id) {
+        return applied(id, "");
+    }
+
+    /** Every value the node's replica of {@code group} has applied, with the log index of each. */
+    public AppliedValues applied(String id, String group) {
         List<String> values = new ArrayList<>();
         List<Long> indexes = new ArrayList<>();
         while (true) {
             AppliedReply r = client(id, Duration.ofSeconds(30)).applied(AppliedRequest.newBuilder()
-                    .setFrom(values.size()).setMax(20_000).build());
+                    .setGroup(group).setFrom(values.size()).setMax(20_000).build());
             values.addAll(r.getValuesList());
             indexes.addAll(r.getIndexesList());
             if (r.getValuesCount() == 0 || values.size() >= r.getTotal()) {
