@@ -1,7 +1,7 @@
 package io.raftkv.deploy;
 
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.GetResult;
 import io.raftkv.kv.client.KvInvalidArgumentException;
 import io.raftkv.testkit.AppendLedger;
@@ -69,7 +69,7 @@ final class ChaosWorkload implements AutoCloseable {
         ChaosWorkload workload = new ChaosWorkload(cluster, prefix, maxRun);
         for (int c = 0; c < clients; c++) {
             int clientId = c;
-            Clerk clerk = cluster.clerk(ClerkOptions.DEFAULT.withTimeout(OPERATION_TIMEOUT));
+            Clerk clerk = cluster.clerk(ClientOptions.DEFAULT.withTimeout(OPERATION_TIMEOUT));
             workload.clerks.add(clerk);
             Thread thread = Thread.ofPlatform().name(prefix + "-client-" + c).daemon()
                     .start(() -> workload.run(clientId, clerk));
@@ -183,7 +183,7 @@ final class ChaosWorkload implements AutoCloseable {
      */
     Verdict verify() {
         Map<String, String> finalValues = new HashMap<>();
-        try (Clerk clerk = cluster.clerk(ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
+        try (Clerk clerk = cluster.clerk(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
             for (String key : appendKeys) {
                 GetResult result = read(99, clerk, key);
                 if (result == null) {

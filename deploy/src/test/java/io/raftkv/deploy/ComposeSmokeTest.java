@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.GetResult;
 import io.raftkv.testkit.Eventually;
 import java.io.IOException;
@@ -84,7 +84,7 @@ class ComposeSmokeTest {
         }
         System.out.printf("compose up and the KV nodes healthy in %.1f s%n", (System.nanoTime() - start) / 1e9);
         clerk = Clerk.connect(clientPorts.values().stream().map(port -> new HostPort("127.0.0.1", port)).toList(),
-                ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)));
+                ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)));
     }
 
     @AfterAll

@@ -6,7 +6,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.NodeReport;
 import io.raftkv.proto.kv.Role;
 import io.raftkv.testkit.Eventually;
@@ -78,7 +78,7 @@ final class KvCluster implements AutoCloseable {
             cluster.containers.values().parallelStream().forEach(GenericContainer::start);
             for (String id : ids) {
                 cluster.statusClerks.put(id, Clerk.connect(List.of(cluster.clientAddresses.get(id)),
-                        ClerkOptions.DEFAULT.withAttemptTimeout(STATUS_TIMEOUT)));
+                        ClientOptions.DEFAULT.withAttemptTimeout(STATUS_TIMEOUT)));
             }
             cluster.awaitLeader(START_TIMEOUT);
             return cluster;
@@ -120,7 +120,7 @@ final class KvCluster implements AutoCloseable {
     }
 
     /** A new Clerk for the cluster's published ports; the caller closes it. */
-    Clerk clerk(ClerkOptions options) {
+    Clerk clerk(ClientOptions options) {
         return Clerk.connect(clientAddresses(), options);
     }
 

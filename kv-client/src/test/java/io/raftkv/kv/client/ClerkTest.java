@@ -1,5 +1,6 @@
 package io.raftkv.kv.client;
 
+import io.raftkv.common.client.ClientOptions;
 import static io.raftkv.kv.client.FakeKvNode.Mode.FOLLOWER;
 import static io.raftkv.kv.client.FakeKvNode.Mode.LEADER;
 import static io.raftkv.kv.client.FakeKvNode.Mode.SILENT;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class ClerkTest {
-    private static final ClerkOptions FAST = ClerkOptions.DEFAULT
+    private static final ClientOptions FAST = ClientOptions.DEFAULT
             .withTimeout(Duration.ofSeconds(20))
             .withAttemptTimeout(Duration.ofSeconds(2))
             .withBackoff(Duration.ofMillis(10), Duration.ofMillis(100));
@@ -50,7 +51,7 @@ class ClerkTest {
         return node;
     }
 
-    private Clerk clerk(List<HostPort> cluster, ClerkOptions options) {
+    private Clerk clerk(List<HostPort> cluster, ClientOptions options) {
         Clerk clerk = Clerk.connect(cluster, options);
         resources.add(clerk);
         return clerk;

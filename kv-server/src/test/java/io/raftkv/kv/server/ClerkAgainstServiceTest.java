@@ -9,7 +9,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.grpc.GrpcServer;
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.GetResult;
 import io.raftkv.kv.client.KvInvalidArgumentException;
 import io.raftkv.testkit.linearizability.CheckResult;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The real Clerk against the real Kv service and state machine, on one-node stand-ins for Raft. */
 class ClerkAgainstServiceTest {
-    private static final ClerkOptions OPTIONS = ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(20))
+    private static final ClientOptions OPTIONS = ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(20))
             .withAttemptTimeout(Duration.ofSeconds(2)).withBackoff(Duration.ofMillis(5), Duration.ofMillis(50));
 
     @TempDir

@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.grpc.GrpcServer;
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.GetResult;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.raft.api.SnapshotSource;
@@ -110,7 +110,7 @@ class KvServerBenchmarkTest {
                         new NodeIdentity("n1", ""), KvLimits.DEFAULT, Duration.ofSeconds(5), Clock.systemUTC(),
                         executor, new SimpleMeterRegistry())).start();
                 Clerk clerk = Clerk.connect(List.of(new HostPort("127.0.0.1", server.port())),
-                        ClerkOptions.DEFAULT)) {
+                        ClientOptions.DEFAULT)) {
             for (int i = 0; i < 500; i++) {
                 clerk.append("warm-up", "x");
             }

@@ -1,7 +1,7 @@
 package io.raftkv.kv.client.bench;
 
 import io.raftkv.common.cli.HostPort;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -21,7 +21,7 @@ public final class BenchTargets {
 
     /** A raftkv cluster; {@code timeout} bounds each operation, retries included. */
     public static BenchTarget raftkv(List<HostPort> cluster, Duration timeout) {
-        ClerkOptions options = ClerkOptions.DEFAULT.withTimeout(timeout)
+        ClientOptions options = ClientOptions.DEFAULT.withTimeout(timeout)
                 .withAttemptTimeout(timeout.compareTo(Duration.ofSeconds(1)) < 0 ? timeout : Duration.ofSeconds(1));
         return new RaftkvTarget(cluster, options);
     }

@@ -2,7 +2,7 @@ package io.raftkv.kv.client.bench;
 
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.KvInvalidArgumentException;
 import io.raftkv.kv.client.KvUnavailableException;
 import java.util.List;
@@ -16,7 +16,7 @@ public final class RaftkvTarget implements BenchTarget {
     private final Clerk clerk;
     private final String endpoints;
 
-    public RaftkvTarget(List<HostPort> cluster, ClerkOptions options) {
+    public RaftkvTarget(List<HostPort> cluster, ClientOptions options) {
         this.clerk = Clerk.connect(cluster, options);
         this.endpoints = cluster.stream().map(HostPort::toString).collect(Collectors.joining(","));
     }

@@ -2,7 +2,7 @@ package io.raftkv.kv.client.cli;
 
 import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.ExitCodes;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.bench.BenchReport;
 import io.raftkv.kv.client.bench.BenchSettings;
 import io.raftkv.kv.client.bench.BenchTarget;
@@ -145,7 +145,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         long chosenSeed = seed != null ? seed : new SecureRandom().nextLong();
         // --timeout bounds each operation, retries included, as it bounds one command of the other subcommands.
-        Duration operationTimeout = kv.timeout == null ? ClerkOptions.DEFAULT.timeout() : kv.timeout;
+        Duration operationTimeout = kv.timeout == null ? ClientOptions.DEFAULT.timeout() : kv.timeout;
         return new BenchSettings(workload, clients, valueSize, keys, duration, ops == null ? 0 : ops, warmup,
                 preloadTimeout, operationTimeout, keyPrefix, chosenSeed);
     }

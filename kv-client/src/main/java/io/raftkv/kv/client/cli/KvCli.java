@@ -5,7 +5,7 @@ import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.cli.Mains;
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.GetResult;
 import io.raftkv.kv.client.KvInvalidArgumentException;
 import io.raftkv.kv.client.KvUnavailableException;
@@ -120,10 +120,10 @@ public final class KvCli implements Callable<Integer> {
      */
     int withClerk(CommandLine caller, boolean wholeTimeoutPerAttempt, Function<Clerk, Integer> action) {
         List<HostPort> nodes = cluster(caller);
-        Duration limit = timeout == null ? ClerkOptions.DEFAULT.timeout() : timeout;
+        Duration limit = timeout == null ? ClientOptions.DEFAULT.timeout() : timeout;
         Duration attempt = wholeTimeoutPerAttempt || limit.compareTo(Duration.ofSeconds(1)) < 0 ? limit
                 : Duration.ofSeconds(1);
-        ClerkOptions options = ClerkOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt);
+        ClientOptions options = ClientOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt);
         try (Clerk clerk = Clerk.connect(nodes, options)) {
             return action.apply(clerk);
         } catch (KvUnavailableException e) {

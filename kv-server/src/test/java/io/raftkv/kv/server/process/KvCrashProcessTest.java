@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.GetResult;
 import io.raftkv.testkit.AppendLedger;
 import io.raftkv.testkit.Eventually;
@@ -32,10 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
 class KvCrashProcessTest {
     private static final int CLIENTS = 4;
     private static final int ROUNDS = 3;
-    private static final ClerkOptions PATIENT_CLIENT = ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(5))
+    private static final ClientOptions PATIENT_CLIENT = ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(5))
             .withAttemptTimeout(Duration.ofSeconds(1));
     /** Gives up within an election, so some writes end with an unknown outcome that the checks must allow for. */
-    private static final ClerkOptions IMPATIENT_CLIENT = ClerkOptions.DEFAULT
+    private static final ClientOptions IMPATIENT_CLIENT = ClientOptions.DEFAULT
             .withTimeout(Duration.ofMillis(1_200)).withAttemptTimeout(Duration.ofMillis(400));
 
     @TempDir
@@ -75,7 +75,7 @@ class KvCrashProcessTest {
                 thread.start();
                 threads.add(thread);
             }
-            try (Clerk filler = cluster.clerk(ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(15)))) {
+            try (Clerk filler = cluster.clerk(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(15)))) {
                 for (int round = 1; round <= ROUNDS; round++) {
                     awaitProgress(completed, 40, "before round " + round);
                     String leader = cluster.awaitLeader(Duration.ofSeconds(60));
@@ -141,7 +141,7 @@ class KvCrashProcessTest {
     private static List<String> readFinalValues(KvProcessCluster cluster,
             HistoryRecorder<KvModel.Input, KvModel.Output> history, AppendLedger ledger) {
         List<String> problems = new ArrayList<>();
-        try (Clerk reader = cluster.clerk(ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
+        try (Clerk reader = cluster.clerk(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
             for (String key : List.of(HistoryClient.APPEND_KEYS[0], HistoryClient.APPEND_KEYS[1],
                     HistoryClient.MIXED_KEY)) {
                 long call = history.invoke(CLIENTS, KvModel.Input.get(key));

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.testkit.Eventually;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +34,7 @@ class KvMetricsProcessTest {
         try (KvProcessCluster cluster = new KvProcessCluster(dir, List.of())) {
             cluster.startAll();
             String leader = cluster.awaitLeader(Duration.ofSeconds(60));
-            try (Clerk clerk = cluster.clerk(ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
+            try (Clerk clerk = cluster.clerk(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
                 clerk.put("warm-up", "1"); // kv_requests_seconds appears with the first request
                 Map<String, String> before = scrapeAll(cluster);
                 for (int i = 0; i < 50; i++) {

@@ -2,7 +2,7 @@ package io.raftkv.kv.server.process;
 
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.NodeReport;
 import io.raftkv.kv.server.KvServerMain;
 import io.raftkv.proto.kv.Role;
@@ -45,7 +45,7 @@ final class KvProcessCluster implements AutoCloseable {
             members.put("n" + i, new HostPort("127.0.0.1", Ports.freePort()));
             metricsPorts.put("n" + i, Ports.freePort());
         }
-        statusClerk = Clerk.connect(addresses(), ClerkOptions.DEFAULT.withAttemptTimeout(Duration.ofSeconds(3)));
+        statusClerk = Clerk.connect(addresses(), ClientOptions.DEFAULT.withAttemptTimeout(Duration.ofSeconds(3)));
     }
 
     List<String> ids() {
@@ -62,7 +62,7 @@ final class KvProcessCluster implements AutoCloseable {
     }
 
     /** A Clerk for the whole cluster; the caller closes it. */
-    Clerk clerk(ClerkOptions options) {
+    Clerk clerk(ClientOptions options) {
         return Clerk.connect(addresses(), options);
     }
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.GetResult;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +28,7 @@ class KvSpeedProcessTest {
         try (KvProcessCluster cluster = new KvProcessCluster(dir, List.of())) {
             cluster.startAll();
             cluster.awaitLeader(Duration.ofSeconds(60));
-            try (Clerk clerk = cluster.clerk(ClerkOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
+            try (Clerk clerk = cluster.clerk(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
                 clerk.put("speed", ""); // the first request finds the leader and warms the connection
                 StringBuilder expected = new StringBuilder();
                 long start = System.nanoTime();

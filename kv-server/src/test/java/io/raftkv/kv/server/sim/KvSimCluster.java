@@ -2,7 +2,7 @@ package io.raftkv.kv.server.sim;
 
 import static io.raftkv.raft.sim.Scheduler.SECONDS;
 
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.server.KvStateMachine;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.sim.SimConfig;
@@ -41,12 +41,12 @@ final class KvSimCluster implements AutoCloseable {
      * request or reply is only noticed when the attempt times out (the lab's RPC layer reports it at once), and a
      * second per loss would leave the clients idle most of the time. 300 ms is still far above a round trip.
      */
-    static final ClerkOptions CLERK_OPTIONS = ClerkOptions.DEFAULT.withAttemptTimeout(Duration.ofMillis(300));
+    static final ClientOptions CLERK_OPTIONS = ClientOptions.DEFAULT.withAttemptTimeout(Duration.ofMillis(300));
 
     private final Simulation sim;
     private final Path root;
     private final boolean duplicateFilter;
-    private final ClerkOptions clerkOptions;
+    private final ClientOptions clerkOptions;
     private final ClientNetwork clientNetwork;
     private final SimHistory history;
     private final List<SimClerk> clerks = new ArrayList<>();
@@ -84,7 +84,7 @@ final class KvSimCluster implements AutoCloseable {
         private boolean unreliable;
         private long maxRaftState = -1;
         private boolean duplicateFilter = true;
-        private ClerkOptions clerkOptions = CLERK_OPTIONS;
+        private ClientOptions clerkOptions = CLERK_OPTIONS;
 
         private Builder(int servers, long seed) {
             this.servers = servers;
@@ -109,7 +109,7 @@ final class KvSimCluster implements AutoCloseable {
             return this;
         }
 
-        Builder clerkOptions(ClerkOptions options) {
+        Builder clerkOptions(ClientOptions options) {
             this.clerkOptions = options;
             return this;
         }

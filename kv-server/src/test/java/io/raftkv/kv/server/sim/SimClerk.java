@@ -2,7 +2,7 @@ package io.raftkv.kv.server.sim;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.proto.kv.AppendRequest;
 import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.kv.GetReply;
@@ -23,14 +23,14 @@ import java.util.random.RandomGenerator;
  * and increasing sequence numbers for its writes (every retry of a write carries the same pair), the leader it last
  * succeeded with, NOT_LEADER hints followed (by node id, among the servers it was given), a per-attempt timeout, a
  * backoff after a round in which no node could serve, and an overall deadline after which the operation's outcome is
- * unknown. The retry loop mirrors {@code Clerk.run} step for step, with the same {@link ClerkOptions}.
+ * unknown. The retry loop mirrors {@code Clerk.run} step for step, with the same {@link ClientOptions}.
  *
  * <p>One operation at a time, like one Clerk session. Every operation is recorded in the run's {@link SimHistory}.
  */
 final class SimClerk {
     private final int number;
     private final long clientId;
-    private final ClerkOptions options;
+    private final ClientOptions options;
     private final Scheduler scheduler;
     private final RandomGenerator random;
     private final ClientNetwork network;
@@ -45,7 +45,7 @@ final class SimClerk {
      * @param number this clerk's number in the run: its client in the history and in its appended tokens
      * @param servers the node ids (which are also their addresses) this clerk may talk to
      */
-    SimClerk(int number, List<String> servers, ClerkOptions options, Scheduler scheduler, RandomGenerator random,
+    SimClerk(int number, List<String> servers, ClientOptions options, Scheduler scheduler, RandomGenerator random,
             ClientNetwork network, SimHistory history) {
         this.number = number;
         this.options = options;

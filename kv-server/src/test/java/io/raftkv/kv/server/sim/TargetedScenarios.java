@@ -4,7 +4,7 @@ import static io.raftkv.kv.server.sim.KvSimCluster.ELECTION_TIMEOUT;
 import static io.raftkv.raft.sim.Scheduler.MILLIS;
 import static io.raftkv.raft.sim.Scheduler.SECONDS;
 
-import io.raftkv.kv.client.ClerkOptions;
+import io.raftkv.common.client.ClientOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,7 +68,7 @@ final class TargetedScenarios {
      * key's final value, and the history.
      */
     static void clientsGiveUpDuringAnOutage(long seed) {
-        ClerkOptions impatient = KvSimCluster.CLERK_OPTIONS.withTimeout(Duration.ofSeconds(1));
+        ClientOptions impatient = KvSimCluster.CLERK_OPTIONS.withTimeout(Duration.ofSeconds(1));
         try (KvSimCluster cluster = KvSimCluster.builder(5, seed).clerkOptions(impatient).build()) {
             long started = System.nanoTime();
             cluster.leader(); // the first writes must not time out for want of an election

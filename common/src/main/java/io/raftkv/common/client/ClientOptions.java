@@ -1,9 +1,9 @@
-package io.raftkv.kv.client;
+package io.raftkv.common.client;
 
 import java.time.Duration;
 
 /**
- * How a {@link Clerk} retries.
+ * How a {@link LeaderSeekingClient} retries.
  *
  * @param timeout how long one operation may take, retries included, before it fails as unavailable; keep it well
  *     under the servers' session TTL (one hour by default), or a write retried past it could apply twice
@@ -12,13 +12,13 @@ import java.time.Duration;
  *     {@code maxBackoff}
  * @param maxInboundMessageBytes the largest reply accepted (values can grow by appends past the request limit)
  */
-public record ClerkOptions(Duration timeout, Duration attemptTimeout, Duration initialBackoff, Duration maxBackoff,
+public record ClientOptions(Duration timeout, Duration attemptTimeout, Duration initialBackoff, Duration maxBackoff,
         int maxInboundMessageBytes) {
 
-    public static final ClerkOptions DEFAULT = new ClerkOptions(Duration.ofSeconds(10), Duration.ofSeconds(1),
+    public static final ClientOptions DEFAULT = new ClientOptions(Duration.ofSeconds(10), Duration.ofSeconds(1),
             Duration.ofMillis(20), Duration.ofMillis(500), 32 * 1024 * 1024);
 
-    public ClerkOptions {
+    public ClientOptions {
         requirePositive(timeout, "timeout");
         requirePositive(attemptTimeout, "attempt timeout");
         requirePositive(initialBackoff, "initial backoff");
@@ -28,16 +28,16 @@ public record ClerkOptions(Duration timeout, Duration attemptTimeout, Duration i
         }
     }
 
-    public ClerkOptions withTimeout(Duration value) {
-        return new ClerkOptions(value, attemptTimeout, initialBackoff, maxBackoff, maxInboundMessageBytes);
+    public ClientOptions withTimeout(Duration value) {
+        return new ClientOptions(value, attemptTimeout, initialBackoff, maxBackoff, maxInboundMessageBytes);
     }
 
-    public ClerkOptions withAttemptTimeout(Duration value) {
-        return new ClerkOptions(timeout, value, initialBackoff, maxBackoff, maxInboundMessageBytes);
+    public ClientOptions withAttemptTimeout(Duration value) {
+        return new ClientOptions(timeout, value, initialBackoff, maxBackoff, maxInboundMessageBytes);
     }
 
-    public ClerkOptions withBackoff(Duration initial, Duration max) {
-        return new ClerkOptions(timeout, attemptTimeout, initial, max, maxInboundMessageBytes);
+    public ClientOptions withBackoff(Duration initial, Duration max) {
+        return new ClientOptions(timeout, attemptTimeout, initial, max, maxInboundMessageBytes);
     }
 
     private static void requirePositive(Duration value, String what) {
