@@ -2,7 +2,6 @@ package io.raftkv.raft.runtime;
 
 import io.grpc.BindableService;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.metrics.GroupMeters;
 import io.raftkv.proto.raft.ConfState;
@@ -19,7 +18,6 @@ import io.raftkv.raft.storage.CorruptStorageException;
 import io.raftkv.raft.storage.RocksLogStorage;
 import io.raftkv.raft.storage.SnapshotFile;
 import io.raftkv.raft.storage.SnapshotStore;
-import io.raftkv.raft.transport.PeerAddresses;
 import io.raftkv.raft.transport.RaftHost;
 import io.raftkv.raft.transport.RaftTransport;
 import io.raftkv.raft.transport.TransportListener;
@@ -27,7 +25,6 @@ import io.raftkv.raft.transport.TransportOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -62,12 +59,12 @@ import org.slf4j.LoggerFactory;
  * node.close(); server.close(); stateMachine.close();
  * }</pre>
  *
- * <p>A process that runs replicas of several groups gives each node the same {@link Builder#host RaftHost} and
+ * <p>A process that runs replicas of several groups gives each node the same {@link RaftNodeBuilder#host RaftHost} and
  * registers the host's service once; each node keeps its own directory, threads and metrics (tagged with its group).
  *
  * <p>Threads: {@code raft-<group>-<id>-loop} owns the core and the log, and writes it; {@code raft-<group>-<id>-apply}
  * calls the state machine; {@code raft-<group>-<id>-snapshot} writes captured snapshots; with
- * {@link Builder#asyncPersist}, {@code raft-<group>-<id>-persist} performs the synced writes; the
+ * {@link RaftNodeBuilder#asyncPersist}, {@code raft-<group>-<id>-persist} performs the synced writes; the
  * transport adds gRPC threads and one thread per outgoing snapshot transfer. Futures returned by this class complete
  * on node threads: callers should not block in their callbacks (use the {@code *Async} variants for real work).
  *
@@ -76,7 +73,7 @@ import org.slf4j.LoggerFactory;
 public final class RaftNode implements RaftService, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
 
-    private final Builder config;
+    private final RaftNodeBuilder config;
     private final String group;
     private final String id;
     /** How logs and thread names call this node: group and id. */
@@ -107,7 +104,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
 
     private enum State { NEW, RUNNING, CLOSED }
 
-    private RaftNode(Builder b) {
+    RaftNode(RaftNodeBuilder b) {
         this.config = b;
         this.group = b.group;
         this.id = b.id;
@@ -125,8 +122,8 @@ public final class RaftNode implements RaftService, AutoCloseable {
     /** The group of a node whose builder names none. */
     public static final String DEFAULT_GROUP = "default";
 
-    public static Builder builder(String id) {
-        return new Builder(id);
+    public static RaftNodeBuilder builder(String id) {
+        return new RaftNodeBuilder(id);
     }
 
     /**
@@ -503,195 +500,6 @@ public final class RaftNode implements RaftService, AutoCloseable {
         @Override
         public void onSnapshotSent(String peer, boolean success) {
             inbox.post(new Events.SnapshotSent(peer, success));
-        }
-    }
-
-    // ---------------------------------------------------------------- builder
-
-    /** Configures a node. Only id, members, data directory and state machine are required. */
-    public static final class Builder {
-        private final String id;
-        private String group = DEFAULT_GROUP;
-        private RaftHost host;
-        private Map<String, HostPort> members;
-        private Path dataDir;
-        private StateMachine stateMachine;
-        private MeterRegistry registry = new SimpleMeterRegistry();
-        private Duration heartbeatInterval = Duration.ofMillis(100);
-        private Duration electionTimeout = Duration.ofMillis(1000);
-        private Duration readTimeout = Duration.ofSeconds(5);
-        private long maxRaftStateBytes = 64L << 20;
-        private long snapshotCatchUpEntries = 5_000;
-        private int maxPendingProposals = 20_000;
-        private int maxProposalBytes = 4 << 20;
-        private long maxBytesPerAppend = 512L << 10;
-        private int maxEntriesPerAppend = 1024;
-        private int maxInflightAppends = 64;
-        private int maxInboundMessages = 16_384;
-        private long maxInboundBytes = 64L << 20;
-        private boolean asyncPersist;
-        private TransportOptions transportOptions = TransportOptions.defaults();
-        private RocksLogStorage.Options storageOptions = RocksLogStorage.Options.defaults();
-
-        private Builder(String id) {
-            if (id == null || id.isBlank()) {
-                throw new IllegalArgumentException("a node needs an id");
-            }
-            this.id = id;
-        }
-
-        /**
-         * The Raft group this node is a member of (default {@value #DEFAULT_GROUP}): the transport names it in every
-         * batch, and every metric of the node carries it as the {@code group} tag.
-         */
-        public Builder group(String group) {
-            this.group = RaftHost.checkGroupId(group);
-            return this;
-        }
-
-        /**
-         * The process's Raft transport, shared with the other groups the process runs (one port, one channel per
-         * peer address). Without one, the node makes its own and closes it with itself.
-         */
-        public Builder host(RaftHost host) {
-            this.host = host;
-            return this;
-        }
-
-        /**
-         * Every member of the cluster by id and address, this node included (its own address is where its gRPC server
-         * listens; peers and clients reach it there).
-         */
-        public Builder peers(Map<String, HostPort> peers) {
-            this.members = Map.copyOf(peers);
-            return this;
-        }
-
-        /** The members as {@code n1=host:port,n2=host:port,...} (the {@code --peers} flag), this node included. */
-        public Builder peers(String peers) {
-            return peers(PeerAddresses.parse(peers));
-        }
-
-        /** The node's own directory (log database and snapshots); not shared with the state machine. */
-        public Builder dataDir(Path dir) {
-            this.dataDir = dir;
-            return this;
-        }
-
-        public Builder stateMachine(StateMachine machine) {
-            this.stateMachine = machine;
-            return this;
-        }
-
-        public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = registry;
-            return this;
-        }
-
-        /** The tick: a leader sends heartbeats this often (default 100 ms). */
-        public Builder heartbeatInterval(Duration interval) {
-            this.heartbeatInterval = interval;
-            return this;
-        }
-
-        /** A follower campaigns after between one and two of these without a leader (default 1 s). */
-        public Builder electionTimeout(Duration timeout) {
-            this.electionTimeout = timeout;
-            return this;
-        }
-
-        /** A read barrier not confirmed within this fails with a TimeoutException (default 5 s). */
-        public Builder readTimeout(Duration timeout) {
-            this.readTimeout = timeout;
-            return this;
-        }
-
-        /** When the log grows past this many bytes it is compacted behind a state machine sync (0: never). */
-        public Builder maxRaftStateBytes(long bytes) {
-            this.maxRaftStateBytes = bytes;
-            return this;
-        }
-
-        /** Entries kept after compaction so a follower a little behind needs no snapshot (default 5000). */
-        public Builder snapshotCatchUpEntries(long entries) {
-            this.snapshotCatchUpEntries = entries;
-            return this;
-        }
-
-        public Builder snapshotChunkBytes(int bytes) {
-            this.transportOptions = transportOptions.withSnapshotChunkBytes(bytes);
-            return this;
-        }
-
-        /** Proposals accepted but not yet resolved, beyond which new ones fail at once (default 20000). */
-        public Builder maxPendingProposals(int count) {
-            this.maxPendingProposals = count;
-            return this;
-        }
-
-        /**
-         * The largest command {@link #propose} takes (default 4 MiB). An entry travels to peers inside one gRPC
-         * message, so the gRPC server peers send to must accept messages of at least this size plus the transport's
-         * batch size (2 MiB): the default 8 MiB of {@code GrpcServer} fits the defaults.
-         */
-        public Builder maxProposalBytes(int bytes) {
-            this.maxProposalBytes = bytes;
-            return this;
-        }
-
-        /** Replication flow control: bytes and entries per append message, and appends in flight per follower. */
-        public Builder appendLimits(long maxBytesPerAppend, int maxEntriesPerAppend, int maxInflightAppends) {
-            this.maxBytesPerAppend = maxBytesPerAppend;
-            this.maxEntriesPerAppend = maxEntriesPerAppend;
-            this.maxInflightAppends = maxInflightAppends;
-            return this;
-        }
-
-        /**
-         * Whether synced writes run on a separate thread while the event loop goes on stepping messages and taking
-         * proposals, or (the default) on the event loop itself. On a machine with cores to spare the overlap pays;
-         * on a small one (several nodes on 2 cores) the two thread hand-offs per write cost more than they save:
-         * inline writes measured about 1.5x faster there, in latency and in throughput. Either way a leader sends
-         * its appends before its own write, so followers write in parallel with it.
-         */
-        public Builder asyncPersist(boolean async) {
-            this.asyncPersist = async;
-            return this;
-        }
-
-        public Builder transportOptions(TransportOptions options) {
-            this.transportOptions = options;
-            return this;
-        }
-
-        public Builder storageOptions(RocksLogStorage.Options options) {
-            this.storageOptions = options;
-            return this;
-        }
-
-        int electionTicks() {
-            return (int) Math.max(2, electionTimeout.toNanos() / heartbeatInterval.toNanos());
-        }
-
-        public RaftNode build() {
-            if (members == null || !members.containsKey(id)) {
-                throw new IllegalArgumentException("the peers must include this node, " + id);
-            }
-            Objects.requireNonNull(dataDir, "dataDir");
-            Objects.requireNonNull(stateMachine, "stateMachine");
-            Objects.requireNonNull(registry, "meterRegistry");
-            if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
-                throw new IllegalArgumentException("the heartbeat interval must be positive");
-            }
-            if (electionTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
-                throw new IllegalArgumentException("the election timeout (" + electionTimeout.toMillis()
-                        + " ms) must be at least twice the heartbeat interval (" + heartbeatInterval.toMillis()
-                        + " ms)");
-            }
-            if (maxPendingProposals < 1 || maxProposalBytes < 1 || maxRaftStateBytes < 0) {
-                throw new IllegalArgumentException("limits must be positive");
-            }
-            return new RaftNode(this);
         }
     }
 }

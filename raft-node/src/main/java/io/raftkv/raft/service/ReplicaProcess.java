@@ -13,6 +13,7 @@ import io.raftkv.common.metrics.Metrics;
 import io.raftkv.common.metrics.MetricsEndpoint;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.runtime.RaftNode;
+import io.raftkv.raft.runtime.RaftNodeBuilder;
 import io.raftkv.raft.transport.RaftHost;
 import io.raftkv.raft.transport.TransportOptions;
 import java.io.IOException;
@@ -115,7 +116,7 @@ public final class ReplicaProcess implements AutoCloseable {
      *
      * @param raftDir the group's own Raft directory (log and snapshots), not shared with any other group
      */
-    public RaftNode.Builder nodeBuilder(String group, Path raftDir, StateMachine machine) {
+    public RaftNodeBuilder nodeBuilder(String group, Path raftDir, StateMachine machine) {
         return RaftNode.builder(flags.id())
                 .group(group)
                 .host(host)
@@ -129,7 +130,7 @@ public final class ReplicaProcess implements AutoCloseable {
     }
 
     /** Builds a node, to be started by {@link #serve} once the port listens. */
-    public RaftNode addNode(RaftNode.Builder builder) {
+    public RaftNode addNode(RaftNodeBuilder builder) {
         RaftNode node = builder.build();
         nodes.add(node);
         return node;

@@ -23,12 +23,12 @@ import java.util.function.Consumer;
 final class LocalCluster implements AutoCloseable {
     final Map<String, HostPort> members = new LinkedHashMap<>();
     private final Path root;
-    private final Consumer<RaftNode.Builder> tuning;
+    private final Consumer<RaftNodeBuilder> tuning;
     private final Map<String, Running> running = new LinkedHashMap<>();
 
     record Running(RaftNode node, GrpcServer server, LogStateMachine machine) {}
 
-    LocalCluster(Path root, int size, Consumer<RaftNode.Builder> tuning) {
+    LocalCluster(Path root, int size, Consumer<RaftNodeBuilder> tuning) {
         this.root = root;
         this.tuning = tuning;
         for (int i = 1; i <= size; i++) {
@@ -45,7 +45,7 @@ final class LocalCluster implements AutoCloseable {
     void start(String id) {
         try {
             LogStateMachine machine = LogStateMachine.open(root.resolve(id).resolve("sm"));
-            RaftNode.Builder builder = RaftNode.builder(id)
+            RaftNodeBuilder builder = RaftNode.builder(id)
                     .peers(members)
                     .dataDir(root.resolve(id).resolve("raft"))
                     .stateMachine(machine)
