@@ -17,7 +17,7 @@ final class ClientNetwork {
 
     private final Scheduler scheduler;
     private final RandomGenerator random;
-    private final Function<String, SimKvServer> servers;
+    private final Function<String, SimFrontEnd> servers;
     private boolean unreliable;
     private long requests;
     private long lost;
@@ -25,7 +25,7 @@ final class ClientNetwork {
     /**
      * @param servers the running front end of a node id, or null while that node is down
      */
-    ClientNetwork(Scheduler scheduler, RandomGenerator random, Function<String, SimKvServer> servers) {
+    ClientNetwork(Scheduler scheduler, RandomGenerator random, Function<String, SimFrontEnd> servers) {
         this.scheduler = scheduler;
         this.random = random;
         this.servers = servers;
@@ -42,7 +42,7 @@ final class ClientNetwork {
             return;
         }
         scheduler.after(delay(), () -> {
-            SimKvServer target = servers.apply(server);
+            SimFrontEnd target = servers.apply(server);
             if (target == null) {
                 answer(onReply, ClientReply.failed(server + " is unreachable (connection refused)"));
             } else {

@@ -1,31 +1,28 @@
 package io.raftkv.kv.server.sim;
 
-import io.raftkv.kv.server.KvReader;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.core.ReadState;
 import io.raftkv.raft.core.SoftState;
 import io.raftkv.raft.sim.SimListener;
 import io.raftkv.raft.sim.SimNode;
 import io.raftkv.raft.sim.Simulation;
-import java.time.Clock;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
- * The running front end ({@link SimKvServer}) of each node: a new one for each incarnation, over that incarnation's
- * state machine, fed with its node's events; a crashed node has none.
+ * The running front end ({@link SimFrontEnd}: the KV service, the shard controller) of each node: a new one for each
+ * incarnation, over that incarnation's state machine, fed with its node's events; a crashed node has none.
  */
 final class FrontEnds implements SimListener {
     private final Simulation sim;
-    private final Clock clock;
-    private final long readTimeoutMicros;
-    private final Map<String, SimKvServer> running = new TreeMap<>();
+    private final Function<SimNode, SimFrontEnd> factory;
+    private final Map<String, SimFrontEnd> running = new TreeMap<>();
 
-    /** Starts a front end on every node of {@code sim} and follows the nodes from then on. */
-    FrontEnds(Simulation sim, Clock clock, long readTimeoutMicros) {
+    /** Starts a front end ({@code factory}) on every node of {@code sim} and follows the nodes from then on. */
+    FrontEnds(Simulation sim, Function<SimNode, SimFrontEnd> factory) {
         this.sim = sim;
-        this.clock = clock;
-        this.readTimeoutMicros = readTimeoutMicros;
+        this.factory = factory;
         for (SimNode node : sim.nodes()) {
             running.put(node.id(), start(node));
         }
@@ -34,17 +31,17 @@ final class FrontEnds implements SimListener {
     }
 
     /** The front end of node {@code id}, or null while it is down. */
-    SimKvServer get(String id) {
+    SimFrontEnd get(String id) {
         return running.get(id);
     }
 
-    private SimKvServer start(SimNode node) {
-        return new SimKvServer(sim, node, (KvReader) node.stateMachine(), clock, readTimeoutMicros);
+    private SimFrontEnd start(SimNode node) {
+        return factory.apply(node);
     }
 
     private void sweepEveryTick() {
         sim.scheduler().after(sim.config().tickMicros(), () -> {
-            for (SimKvServer server : running.values()) {
+            for (SimFrontEnd server : running.values()) {
                 server.raft().sweep();
             }
             sweepEveryTick();
@@ -53,7 +50,7 @@ final class FrontEnds implements SimListener {
 
     @Override
     public void onApplied(SimNode node, StateMachine.Command command, byte[] reply) {
-        SimKvServer server = running.get(node.id());
+        SimFrontEnd server = running.get(node.id());
         if (server != null) {
             server.raft().onApplied(command.index(), command.term(), reply);
         }
@@ -61,7 +58,7 @@ final class FrontEnds implements SimListener {
 
     @Override
     public void onSnapshotInstalled(SimNode node, long index, long term) {
-        SimKvServer server = running.get(node.id());
+        SimFrontEnd server = running.get(node.id());
         if (server != null) {
             server.raft().onSnapshotInstalled(index);
         }
@@ -69,7 +66,7 @@ final class FrontEnds implements SimListener {
 
     @Override
     public void onReadState(SimNode node, ReadState read) {
-        SimKvServer server = running.get(node.id());
+        SimFrontEnd server = running.get(node.id());
         if (server != null) {
             server.raft().onReadState(read);
         }
@@ -77,7 +74,7 @@ final class FrontEnds implements SimListener {
 
     @Override
     public void onSoftState(SimNode node, SoftState state) {
-        SimKvServer server = running.get(node.id());
+        SimFrontEnd server = running.get(node.id());
         if (server != null) {
             server.raft().sweep();
         }
@@ -85,7 +82,7 @@ final class FrontEnds implements SimListener {
 
     @Override
     public void onCrash(SimNode node) {
-        SimKvServer server = running.remove(node.id());
+        SimFrontEnd server = running.remove(node.id());
         if (server != null) {
             server.crash();
         }

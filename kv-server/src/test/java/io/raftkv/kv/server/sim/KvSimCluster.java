@@ -3,6 +3,7 @@ package io.raftkv.kv.server.sim;
 import static io.raftkv.raft.sim.Scheduler.SECONDS;
 
 import io.raftkv.common.client.ClientOptions;
+import io.raftkv.kv.server.KvReader;
 import io.raftkv.kv.server.KvStateMachine;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.sim.SimConfig;
@@ -18,10 +19,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * A KV cluster on the deterministic Raft simulator, with the vocabulary of the 6.824 kvraft test harness: every node
@@ -61,12 +60,14 @@ final class KvSimCluster implements AutoCloseable {
                     .stateMachines(this::openStateMachine)
                     .build());
         } catch (RuntimeException | Error e) {
-            deleteRecursively(root);
+            SimSettings.deleteRecursively(root);
             throw e;
         }
         // A ReadIndex round that has not been confirmed within an election timeout (10 ticks) is not coming.
         long readTimeoutMicros = 10 * sim.config().tickMicros();
-        FrontEnds frontEnds = new FrontEnds(sim, new VirtualClock(sim.scheduler()), readTimeoutMicros);
+        VirtualClock clock = new VirtualClock(sim.scheduler());
+        FrontEnds frontEnds = new FrontEnds(sim,
+                node -> new SimKvServer(sim, node, (KvReader) node.stateMachine(), clock, readTimeoutMicros));
         this.history = new SimHistory();
         this.clientNetwork = new ClientNetwork(sim.scheduler(), sim.random(), frontEnds::get);
         clientNetwork.unreliable(builder.unreliable);
@@ -373,20 +374,7 @@ final class KvSimCluster implements AutoCloseable {
                 }
             }
         } finally {
-            deleteRecursively(root);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
+            SimSettings.deleteRecursively(root);
         }
     }
 }

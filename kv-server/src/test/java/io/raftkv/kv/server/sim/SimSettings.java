@@ -1,6 +1,10 @@
 package io.raftkv.kv.server.sim;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -62,5 +66,19 @@ final class SimSettings {
                 cluster.clientNetwork().lost(), cluster.snapshotsSent(),
                 cluster.logSize(), cluster.snapshotSize(), cluster.sim().now() / 1e6, cluster.sim().steps(),
                 (System.nanoTime() - startedNanos) / 1_000_000);
+    }
+
+    /** Deletes a run's directory and everything in it. */
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
     }
 }

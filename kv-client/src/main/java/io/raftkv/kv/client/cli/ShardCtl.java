@@ -1,0 +1,306 @@
+package io.raftkv.kv.client.cli;
+
+import io.raftkv.common.cli.DurationConverter;
+import io.raftkv.common.cli.ExitCodes;
+import io.raftkv.common.cli.HostPort;
+import io.raftkv.common.cli.Mains;
+import io.raftkv.common.client.ClientOptions;
+import io.raftkv.common.client.RequestRejectedException;
+import io.raftkv.common.client.ServiceUnavailableException;
+import io.raftkv.kv.client.shardctrler.ControllerClerk;
+import io.raftkv.kv.client.shardctrler.ShardConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/** {@code shardctl}: reads and changes the shard controller's configurations from the command line. */
+@Command(name = "shardctl",
+        mixinStandardHelpOptions = true,
+        version = "shardctl (raftkv) 0.1.0",
+        description = "Reads and changes the configurations of a sharded raftkv cluster: which replica group serves"
+                + " each shard, and each group's servers. Every change makes a new numbered configuration.",
+        subcommands = {
+            ShardCtl.Join.class, ShardCtl.Leave.class, ShardCtl.Move.class, ShardCtl.Query.class,
+            ShardCtl.Watch.class, CommandLine.HelpCommand.class
+        },
+        footerHeading = "%n",
+        footer = {
+            "Examples:",
+            "  export KV_CONTROLLER=127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103",
+            "  shardctl join 100=127.0.0.1:7201,127.0.0.1:7202,127.0.0.1:7203 200=127.0.0.1:7301",
+            "  shardctl query",
+            "  shardctl query 1 --json",
+            "  shardctl move 3 200",
+            "  shardctl leave 100",
+            "  shardctl watch",
+            "",
+            "Exit codes: 0 ok, 2 usage error, 3 controller unavailable or timed out (a change may or may not have"
+                    + " been made), 4 request rejected as invalid (nothing changed)."
+        })
+public final class ShardCtl implements Callable<Integer> {
+    static final String CONTROLLER_ENV = "KV_CONTROLLER";
+
+    private final Function<String, String> environment;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--controller", scope = ScopeType.INHERIT, split = ",", paramLabel = "HOST:PORT",
+            converter = HostPort.Converter.class,
+            description = "The controller's nodes, comma-separated. Default: the KV_CONTROLLER environment variable.")
+    List<HostPort> controller;
+
+    @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How long to keep trying one request, e.g. 500ms, 5s, 1m (default: 10s).")
+    Duration timeout;
+
+    public ShardCtl() {
+        this(System::getenv);
+    }
+
+    /** For tests: {@code environment} stands in for {@link System#getenv(String)}. */
+    ShardCtl(Function<String, String> environment) {
+        this.environment = environment;
+    }
+
+    public static void main(String[] args) {
+        Mains.run(new ShardCtl(), args);
+    }
+
+    @Override
+    public Integer call() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "missing command: join, leave, move, query or watch");
+    }
+
+    private List<HostPort> controller(CommandLine caller) {
+        if (controller != null && !controller.isEmpty()) {
+            return controller;
+        }
+        String fromEnvironment = environment.apply(CONTROLLER_ENV);
+        if (fromEnvironment == null || fromEnvironment.isBlank()) {
+            throw new CommandLine.ParameterException(caller,
+                    "no controller given: use --controller HOST:PORT,... or set " + CONTROLLER_ENV);
+        }
+        List<HostPort> parsed = new ArrayList<>();
+        for (String part : fromEnvironment.split(",")) {
+            try {
+                parsed.add(HostPort.parse(part));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(caller, CONTROLLER_ENV + ": " + e.getMessage());
+            }
+        }
+        return parsed;
+    }
+
+    /** Connects, runs {@code action}, and turns the clerk's failures into exit codes and one-line errors. */
+    private int withClerk(CommandLine caller, Function<ControllerClerk, Integer> action) {
+        List<HostPort> nodes = controller(caller);
+        Duration limit = timeout == null ? ClientOptions.DEFAULT.timeout() : timeout;
+        Duration attempt = limit.compareTo(Duration.ofSeconds(1)) < 0 ? limit : Duration.ofSeconds(1);
+        try (ControllerClerk clerk = new ControllerClerk(nodes,
+                ClientOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt))) {
+            return action.apply(clerk);
+        } catch (ServiceUnavailableException e) {
+            return KvCli.error(ExitCodes.UNAVAILABLE, e.getMessage());
+        } catch (RequestRejectedException e) {
+            return KvCli.error(ExitCodes.INVALID, "rejected: " + e.getMessage());
+        }
+    }
+
+    private static int printChange(String what, long num) {
+        System.out.println(what + ": configuration " + num);
+        System.out.flush();
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "join", mixinStandardHelpOptions = true,
+            description = "Adds replica groups and rebalances the shards over all groups.")
+    static final class Join implements Callable<Integer> {
+        @ParentCommand
+        ShardCtl ctl;
+        @Spec
+        CommandSpec spec;
+        @Parameters(arity = "1..*", paramLabel = "GID=HOST:PORT[,HOST:PORT...]",
+                description = "A group: its id (a positive number) and its servers.")
+        List<String> groups;
+
+        @Override
+        public Integer call() {
+            Map<Long, List<HostPort>> parsed = new LinkedHashMap<>();
+            for (String group : groups) {
+                int equals = group.indexOf('=');
+                if (equals <= 0 || equals == group.length() - 1) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "'" + group + "' is not GID=HOST:PORT[,HOST:PORT...]");
+                }
+                long gid = gid(spec.commandLine(), group.substring(0, equals));
+                List<HostPort> servers = new ArrayList<>();
+                for (String server : group.substring(equals + 1).split(",")) {
+                    try {
+                        servers.add(HostPort.parse(server));
+                    } catch (IllegalArgumentException e) {
+                        throw new CommandLine.ParameterException(spec.commandLine(),
+                                "group " + gid + ": " + e.getMessage());
+                    }
+                }
+                if (parsed.put(gid, servers) != null) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "group " + gid + " is given twice");
+                }
+            }
+            return ctl.withClerk(spec.commandLine(), clerk -> printChange("joined", clerk.join(parsed)));
+        }
+    }
+
+    @Command(name = "leave", mixinStandardHelpOptions = true,
+            description = "Removes replica groups and rebalances their shards onto the rest.")
+    static final class Leave implements Callable<Integer> {
+        @ParentCommand
+        ShardCtl ctl;
+        @Spec
+        CommandSpec spec;
+        @Parameters(arity = "1..*", paramLabel = "GID")
+        List<String> gids;
+
+        @Override
+        public Integer call() {
+            List<Long> parsed = gids.stream().map(text -> gid(spec.commandLine(), text)).toList();
+            return ctl.withClerk(spec.commandLine(), clerk -> printChange("left", clerk.leave(parsed)));
+        }
+    }
+
+    @Command(name = "move", mixinStandardHelpOptions = true,
+            description = "Gives one shard to one group, without rebalancing the others.")
+    static final class Move implements Callable<Integer> {
+        @ParentCommand
+        ShardCtl ctl;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "SHARD")
+        int shard;
+        @Parameters(index = "1", paramLabel = "GID")
+        String gid;
+
+        @Override
+        public Integer call() {
+            long target = gid(spec.commandLine(), gid);
+            return ctl.withClerk(spec.commandLine(), clerk -> printChange("moved", clerk.move(shard, target)));
+        }
+    }
+
+    @Command(name = "query", mixinStandardHelpOptions = true,
+            description = "Shows a configuration (the latest without NUM): each shard's group and each group's"
+                    + " servers.")
+    static final class Query implements Callable<Integer> {
+        @ParentCommand
+        ShardCtl ctl;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", arity = "0..1", paramLabel = "NUM",
+                description = "The configuration number; past the latest (or omitted) means the latest.")
+        Long num;
+        @Option(names = "--json", description = "Print {\"num\":N,\"shards\":[...],\"groups\":{...}} on one line.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            if (num != null && num < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "NUM must be 0 or more (omit it for the latest), not " + num);
+            }
+            return ctl.withClerk(spec.commandLine(), clerk -> {
+                ShardConfig config = clerk.query(num == null ? ControllerClerk.LATEST : num);
+                System.out.print(json ? config.toJson() + "\n" : ConfigTable.render(config));
+                System.out.flush();
+                return ExitCodes.OK;
+            });
+        }
+    }
+
+    @Command(name = "watch", mixinStandardHelpOptions = true,
+            description = "Prints the latest configuration, then each new one as it appears (none is skipped),"
+                    + " until interrupted or --count have been printed. While the controller is unreachable it"
+                    + " warns on stderr and keeps trying.")
+    static final class Watch implements Callable<Integer> {
+        @ParentCommand
+        ShardCtl ctl;
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "1s",
+                converter = DurationConverter.class,
+                description = "How often to ask for the latest configuration (default: ${DEFAULT-VALUE}).")
+        Duration interval;
+        @Option(names = "--count", paramLabel = "N",
+                description = "Stop after printing N configurations (default: never).")
+        Long count;
+        @Option(names = "--json", description = "One JSON line per configuration.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--interval must be positive");
+            }
+            if (count != null && count < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--count must be at least 1");
+            }
+            return ctl.withClerk(spec.commandLine(), clerk -> {
+                long printed = 0;
+                long next = -1; // the first round prints the latest, whatever its number
+                while (count == null || printed < count) {
+                    try {
+                        ShardConfig latest = clerk.query(ControllerClerk.LATEST);
+                        long from = next < 0 ? latest.num() : next;
+                        for (long num = from; num <= latest.num() && (count == null || printed < count); num++) {
+                            ShardConfig config = num == latest.num() ? latest : clerk.query(num);
+                            System.out.print(json ? config.toJson() + "\n" : ConfigTable.render(config) + "\n");
+                            System.out.flush();
+                            printed++;
+                            next = num + 1;
+                        }
+                    } catch (ServiceUnavailableException e) {
+                        System.err.println("warning: " + e.getMessage() + " (still watching)");
+                        System.err.flush();
+                    }
+                    if (count != null && printed >= count) {
+                        break;
+                    }
+                    try {
+                        Thread.sleep(interval);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+                return ExitCodes.OK;
+            });
+        }
+    }
+
+    private static long gid(CommandLine caller, String text) {
+        long gid;
+        try {
+            gid = Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw new CommandLine.ParameterException(caller, "'" + text + "' is not a group id (a positive number)");
+        }
+        if (gid <= 0) {
+            throw new CommandLine.ParameterException(caller,
+                    "group id " + gid + " is not valid: group ids are positive (0 means no group)");
+        }
+        return gid;
+    }
+}
