@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftkv.kv.client.cli.KvCli;
-import io.raftkv.testkit.JvmProcess;
+import io.raftkv.kv.server.process.CliProcess.Run;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,17 +20,8 @@ class KvCliClusterProcessTest {
     @TempDir
     Path dir;
 
-    private final AtomicInteger runs = new AtomicInteger();
-
-    private record Run(int exitCode, String output) {}
-
     private Run kv(KvProcessCluster cluster, String... args) {
-        try (JvmProcess process = JvmProcess.builder(KvCli.class).name("kv").args(args)
-                .env("KV_CLUSTER", cluster.clusterSpec())
-                .log(dir.resolve("kv-" + runs.incrementAndGet() + ".log")).start()) {
-            int code = process.waitFor(Duration.ofSeconds(90));
-            return new Run(code, process.output());
-        }
+        return new CliProcess(KvCli.class, "kv", "KV_CLUSTER", dir).run(cluster.clusterSpec(), args);
     }
 
     @Test

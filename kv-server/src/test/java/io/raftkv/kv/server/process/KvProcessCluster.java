@@ -25,12 +25,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * Three real kv-server processes ({@link KvServerMain}) on loopback, each with its own data directory, gRPC port and
+ * Three real server processes on loopback (kv-server, {@link KvServerMain}, unless another replicated service's main
+ * class is given), each with its own data directory, gRPC port and
  * metrics port. Kills are SIGKILL; a restarted node keeps its data directory and ports. Each node's output goes to
  * {@code <root>/<id>.log} across restarts. Modelled on raft-node's ProcessCluster.
  */
 final class KvProcessCluster implements AutoCloseable {
     private final Path root;
+    private final Class<?> mainClass;
     private final List<String> nodeArgs;
     private final Map<String, HostPort> members = new LinkedHashMap<>();
     private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
@@ -39,7 +41,13 @@ final class KvProcessCluster implements AutoCloseable {
     private final Clerk statusClerk;
 
     KvProcessCluster(Path root, List<String> nodeArgs) {
+        this(root, KvServerMain.class, nodeArgs);
+    }
+
+    /** Three processes of {@code mainClass}, which takes the common replica flags ({@code ReplicaFlags}). */
+    KvProcessCluster(Path root, Class<?> mainClass, List<String> nodeArgs) {
         this.root = root;
+        this.mainClass = mainClass;
         this.nodeArgs = List.copyOf(nodeArgs);
         for (int i = 1; i <= 3; i++) {
             members.put("n" + i, new HostPort("127.0.0.1", Ports.freePort()));
@@ -81,7 +89,7 @@ final class KvProcessCluster implements AutoCloseable {
                 "--listen", members.get(id).toString(), "--data-dir", root.resolve(id).toString(),
                 "--metrics-port", Integer.toString(metricsPorts.get(id))));
         args.addAll(nodeArgs);
-        processes.put(id, JvmProcess.builder(KvServerMain.class).name(id).args(args).jvmArgs("-Xmx256m")
+        processes.put(id, JvmProcess.builder(mainClass).name(id).args(args).jvmArgs("-Xmx256m")
                 .log(root.resolve(id + ".log")).start());
     }
 
@@ -138,6 +146,36 @@ final class KvProcessCluster implements AutoCloseable {
             for (NodeReport report : statusClerk.status()) {
                 if (report.reachable() && !leader.equals(report.status().getLeaderId())) {
                     return null;
+                }
+            }
+            return leader;
+        });
+    }
+
+    /**
+     * For any service: waits until exactly one running node reports {@code raft_role} 3 (leader) for {@code group}
+     * in its metrics and every running node reports the same term; returns its id.
+     */
+    String awaitLeaderByMetrics(String group, Duration timeout) {
+        String label = "group=\"" + group + "\"";
+        return Eventually.awaitValue("one leader of group " + group, timeout, () -> {
+            String leader = null;
+            Double term = null;
+            for (String id : runningIds()) {
+                String text = metrics(id);
+                if (text == null) {
+                    return null;
+                }
+                double nodeTerm = PrometheusText.sum(text, "raft_term", label);
+                if (term != null && term != nodeTerm) {
+                    return null;
+                }
+                term = nodeTerm;
+                if (PrometheusText.sum(text, "raft_role", label) == 3) {
+                    if (leader != null) {
+                        return null;
+                    }
+                    leader = id;
                 }
             }
             return leader;
