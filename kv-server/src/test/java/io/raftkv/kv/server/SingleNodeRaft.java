@@ -6,6 +6,7 @@ import io.raftkv.raft.api.Proposal;
 import io.raftkv.raft.api.ProposalLostException;
 import io.raftkv.raft.api.RaftService;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.Role;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -79,7 +80,7 @@ final class SingleNodeRaft implements RaftService, AutoCloseable {
 
     @Override
     public NodeStatus status() {
-        return new NodeStatus(id, leader ? NodeStatus.Role.LEADER : NodeStatus.Role.FOLLOWER, 1,
+        return new NodeStatus(id, leader ? Role.LEADER : Role.FOLLOWER, 1,
                 leader ? id : hintId, leader ? address : hintAddress, lastIndex, machine.appliedIndex(), lastIndex,
                 leader ? 0 : 42);
     }

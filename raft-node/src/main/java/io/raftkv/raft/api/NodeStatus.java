@@ -1,5 +1,7 @@
 package io.raftkv.raft.api;
 
+import io.raftkv.raft.core.Role;
+
 /**
  * One node's view: its id, role and term, whom it follows, and how far its log has been committed and applied.
  * {@code lastContactMillisAgo} is how long ago a follower last heard from the leader (0 on the leader, -1 if never).
@@ -14,7 +16,4 @@ public record NodeStatus(
         long appliedIndex,
         long lastIndex,
         long lastContactMillisAgo) {
-
-    /** The roles a node can be in; PRE_CANDIDATE is a follower probing with PreVote before it campaigns. */
-    public enum Role { FOLLOWER, PRE_CANDIDATE, CANDIDATE, LEADER }
 }

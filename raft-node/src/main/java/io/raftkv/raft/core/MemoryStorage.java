@@ -194,6 +194,6 @@ public final class MemoryStorage implements LogStorage {
     }
 
     private int position(long index) {
-        return (int) (index - snapshot.getIndex() - 1);
+        return RaftLog.position(RaftLog.firstIndexAfter(snapshot.getIndex()), index);
     }
 }

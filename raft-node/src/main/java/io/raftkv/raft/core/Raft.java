@@ -5,21 +5,20 @@ import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
-import io.raftkv.proto.raft.SnapshotMetadata;
-import io.raftkv.raft.api.NodeStatus.Role;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
  * The Raft protocol for one node, as a deterministic state machine: inputs are ticks, messages and local requests;
  * outputs are queued messages and read states, and changes to the log and hard state, which {@link RawNode} packs into
  * {@link Ready} batches. No threads, no clock, no I/O; randomness only from the generator it is given.
+ *
+ * <p>This class owns the term, vote, role and timers: elections, the dispatch of messages by term and role, commit
+ * and leadership transfer. Log replication (both the leader's and the follower's side) is {@link Replication}'s,
+ * ReadIndex reads are {@link LeaderReads}', and every message goes out through the {@link Outbox}.
  */
 final class Raft {
     private final String id;
@@ -27,7 +26,6 @@ final class Raft {
     private final RandomGenerator random;
     final RaftLog log;
     private final ProgressTracker tracker;
-    private final ReadIndexQueue readIndexQueue = new ReadIndexQueue();
 
     private long term;
     private String vote = "";
@@ -40,11 +38,10 @@ final class Raft {
     private String leadTransferee = "";
     /** Leader: proposals were appended since the last flush; appends go out when the Ready is built (batching). */
     private boolean appendsPending;
-    /** Leader: read requests waiting for the first commit of this term (before it, the commit index may be stale). */
-    private final List<Message> readsAwaitingTermCommit = new ArrayList<>();
 
-    private final ArrayList<Message.Builder> outbox = new ArrayList<>();
-    private final ArrayList<ReadState> readStates = new ArrayList<>();
+    private final Outbox outbox;
+    private final Replication replication;
+    private final LeaderReads reads;
 
     Raft(RaftConfig config, RaftLog log, HardState hardState, RandomGenerator random) {
         this.id = config.id();
@@ -54,6 +51,10 @@ final class Raft {
         this.tracker = new ProgressTracker(config.voters(), config.maxInflightAppends());
         this.term = hardState.getTerm();
         this.vote = hardState.getVote();
+        this.outbox = new Outbox(id, term);
+        ReadIndexQueue readIndexQueue = new ReadIndexQueue();
+        this.replication = new Replication(id, config, log, tracker, outbox, readIndexQueue);
+        this.reads = new LeaderReads(id, log, tracker, outbox, replication, readIndexQueue);
         becomeFollower(term, "");
     }
 
@@ -99,39 +100,8 @@ final class Raft {
     }
 
     List<Message> takeMessages() {
-        List<Message> out = new ArrayList<>(outbox.size());
-        for (Message.Builder b : outbox) {
-            if (b.getType() != MessageType.MSG_SNAPSHOT || refreshSnapshotMessage(b)) {
-                out.add(b.build());
-            }
-        }
-        outbox.clear();
-        return out;
-    }
-
-    /**
-     * Points a snapshot message at the snapshot storage offers now, as the Ready is handed out: the runtime may have
-     * taken a newer snapshot (and dropped the old one) since the message was queued, and it can only attach the bytes
-     * it holds. Returns false to drop a message that no longer applies.
-     */
-    private boolean refreshSnapshotMessage(Message.Builder b) {
-        Progress pr = tracker.get(b.getTo());
-        if (role != Role.LEADER || b.getTerm() != term || pr == null || pr.state != Progress.State.SNAPSHOT
-                || pr.pendingSnapshot != b.getSnapshot().getIndex()) {
-            return false; // superseded: we stepped down, or the follower's progress moved on
-        }
-        Optional<SnapshotMetadata> latest = log.snapshotForFollower();
-        if (latest.isEmpty()) {
-            pr.pendingSnapshot = 0; // never sent: probe from the known match, on a later heartbeat response
-            pr.becomeProbe();
-            pr.paused = true;
-            return false;
-        }
-        if (latest.get().getIndex() != b.getSnapshot().getIndex()) {
-            b.setSnapshot(latest.get());
-            pr.becomeSnapshot(latest.get().getIndex());
-        }
-        return true;
+        return outbox.take(b -> b.getType() != MessageType.MSG_SNAPSHOT
+                || replication.refreshSnapshotMessage(b, role == Role.LEADER && b.getTerm() == term));
     }
 
     boolean hasMessages() {
@@ -139,13 +109,11 @@ final class Raft {
     }
 
     List<ReadState> takeReadStates() {
-        List<ReadState> out = List.copyOf(readStates);
-        readStates.clear();
-        return out;
+        return reads.takeReadStates();
     }
 
     boolean hasReadStates() {
-        return !readStates.isEmpty();
+        return reads.hasReadStates();
     }
 
     boolean hasPendingAppends() {
@@ -199,7 +167,7 @@ final class Raft {
         }
         if (heartbeatElapsed >= config.heartbeatTicks()) {
             heartbeatElapsed = 0;
-            broadcastHeartbeat();
+            replication.broadcastHeartbeat();
         }
     }
 
@@ -229,13 +197,7 @@ final class Raft {
             return;
         }
         appendsPending = false;
-        for (String peer : tracker.voters()) {
-            if (!peer.equals(id)) {
-                while (maybeSendAppend(peer, false)) {
-                    // keep filling the follower's in-flight window
-                }
-            }
-        }
+        replication.fillEveryWindow();
     }
 
     boolean readIndex(ByteString context) {
@@ -243,14 +205,14 @@ final class Raft {
                 .setTerm(term).setContext(context).build();
         switch (role) {
             case LEADER -> {
-                handleReadIndexRequest(request);
+                reads.request(request, committedEntryInCurrentTerm());
                 return true;
             }
             case FOLLOWER -> {
                 if (leader.isEmpty()) {
                     return false;
                 }
-                send(MessageType.MSG_READ_INDEX, leader).setContext(context);
+                outbox.send(MessageType.MSG_READ_INDEX, leader).setContext(context);
                 return true;
             }
             default -> {
@@ -271,35 +233,22 @@ final class Raft {
             if (transferee.equals(leader)) {
                 return true;
             }
-            send(MessageType.MSG_TRANSFER_LEADER, leader).setTransferee(transferee);
+            outbox.send(MessageType.MSG_TRANSFER_LEADER, leader).setTransferee(transferee);
             return true;
         }
         return false;
     }
 
     void reportUnreachable(String peer) {
-        if (role != Role.LEADER) {
-            return;
-        }
-        Progress pr = tracker.get(peer);
-        if (pr != null && !peer.equals(id) && pr.state == Progress.State.REPLICATE) {
-            pr.becomeProbe(); // what was in flight is probably lost
+        if (role == Role.LEADER) {
+            replication.onUnreachable(peer);
         }
     }
 
     void reportSnapshot(String peer, boolean success) {
-        if (role != Role.LEADER) {
-            return;
+        if (role == Role.LEADER) {
+            replication.onSnapshotSent(peer, success);
         }
-        Progress pr = tracker.get(peer);
-        if (pr == null || pr.state != Progress.State.SNAPSHOT) {
-            return;
-        }
-        if (!success) {
-            pr.pendingSnapshot = 0; // probe from the known match, not from the snapshot that never arrived
-        }
-        pr.becomeProbe();
-        pr.paused = true; // resume on the follower's next answer or heartbeat response
     }
 
     /** Called when a Ready has been persisted: the leader now counts its own durable entries towards commit. */
@@ -343,9 +292,9 @@ final class Raft {
             if ((config.checkQuorum() || config.preVote())
                     && (type == MessageType.MSG_HEARTBEAT || type == MessageType.MSG_APPEND)) {
                 // A leader of an older term: tell it our term so it steps down (it may be a node that was cut off).
-                send(MessageType.MSG_APPEND_RESPONSE, m.getFrom());
+                outbox.send(MessageType.MSG_APPEND_RESPONSE, m.getFrom());
             } else if (type == MessageType.MSG_PRE_VOTE) {
-                send(MessageType.MSG_PRE_VOTE_RESPONSE, m.getFrom()).setReject(true);
+                outbox.send(MessageType.MSG_PRE_VOTE_RESPONSE, m.getFrom()).setReject(true);
             }
             return;
         }
@@ -370,13 +319,13 @@ final class Raft {
                 || (preVote && m.getTerm() > term);
         if (canVote && log.isUpToDate(m.getIndex(), m.getLogTerm())) {
             // Answer with the request's term: a pre-candidate asks about a term we have not reached.
-            send(responseType, m.getFrom()).setTerm(m.getTerm());
+            outbox.send(responseType, m.getFrom()).setTerm(m.getTerm());
             if (!preVote) {
                 electionElapsed = 0;
                 vote = m.getFrom();
             }
         } else {
-            send(responseType, m.getFrom()).setReject(true);
+            outbox.send(responseType, m.getFrom()).setReject(true);
         }
     }
 
@@ -384,8 +333,11 @@ final class Raft {
         Progress pr = tracker.get(m.getFrom());
         switch (m.getType()) {
             case MSG_APPEND_RESPONSE -> handleAppendResponse(m, pr);
-            case MSG_HEARTBEAT_RESPONSE -> handleHeartbeatResponse(m, pr);
-            case MSG_READ_INDEX -> handleReadIndexRequest(m);
+            case MSG_HEARTBEAT_RESPONSE -> {
+                replication.onHeartbeatResponse(m, pr);
+                reads.onHeartbeatAck(m.getFrom(), m.getContext());
+            }
+            case MSG_READ_INDEX -> reads.request(m, committedEntryInCurrentTerm());
             case MSG_TRANSFER_LEADER -> {
                 if (tracker.voters().contains(m.getTransferee())) {
                     startTransfer(m.getTransferee());
@@ -398,61 +350,13 @@ final class Raft {
     }
 
     private void handleAppendResponse(Message m, Progress pr) {
-        pr.recentActive = true;
-        pr.answeredSinceHeartbeat = true;
-        if (m.getReject()) {
-            long nextProbe = m.getRejectHint();
-            if (m.getConflictTerm() > 0) {
-                // Skip every index where our term is above the follower's: none of them can match.
-                nextProbe = log.findConflictByTerm(m.getRejectHint(), m.getConflictTerm());
-            }
-            if (pr.maybeDecreaseTo(m.getIndex(), nextProbe)) {
-                if (pr.state == Progress.State.REPLICATE) {
-                    pr.becomeProbe();
-                }
-                sendAppend(m.getFrom());
-            }
+        if (!replication.onAppendResponse(m, pr)) {
             return;
-        }
-        boolean wasProbeAtMatch = pr.state == Progress.State.PROBE && pr.match == m.getIndex();
-        if (!pr.maybeUpdate(m.getIndex()) && !wasProbeAtMatch) {
-            return; // an old acknowledgement: nothing new
-        }
-        switch (pr.state) {
-            case PROBE -> pr.becomeReplicate();
-            case SNAPSHOT -> {
-                if (pr.match + 1 >= log.firstIndex()) {
-                    pr.becomeProbe();
-                    pr.becomeReplicate();
-                }
-            }
-            case REPLICATE -> pr.inflights.freeUpTo(m.getIndex());
         }
         maybeCommitAndRelease();
-        while (maybeSendAppend(m.getFrom(), false)) {
-            // the window opened: send what fits
-        }
+        replication.fillWindow(m.getFrom()); // the window opened: send what fits
         if (m.getFrom().equals(leadTransferee) && pr.match == log.lastIndex()) {
-            send(MessageType.MSG_TIMEOUT_NOW, m.getFrom());
-        }
-    }
-
-    private void handleHeartbeatResponse(Message m, Progress pr) {
-        pr.recentActive = true;
-        pr.paused = false;
-        boolean stalled = pr.match < log.lastIndex() && !pr.answeredSinceHeartbeat;
-        if (pr.state == Progress.State.PROBE || stalled) {
-            // Probe again, or nudge a follower whose in-flight appends were apparently lost.
-            sendAppend(m.getFrom());
-        }
-        if (m.getContext().isEmpty()) {
-            return;
-        }
-        if (readIndexQueue.ack(m.getFrom(), m.getContext()) < tracker.quorum()) {
-            return;
-        }
-        for (ReadIndexQueue.Pending p : readIndexQueue.confirmUpTo(m.getContext())) {
-            answerRead(p.from(), p.context(), p.index());
+            outbox.send(MessageType.MSG_TIMEOUT_NOW, m.getFrom());
         }
     }
 
@@ -460,15 +364,15 @@ final class Raft {
         switch (m.getType()) {
             case MSG_APPEND -> {
                 becomeFollower(m.getTerm(), m.getFrom());
-                handleAppend(m);
+                replication.handleAppend(m);
             }
             case MSG_HEARTBEAT -> {
                 becomeFollower(m.getTerm(), m.getFrom());
-                handleHeartbeat(m);
+                replication.handleHeartbeat(m);
             }
             case MSG_SNAPSHOT -> {
                 becomeFollower(m.getTerm(), m.getFrom());
-                handleSnapshot(m);
+                replication.handleSnapshot(m);
             }
             case MSG_PRE_VOTE_RESPONSE -> {
                 if (role != Role.PRE_CANDIDATE) {
@@ -513,165 +417,23 @@ final class Raft {
             case MSG_APPEND -> {
                 electionElapsed = 0;
                 leader = m.getFrom();
-                handleAppend(m);
+                replication.handleAppend(m);
             }
             case MSG_HEARTBEAT -> {
                 electionElapsed = 0;
                 leader = m.getFrom();
-                handleHeartbeat(m);
+                replication.handleHeartbeat(m);
             }
             case MSG_SNAPSHOT -> {
                 electionElapsed = 0;
                 leader = m.getFrom();
-                handleSnapshot(m);
+                replication.handleSnapshot(m);
             }
             case MSG_TIMEOUT_NOW -> campaign(Campaign.TRANSFER);
-            case MSG_READ_INDEX_RESPONSE -> readStates.add(new ReadState(m.getIndex(), m.getContext()));
+            case MSG_READ_INDEX_RESPONSE -> reads.onResponse(m);
             default -> {
                 // Responses of a role we no longer have; read and transfer requests meant for a leader (the sender
                 // retries with the right one).
-            }
-        }
-    }
-
-    private void handleAppend(Message m) {
-        if (m.getIndex() < log.committed()) {
-            // Everything up to our commit index is settled; tell the leader where we are.
-            send(MessageType.MSG_APPEND_RESPONSE, m.getFrom()).setIndex(log.committed());
-            return;
-        }
-        long lastMatch = log.maybeAppend(m.getIndex(), m.getLogTerm(), m.getCommit(), m.getEntriesList());
-        if (lastMatch >= 0) {
-            send(MessageType.MSG_APPEND_RESPONSE, m.getFrom()).setIndex(lastMatch);
-            return;
-        }
-        // Reject with a hint: the largest index at which our log may match, given that the leader's entry at
-        // m.index has term m.logTerm and terms only grow along a log.
-        long hintIndex = log.findConflictByTerm(Math.min(m.getIndex(), log.lastIndex()), m.getLogTerm());
-        long hintTerm = Math.max(0, log.term(hintIndex));
-        send(MessageType.MSG_APPEND_RESPONSE, m.getFrom())
-                .setIndex(m.getIndex())
-                .setReject(true)
-                .setRejectHint(hintIndex)
-                .setConflictTerm(hintTerm);
-    }
-
-    private void handleHeartbeat(Message m) {
-        log.commitTo(m.getCommit());
-        send(MessageType.MSG_HEARTBEAT_RESPONSE, m.getFrom()).setContext(m.getContext());
-    }
-
-    private void handleSnapshot(Message m) {
-        if (restore(m.getSnapshot())) {
-            send(MessageType.MSG_APPEND_RESPONSE, m.getFrom()).setIndex(log.lastIndex());
-        } else {
-            send(MessageType.MSG_APPEND_RESPONSE, m.getFrom()).setIndex(log.committed());
-        }
-    }
-
-    /**
-     * Decides whether to install a snapshot from the leader. This is the one place a snapshot is refused: one at or
-     * below the commit index adds nothing (and installing it could move the state machine backwards).
-     */
-    private boolean restore(SnapshotMetadata snapshot) {
-        if (snapshot.getIndex() <= log.committed()) {
-            return false;
-        }
-        if (!new HashSet<>(snapshot.getConfState().getVotersList()).equals(new HashSet<>(tracker.voters()))) {
-            return false; // membership changes are not supported: a snapshot of another cluster is not ours
-        }
-        if (log.matchTerm(snapshot.getIndex(), snapshot.getTerm())) {
-            // We already have the entries the snapshot covers: just learn that they are committed.
-            log.commitTo(snapshot.getIndex());
-            return false;
-        }
-        log.restore(snapshot);
-        return true;
-    }
-
-    // ---------------------------------------------------------------- sending
-
-    /** Queues a message of this node's term; callers fill in the rest on the returned builder. */
-    private Message.Builder send(MessageType type, String to) {
-        Message.Builder b = Message.newBuilder().setType(type).setFrom(id).setTo(to).setTerm(term);
-        outbox.add(b);
-        return b;
-    }
-
-    private void sendAppend(String to) {
-        maybeSendAppend(to, true);
-    }
-
-    /**
-     * Sends the follower the entries it needs next (or a snapshot if they are compacted away), respecting its
-     * flow-control state. With {@code sendIfEmpty} false, nothing is sent when there are no new entries. Returns
-     * whether a message was sent.
-     */
-    private boolean maybeSendAppend(String to, boolean sendIfEmpty) {
-        Progress pr = tracker.get(to);
-        if (pr.isPaused()) {
-            return false;
-        }
-        long prevIndex = pr.next - 1;
-        long prevTerm = log.term(prevIndex);
-        if (prevTerm == RaftLog.NO_TERM) {
-            return maybeSendSnapshot(to, pr);
-        }
-        List<Entry> entries = List.of();
-        if (pr.state != Progress.State.REPLICATE || !pr.inflights.full()) {
-            entries = log.entries(pr.next, pr.next + config.maxEntriesPerAppend(), config.maxBytesPerAppend());
-            if (entries == null) {
-                return maybeSendSnapshot(to, pr);
-            }
-        }
-        if (entries.isEmpty() && !sendIfEmpty) {
-            return false;
-        }
-        send(MessageType.MSG_APPEND, to)
-                .setIndex(prevIndex)
-                .setLogTerm(prevTerm)
-                .addAllEntries(entries)
-                .setCommit(log.committed());
-        pr.sentEntries(entries.size(), entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).getIndex());
-        return true;
-    }
-
-    private boolean maybeSendSnapshot(String to, Progress pr) {
-        if (!pr.recentActive) {
-            return false; // do not ship a snapshot to a node that may be down; wait until it answers
-        }
-        Optional<SnapshotMetadata> snapshot = log.snapshotForFollower();
-        if (snapshot.isEmpty()) {
-            return false; // not available yet; a later heartbeat response retries
-        }
-        pr.becomeSnapshot(snapshot.get().getIndex());
-        send(MessageType.MSG_SNAPSHOT, to).setSnapshot(snapshot.get());
-        return true;
-    }
-
-    private void broadcastHeartbeat() {
-        ByteString context = readIndexQueue.lastContext();
-        for (String peer : tracker.voters()) {
-            if (!peer.equals(id)) {
-                tracker.get(peer).answeredSinceHeartbeat = false;
-                sendHeartbeat(peer, context);
-            }
-        }
-    }
-
-    private void sendHeartbeat(String to, ByteString context) {
-        // Never tell a follower to commit beyond what it is known to have.
-        long commit = Math.min(tracker.get(to).match, log.committed());
-        Message.Builder b = send(MessageType.MSG_HEARTBEAT, to).setCommit(commit);
-        if (context != null) {
-            b.setContext(context);
-        }
-    }
-
-    private void broadcastAppend() {
-        for (String peer : tracker.voters()) {
-            if (!peer.equals(id)) {
-                sendAppend(peer);
             }
         }
     }
@@ -685,53 +447,12 @@ final class Raft {
         long commitTerm = config.unsafeCommitOlderTermsForTesting() && index > log.committed()
                 ? log.term(index) : term;
         if (log.maybeCommit(index, commitTerm)) {
-            releaseReadsAwaitingTermCommit();
+            reads.releaseAwaitingTermCommit();
         }
     }
 
     private boolean committedEntryInCurrentTerm() {
         return log.term(log.committed()) == term;
-    }
-
-    private void handleReadIndexRequest(Message m) {
-        if (tracker.isSingleton()) {
-            answerRead(m.getFrom(), m.getContext(), log.committed());
-            return;
-        }
-        if (!committedEntryInCurrentTerm()) {
-            readsAwaitingTermCommit.add(m);
-            return;
-        }
-        registerRead(m);
-    }
-
-    private void registerRead(Message m) {
-        readIndexQueue.add(m.getContext(), log.committed(), m.getFrom());
-        readIndexQueue.ack(id, m.getContext());
-        for (String peer : tracker.voters()) {
-            if (!peer.equals(id)) {
-                sendHeartbeat(peer, m.getContext());
-            }
-        }
-    }
-
-    private void releaseReadsAwaitingTermCommit() {
-        if (readsAwaitingTermCommit.isEmpty()) {
-            return;
-        }
-        List<Message> waiting = List.copyOf(readsAwaitingTermCommit);
-        readsAwaitingTermCommit.clear();
-        for (Message m : waiting) {
-            registerRead(m);
-        }
-    }
-
-    private void answerRead(String requester, ByteString context, long index) {
-        if (requester.equals(id)) {
-            readStates.add(new ReadState(index, context));
-        } else {
-            send(MessageType.MSG_READ_INDEX_RESPONSE, requester).setIndex(index).setContext(context);
-        }
     }
 
     // ---------------------------------------------------------------- leadership transfer
@@ -744,9 +465,9 @@ final class Raft {
         electionElapsed = 0; // the transfer must finish within one election timeout
         Progress pr = tracker.get(transferee);
         if (pr.match == log.lastIndex()) {
-            send(MessageType.MSG_TIMEOUT_NOW, transferee);
+            outbox.send(MessageType.MSG_TIMEOUT_NOW, transferee);
         } else {
-            sendAppend(transferee);
+            replication.sendAppend(transferee);
         }
     }
 
@@ -793,7 +514,7 @@ final class Raft {
             if (peer.equals(id)) {
                 continue;
             }
-            send(requestType, peer)
+            outbox.send(requestType, peer)
                     .setTerm(voteTerm)
                     .setIndex(lastIndex)
                     .setLogTerm(lastTerm)
@@ -805,6 +526,7 @@ final class Raft {
         if (term != newTerm) {
             term = newTerm;
             vote = "";
+            outbox.term(newTerm);
         }
         leader = "";
         electionElapsed = 0;
@@ -814,8 +536,7 @@ final class Raft {
         appendsPending = false;
         tracker.resetVotes();
         tracker.resetProgress(log.lastIndex());
-        readIndexQueue.clear();
-        readsAwaitingTermCommit.clear();
+        reads.clear();
     }
 
     private void resetRandomizedElectionTimeout() {
@@ -852,6 +573,6 @@ final class Raft {
         self.recentActive = true;
         // An empty entry of the new term: committing it commits everything before it (Figure 8).
         log.append(List.of(Entry.newBuilder().setTerm(term).setIndex(log.lastIndex() + 1).build()));
-        broadcastAppend();
+        replication.broadcastAppend();
     }
 }

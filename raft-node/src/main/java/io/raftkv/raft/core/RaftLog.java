@@ -14,7 +14,7 @@ import java.util.Optional;
  * <p>This is the one class that maps log indexes to positions, across compaction and across the stable/unstable
  * boundary; everyone else speaks in indexes and terms only.
  */
-final class RaftLog {
+public final class RaftLog {
     /** What {@link #term(long)} returns for an index that is compacted away or beyond the last index. */
     static final long NO_TERM = -1;
 
@@ -26,6 +26,26 @@ final class RaftLog {
     private long unstableOffset;
     private long committed;
     private long applied;
+
+    /**
+     * The position of {@code index} in a run of consecutive entries that starts at index {@code first}: the one
+     * index-to-position mapping that every view of the log (this class's unstable entries, the storage's size ring and
+     * entry cache, the runtime's proposal matching) uses.
+     *
+     * @throws IndexOutOfBoundsException if {@code index} is before {@code first} or too far after it for an int
+     */
+    public static int position(long first, long index) {
+        long position = index - first;
+        if (position < 0 || position > Integer.MAX_VALUE) {
+            throw new IndexOutOfBoundsException("index " + index + " is not in a run starting at " + first);
+        }
+        return (int) position;
+    }
+
+    /** The first index of a log whose snapshot (or compaction base) covers everything up to {@code baseIndex}. */
+    public static long firstIndexAfter(long baseIndex) {
+        return baseIndex + 1;
+    }
 
     RaftLog(LogStorage storage, long committed, long applied) {
         this.storage = storage;
@@ -43,7 +63,7 @@ final class RaftLog {
     }
 
     long firstIndex() {
-        return pendingSnapshot != null ? pendingSnapshot.getIndex() + 1 : storage.firstIndex();
+        return pendingSnapshot != null ? firstIndexAfter(pendingSnapshot.getIndex()) : storage.firstIndex();
     }
 
     long lastIndex() {
@@ -65,7 +85,7 @@ final class RaftLog {
         }
         if (index >= unstableOffset) {
             long pos = index - unstableOffset;
-            return pos < unstable.size() ? unstable.get((int) pos).getTerm() : NO_TERM;
+            return pos < unstable.size() ? unstable.get(position(unstableOffset, index)).getTerm() : NO_TERM;
         }
         if (pendingSnapshot != null) {
             return NO_TERM;
@@ -144,8 +164,8 @@ final class RaftLog {
             }
         }
         if (hi > unstableOffset) {
-            int from = (int) (Math.max(lo, unstableOffset) - unstableOffset);
-            int to = (int) (hi - unstableOffset);
+            int from = position(unstableOffset, Math.max(lo, unstableOffset));
+            int to = position(unstableOffset, hi);
             for (int k = from; k < to; k++) {
                 Entry e = unstable.get(k);
                 bytes += e.getSerializedSize();
@@ -206,7 +226,7 @@ final class RaftLog {
             unstableOffset = after;
             unstable.addAll(entries);
         } else {
-            unstable.subList((int) (after - unstableOffset), unstable.size()).clear();
+            unstable.subList(position(unstableOffset, after), unstable.size()).clear();
             unstable.addAll(entries);
         }
         return lastIndex();
@@ -264,10 +284,10 @@ final class RaftLog {
         if (index < unstableOffset || index >= unstableOffset + unstable.size()) {
             return;
         }
-        if (unstable.get((int) (index - unstableOffset)).getTerm() != term) {
+        if (unstable.get(position(unstableOffset, index)).getTerm() != term) {
             return;
         }
-        unstable.subList(0, (int) (index - unstableOffset + 1)).clear();
+        unstable.subList(0, position(unstableOffset, index) + 1).clear();
         unstableOffset = index + 1;
     }
 

@@ -1,6 +1,5 @@
 package io.raftkv.raft.core;
 
-import io.raftkv.raft.api.NodeStatus.Role;
 import java.util.Map;
 
 /**

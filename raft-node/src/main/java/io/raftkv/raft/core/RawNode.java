@@ -7,7 +7,6 @@ import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.SnapshotMetadata;
-import io.raftkv.raft.api.NodeStatus.Role;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

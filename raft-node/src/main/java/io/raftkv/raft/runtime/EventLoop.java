@@ -8,7 +8,7 @@ import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.SnapshotMetadata;
-import io.raftkv.raft.api.NodeStatus.Role;
+import io.raftkv.raft.core.Role;
 import io.raftkv.raft.api.NotLeaderException;
 import io.raftkv.raft.core.ProposeResult;
 import io.raftkv.raft.core.RawNode;
@@ -16,7 +16,7 @@ import io.raftkv.raft.core.ReadState;
 import io.raftkv.raft.core.Ready;
 import io.raftkv.raft.core.SoftState;
 import io.raftkv.raft.storage.LogWrite;
-import io.raftkv.raft.storage.RocksLogStorage;
+import io.raftkv.raft.storage.NodeStorage;
 import io.raftkv.raft.storage.SnapshotFile;
 import io.raftkv.raft.storage.SnapshotStore;
 import io.raftkv.raft.transport.RaftTransport;
@@ -34,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's event loop: the one thread that owns the {@link RawNode}, the {@link RocksLogStorage} view and the
+ * The node's event loop: the one thread that owns the {@link RawNode}, the {@link NodeStorage} view and the
  * snapshot bookkeeping. Each turn it drains its {@link Inbox} (peer messages, proposals, read barriers, completions
  * from other node threads), ticks the core when a tick is due, and handles the next Ready if none is in flight:
  *
@@ -63,7 +63,7 @@ final class EventLoop implements Runnable {
     private final Map<String, HostPort> members;
     private final Settings settings;
     private final RawNode raw;
-    private final RocksLogStorage storage;
+    private final NodeStorage storage;
     private final SnapshotStore snapshots;
     private final RaftTransport transport;
     private final Applier applier;
@@ -101,7 +101,7 @@ final class EventLoop implements Runnable {
     private volatile boolean stopping;
     private long now;
 
-    EventLoop(String id, Map<String, HostPort> members, Settings settings, RawNode raw, RocksLogStorage storage,
+    EventLoop(String id, Map<String, HostPort> members, Settings settings, RawNode raw, NodeStorage storage,
             SnapshotStore snapshots, SnapshotFile baseFile, SnapshotFile sendable, RaftTransport transport,
             Applier applier, Persister persister, Inbox inbox, NodeMetrics metrics, NodeStatusView view) {
         this.id = id;
@@ -351,7 +351,7 @@ final class EventLoop implements Runnable {
             finishReady(rd, null, installing);
             return;
         }
-        RocksLogStorage.PendingWrite pending = storage.plan(write);
+        NodeStorage.PendingWrite pending = storage.plan(write);
         if (write.sync() && settings.asyncPersist()) {
             inFlight = rd;
             inFlightSnapshot = installing;
@@ -375,7 +375,7 @@ final class EventLoop implements Runnable {
     }
 
     /** The Ready's write is durable (or there was none): let everything that waited on it go. */
-    private void finishReady(Ready rd, RocksLogStorage.PendingWrite write, SnapshotFile installing) {
+    private void finishReady(Ready rd, NodeStorage.PendingWrite write, SnapshotFile installing) {
         if (write != null) {
             storage.publish(write);
             metrics.recordWrite(write.writeNanos(), write.write().entries().size(), write.write().sync());

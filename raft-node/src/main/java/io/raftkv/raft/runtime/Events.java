@@ -2,7 +2,7 @@ package io.raftkv.raft.runtime;
 
 import io.raftkv.proto.raft.Message;
 import io.raftkv.raft.api.Proposal;
-import io.raftkv.raft.storage.RocksLogStorage;
+import io.raftkv.raft.storage.NodeStorage;
 import io.raftkv.raft.storage.SnapshotFile;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -21,7 +21,7 @@ final class Events {
     record Transfer(String target, CompletableFuture<Void> future) {}
 
     /** The persister finished (or failed) the write of the Ready in flight. */
-    record WriteDone(RocksLogStorage.PendingWrite write, Throwable error) {}
+    record WriteDone(NodeStorage.PendingWrite write, Throwable error) {}
 
     /** A snapshot file arrived from the leader with its MSG_SNAPSHOT message. */
     record SnapshotArrived(Message message, SnapshotFile file) {}

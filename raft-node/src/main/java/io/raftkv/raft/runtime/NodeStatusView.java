@@ -1,6 +1,6 @@
 package io.raftkv.raft.runtime;
 
-import io.raftkv.raft.api.NodeStatus.Role;
+import io.raftkv.raft.core.Role;
 import java.util.function.LongSupplier;
 
 /**

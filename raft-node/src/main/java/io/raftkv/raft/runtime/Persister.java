@@ -1,6 +1,6 @@
 package io.raftkv.raft.runtime;
 
-import io.raftkv.raft.storage.RocksLogStorage;
+import io.raftkv.raft.storage.NodeStorage;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
@@ -10,16 +10,16 @@ import java.util.concurrent.LinkedBlockingQueue;
  * time).
  */
 final class Persister implements Runnable {
-    private final RocksLogStorage storage;
+    private final NodeStorage storage;
     private final Inbox loop;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
 
-    Persister(RocksLogStorage storage, Inbox loop) {
+    Persister(NodeStorage storage, Inbox loop) {
         this.storage = storage;
         this.loop = loop;
     }
 
-    void submit(RocksLogStorage.PendingWrite write) {
+    void submit(NodeStorage.PendingWrite write) {
         queue.add(write);
     }
 
@@ -33,7 +33,7 @@ final class Persister implements Runnable {
         try {
             while (true) {
                 Object next = queue.take();
-                if (!(next instanceof RocksLogStorage.PendingWrite write)) {
+                if (!(next instanceof NodeStorage.PendingWrite write)) {
                     return;
                 }
                 Throwable error = null;

@@ -2,6 +2,7 @@ package io.raftkv.raft.runtime;
 
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.raft.api.ProposalLostException;
+import io.raftkv.raft.core.RaftLog;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.LongConsumer;
@@ -39,7 +40,7 @@ final class ProposalTracker {
                         + "applied here"));
                 continue;
             }
-            Entry e = committed.get((int) (p.index - first));
+            Entry e = committed.get(RaftLog.position(first, p.index));
             if (e.getTerm() != p.term) {
                 p.lose(new ProposalLostException("entry " + p.index + " of term " + p.term
                         + " was replaced by an entry of term " + e.getTerm()));
@@ -48,7 +49,7 @@ final class ProposalTracker {
             if (matched == null) {
                 matched = new PendingProposal[committed.size()];
             }
-            matched[(int) (p.index - first)] = p;
+            matched[RaftLog.position(first, p.index)] = p;
             onCommit.accept(nowNanos - p.startNanos);
         }
         return matched;

@@ -14,7 +14,9 @@ import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.core.RaftConfig;
 import io.raftkv.raft.core.RaftStatus;
 import io.raftkv.raft.core.RawNode;
+import io.raftkv.raft.core.Role;
 import io.raftkv.raft.storage.CorruptStorageException;
+import io.raftkv.raft.storage.NodeStorage;
 import io.raftkv.raft.storage.RocksLogStorage;
 import io.raftkv.raft.storage.SnapshotFile;
 import io.raftkv.raft.storage.SnapshotStore;
@@ -89,7 +91,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
     private final NodeStatusView view = new NodeStatusView();
     private final AtomicInteger outstanding = new AtomicInteger();
 
-    private RocksLogStorage storage;
+    private NodeStorage storage;
     private SnapshotStore snapshots;
     private ExecutorService snapshotWriter;
     private Applier applier;
@@ -329,7 +331,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
         String leader = view.leader;
         HostPort address = leader.isEmpty() ? null : members.get(leader);
         long contact = view.lastContactNanos;
-        long ago = view.role == NodeStatus.Role.LEADER ? 0
+        long ago = view.role == Role.LEADER ? 0
                 : contact == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - contact);
         return new NodeStatus(id, view.role, view.term, leader, address == null ? "" : address.target(),
                 view.commitIndex, view.appliedIndex(), view.lastIndex, ago);

@@ -1,6 +1,7 @@
 package io.raftkv.raft.storage;
 
 import io.raftkv.proto.raft.Entry;
+import io.raftkv.raft.core.RaftLog;
 import java.util.List;
 
 /**
@@ -28,7 +29,7 @@ final class EntryCache {
         if (size == 0 || index < firstIndex || index >= firstIndex + size) {
             return null;
         }
-        return ring[(head + (int) (index - firstIndex)) & (ring.length - 1)];
+        return ring[(head + RaftLog.position(firstIndex, index)) & (ring.length - 1)];
     }
 
     long firstIndex() {

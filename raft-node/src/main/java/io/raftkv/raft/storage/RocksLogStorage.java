@@ -6,6 +6,7 @@ import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.SnapshotMetadata;
 import io.raftkv.raft.core.LogStorage;
+import io.raftkv.raft.core.RaftLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,7 +51,7 @@ import org.rocksdb.WriteOptions;
  * table files; the WAL is replayed in "tolerate a torn tail" mode, so a write cut off by a crash before its fsync
  * completed is dropped (it was never acknowledged), while damage anywhere else refuses to open.
  */
-public final class RocksLogStorage implements LogStorage, AutoCloseable {
+public final class RocksLogStorage implements NodeStorage {
     static {
         RocksDB.loadLibrary();
     }
@@ -251,7 +252,7 @@ public final class RocksLogStorage implements LogStorage, AutoCloseable {
 
     @Override
     public long firstIndex() {
-        return base.getIndex() + 1;
+        return RaftLog.firstIndexAfter(base.getIndex());
     }
 
     @Override
@@ -326,6 +327,7 @@ public final class RocksLogStorage implements LogStorage, AutoCloseable {
      * Who answers {@link #snapshot()}: the runtime, which knows which snapshot files exist (by default: none, so a
      * leader never sends snapshots).
      */
+    @Override
     public void setSnapshotOffer(Supplier<Optional<SnapshotMetadata>> offer) {
         this.snapshotOffer = offer;
     }
@@ -333,30 +335,31 @@ public final class RocksLogStorage implements LogStorage, AutoCloseable {
     // ---------------------------------------------------------------- writes
 
     /** A write planned by {@link #plan}: run it with {@link #execute}, then {@link #publish} it. */
-    public static final class PendingWrite {
+    private static final class RocksWrite implements PendingWrite {
         private final LogWrite write;
         /** Stored entries from here to {@link #deleteTo} (exclusive) are replaced and must go; -1 if none. */
         private final long deleteFrom;
         private final long deleteTo;
         private long syncNanos;
 
-        private PendingWrite(LogWrite write, long deleteFrom, long deleteTo) {
+        private RocksWrite(LogWrite write, long deleteFrom, long deleteTo) {
             this.write = write;
             this.deleteFrom = deleteFrom;
             this.deleteTo = deleteTo;
         }
 
+        @Override
         public LogWrite write() {
             return write;
         }
 
-        /** How long the RocksDB write (and its fsync) took. */
+        @Override
         public long writeNanos() {
             return syncNanos;
         }
     }
 
-    /** Plans a write against the current view (on the owner thread). */
+    @Override
     public PendingWrite plan(LogWrite write) {
         checkOpen();
         long newBase = write.snapshot() != null ? write.snapshot().getIndex() : base.getIndex();
@@ -376,15 +379,17 @@ public final class RocksLogStorage implements LogStorage, AutoCloseable {
                 deleteTo = last + 1;
             }
         }
-        return new PendingWrite(write, deleteFrom, deleteTo);
+        return new RocksWrite(write, deleteFrom, deleteTo);
     }
 
     /**
      * Performs the RocksDB write of a planned batch, with an fsync if it asks for one. May run on any thread, but
      * only one write at a time.
      */
-    public void execute(PendingWrite pending) throws IOException {
+    @Override
+    public void execute(PendingWrite planned) throws IOException {
         checkOpen();
+        RocksWrite pending = (RocksWrite) planned;
         LogWrite write = pending.write;
         try (WriteBatch batch = new WriteBatch()) {
             SnapshotMetadata snapshot = write.snapshot();
@@ -412,9 +417,9 @@ public final class RocksLogStorage implements LogStorage, AutoCloseable {
         }
     }
 
-    /** Makes a completed write visible to readers (on the owner thread). */
+    @Override
     public void publish(PendingWrite pending) {
-        LogWrite write = pending.write;
+        LogWrite write = pending.write();
         SnapshotMetadata snapshot = write.snapshot();
         if (snapshot != null) {
             base = snapshot;
@@ -427,7 +432,7 @@ public final class RocksLogStorage implements LogStorage, AutoCloseable {
         if (!entries.isEmpty()) {
             long first = entries.get(0).getIndex();
             if (first <= lastIndex) {
-                logBytes -= sizes.truncate((int) (first - base.getIndex() - 1));
+                logBytes -= sizes.truncate(RaftLog.position(firstIndex(), first));
             }
             for (Entry e : entries) {
                 int size = e.getSerializedSize();
@@ -454,6 +459,7 @@ public final class RocksLogStorage implements LogStorage, AutoCloseable {
      * records the log base at {@code index}: one unsynced batch with a range delete. Does nothing if the log already
      * starts after {@code index}. Call only while no write is in flight.
      */
+    @Override
     public void compact(long index) throws IOException {
         checkOpen();
         if (index <= base.getIndex()) {
@@ -475,7 +481,7 @@ public final class RocksLogStorage implements LogStorage, AutoCloseable {
         } catch (RocksDBException e) {
             throw failure("cannot compact", e);
         }
-        logBytes -= sizes.removeFirst((int) (index - base.getIndex()));
+        logBytes -= sizes.removeFirst(RaftLog.position(firstIndex(), index) + 1);
         cache.dropUpTo(index);
         base = newBase;
     }
@@ -493,19 +499,23 @@ public final class RocksLogStorage implements LogStorage, AutoCloseable {
     }
 
     /** The snapshot metadata the log starts after (index 0 for a log that was never compacted). */
+    @Override
     public SnapshotMetadata base() {
         return base;
     }
 
+    @Override
     public HardState hardState() {
         return hardState;
     }
 
     /** The serialized size of the entries in the log. */
+    @Override
     public long logBytes() {
         return logBytes;
     }
 
+    @Override
     public Path dir() {
         return dir;
     }
@@ -514,6 +524,7 @@ public final class RocksLogStorage implements LogStorage, AutoCloseable {
      * The smallest index such that the entries after it take at most {@code maxBytes}: compacting up to it leaves at
      * most that much log.
      */
+    @Override
     public long indexKeepingAtMost(long maxBytes) {
         long kept = 0;
         int position = sizes.size();
@@ -521,7 +532,7 @@ public final class RocksLogStorage implements LogStorage, AutoCloseable {
             kept += sizes.get(position - 1);
             position--;
         }
-        return base.getIndex() + position;
+        return base.getIndex() + position; // the index of the entry at ring position 'position - 1'
     }
 
     @Override

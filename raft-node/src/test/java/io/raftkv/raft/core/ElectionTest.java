@@ -8,7 +8,6 @@ import io.raftkv.proto.raft.ConfState;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
-import io.raftkv.raft.api.NodeStatus.Role;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;

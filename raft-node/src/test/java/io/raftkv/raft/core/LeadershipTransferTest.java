@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.raftkv.proto.raft.MessageType;
-import io.raftkv.raft.api.NodeStatus.Role;
 import org.junit.jupiter.api.Test;
 
 class LeadershipTransferTest {

@@ -5,7 +5,6 @@ import io.raftkv.proto.raft.ConfState;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
-import io.raftkv.raft.api.NodeStatus.Role;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -36,7 +36,7 @@ class RawNodeContractTest {
         assertFalse(n.hasReady());
         n.campaign();
         Ready rd = n.ready();
-        assertEquals(new SoftState(io.raftkv.raft.api.NodeStatus.Role.CANDIDATE, ""), rd.softState());
+        assertEquals(new SoftState(Role.CANDIDATE, ""), rd.softState());
         assertEquals(1, rd.hardState().getTerm());
         assertEquals("n1", rd.hardState().getVote());
         assertTrue(rd.messages().isEmpty(), "vote requests wait until the self-vote is durable");

@@ -66,7 +66,7 @@ class ReadIndexTest {
         c.setDrop(m -> m.getType() == MessageType.MSG_APPEND_RESPONSE);
         c.node("n1").transferLeadership("n2");
         c.settle();
-        assertEquals(io.raftkv.raft.api.NodeStatus.Role.LEADER, c.node("n2").role());
+        assertEquals(Role.LEADER, c.node("n2").role());
         c.node("n2").readIndex(ctx("early"));
         c.settle();
         assertTrue(c.reads.get("n2").isEmpty(), "before committing in its term the leader's commit index may be stale");

@@ -10,7 +10,6 @@ import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
-import io.raftkv.raft.api.NodeStatus.Role;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

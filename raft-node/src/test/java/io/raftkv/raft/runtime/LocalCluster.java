@@ -3,6 +3,7 @@ package io.raftkv.raft.runtime;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.grpc.GrpcServer;
 import io.raftkv.raft.api.NodeStatus;
+import io.raftkv.raft.core.Role;
 import io.raftkv.raft.testnode.LogStateMachine;
 import io.raftkv.testkit.Eventually;
 import io.raftkv.testkit.Ports;
@@ -101,7 +102,7 @@ final class LocalCluster implements AutoCloseable {
             String leader = null;
             for (Map.Entry<String, Running> e : running.entrySet()) {
                 NodeStatus s = e.getValue().node().status();
-                if (s.role() == NodeStatus.Role.LEADER) {
+                if (s.role() == Role.LEADER) {
                     leader = e.getKey();
                 }
             }

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.raftkv.raft.api.NodeStatus;
 import io.raftkv.raft.api.NotLeaderException;
 import io.raftkv.raft.api.Proposal;
+import io.raftkv.raft.core.Role;
 import io.raftkv.testkit.Eventually;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -64,7 +65,7 @@ class RaftNodeTest {
                 assertEquals(expected, cluster.machine(id).values(0, 1000), id);
             }
             NodeStatus status = node.status();
-            assertEquals(NodeStatus.Role.LEADER, status.role());
+            assertEquals(Role.LEADER, status.role());
             assertTrue(status.commitIndex() >= 200, status.toString());
             assertEquals(0, status.lastContactMillisAgo());
         }
@@ -113,7 +114,7 @@ class RaftNodeTest {
             String target = cluster.runningIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
             cluster.node(leader).transferLeadership(target).get(10, TimeUnit.SECONDS);
             Eventually.await("the target leads", Duration.ofSeconds(10),
-                    () -> cluster.node(target).status().role() == NodeStatus.Role.LEADER);
+                    () -> cluster.node(target).status().role() == Role.LEADER);
             applied(cluster.node(target), "after");
             cluster.awaitValues(2);
             assertNotEquals(leader, cluster.awaitLeader());

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftkv.raft.api.NodeStatus.Role;
+import io.raftkv.raft.core.Role;
 import io.raftkv.raft.core.ProposeResult;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;

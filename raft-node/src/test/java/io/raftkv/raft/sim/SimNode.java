@@ -7,7 +7,7 @@ import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.SnapshotMetadata;
-import io.raftkv.raft.api.NodeStatus.Role;
+import io.raftkv.raft.core.Role;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.core.MemoryStorage;

@@ -9,6 +9,7 @@ import io.raftkv.raft.api.RaftService;
 import io.raftkv.raft.core.ProposeResult;
 import io.raftkv.raft.core.RaftStatus;
 import io.raftkv.raft.core.ReadState;
+import io.raftkv.raft.core.Role;
 import io.raftkv.raft.sim.SimNode;
 import io.raftkv.raft.sim.Simulation;
 import java.util.ArrayList;
@@ -111,7 +112,7 @@ final class SimRaftService implements RaftService {
             throw new IllegalStateException(node.id() + " is down");
         }
         RaftStatus s = node.status();
-        boolean leader = s.role() == NodeStatus.Role.LEADER;
+        boolean leader = s.role() == Role.LEADER;
         // The simulator does not track when a follower last heard from its leader: -1 ("never") off the leader.
         return new NodeStatus(s.id(), s.role(), s.term(), s.leader(), s.leader(), s.commitIndex(), s.appliedIndex(),
                 s.lastIndex(), leader ? 0 : -1);
