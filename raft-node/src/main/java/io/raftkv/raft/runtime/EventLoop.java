@@ -64,7 +64,6 @@ final class EventLoop implements Runnable {
     private final Settings settings;
     private final RawNode raw;
     private final NodeStorage storage;
-    private final SnapshotStore snapshots;
     private final RaftTransport transport;
     private final Applier applier;
     private final Persister persister;
@@ -82,12 +81,7 @@ final class EventLoop implements Runnable {
     private Ready inFlight;
     private SnapshotFile inFlightSnapshot;
 
-    /** Snapshot files received and stepped into the core, not yet taken up by a Ready. */
-    private final Map<SnapshotKey, SnapshotFile> staged = new HashMap<>();
-    /** The file of the snapshot the log starts after, if this node has one (received from a leader). */
-    private SnapshotFile baseFile;
-    /** The newest snapshot file a leader may send (captured here, or the base file). */
-    private SnapshotFile sendable;
+    private final SnapshotFiles files;
     private boolean captureRequested;
     private boolean syncRequested;
     private long compactTo = -1;
@@ -109,9 +103,7 @@ final class EventLoop implements Runnable {
         this.settings = settings;
         this.raw = raw;
         this.storage = storage;
-        this.snapshots = snapshots;
-        this.baseFile = baseFile;
-        this.sendable = sendable;
+        this.files = new SnapshotFiles(snapshots, baseFile, sendable);
         this.transport = transport;
         this.applier = applier;
         this.persister = persister;
@@ -328,22 +320,8 @@ final class EventLoop implements Runnable {
             proposals.failOlderThan(hs.getTerm(), "the term moved on from " + term + " to " + hs.getTerm());
             term = hs.getTerm();
         }
-        SnapshotFile installing = null;
         SnapshotMetadata snapshot = rd.snapshot();
-        if (snapshot != null) {
-            installing = staged.remove(new SnapshotKey(snapshot.getIndex(), snapshot.getTerm()));
-            if (installing == null) {
-                throw new IllegalStateException("the core installs snapshot " + snapshot.getIndex() + "/"
-                        + snapshot.getTerm() + " but no file for it was received");
-            }
-        }
-        if (!staged.isEmpty()) {
-            // Stepped before this Ready was taken and not in it: the core refused them.
-            for (SnapshotFile refused : staged.values()) {
-                deleteUnlessKept(refused);
-            }
-            staged.clear();
-        }
+        SnapshotFile installing = files.takeStaged(snapshot);
         sendAll(rd.messages());
 
         LogWrite write = new LogWrite(snapshot, rd.entries(), hs, rd.mustSync());
@@ -417,17 +395,7 @@ final class EventLoop implements Runnable {
     }
 
     private void installSnapshot(SnapshotMetadata metadata, SnapshotFile file) {
-        SnapshotFile oldBase = baseFile;
-        baseFile = file;
-        if (oldBase != null && oldBase != file && oldBase != sendable) {
-            snapshots.delete(oldBase);
-        }
-        if (sendable == null || sendable.index() <= file.index()) {
-            if (sendable != null && sendable != file && sendable != oldBase) {
-                snapshots.delete(sendable);
-            }
-            sendable = file;
-        }
+        files.installed(file);
         InputStream body;
         try {
             body = file.openBody();
@@ -493,13 +461,7 @@ final class EventLoop implements Runnable {
 
     private void sendSnapshot(Message m) {
         SnapshotMetadata wanted = m.getSnapshot();
-        SnapshotFile file = null;
-        for (SnapshotFile candidate : new SnapshotFile[] {sendable, baseFile}) {
-            if (candidate != null && candidate.index() == wanted.getIndex() && candidate.term() == wanted.getTerm()) {
-                file = candidate;
-                break;
-            }
-        }
+        SnapshotFile file = files.find(wanted);
         if (file == null) {
             LOG.warn("{}: the core sends snapshot {} but its file is gone", id, wanted.getIndex());
             raw.reportSnapshot(m.getTo(), false);
@@ -515,13 +477,7 @@ final class EventLoop implements Runnable {
 
     /** What {@link io.raftkv.raft.core.LogStorage#snapshot()} answers: a file that covers the compacted prefix. */
     private Optional<SnapshotMetadata> offerSnapshot() {
-        long needed = storage.firstIndex() - 1;
-        SnapshotFile best = null;
-        for (SnapshotFile candidate : new SnapshotFile[] {sendable, baseFile}) {
-            if (candidate != null && candidate.index() >= needed && (best == null || candidate.index() > best.index())) {
-                best = candidate;
-            }
-        }
+        SnapshotFile best = files.covering(storage.firstIndex() - 1);
         if (best != null) {
             return Optional.of(best.metadata());
         }
@@ -539,23 +495,11 @@ final class EventLoop implements Runnable {
             return;
         }
         metrics.snapshotCaptured();
-        if (file.index() < storage.firstIndex() - 1 || (sendable != null && sendable.index() >= file.index())) {
-            deleteUnlessKept(file); // already outdated
-            return;
-        }
-        SnapshotFile old = sendable;
-        sendable = file;
-        if (old != null && old != baseFile) {
-            snapshots.delete(old);
-        }
+        files.captured(file, storage.firstIndex() - 1);
     }
 
     private void stage(Events.SnapshotArrived arrived) {
-        SnapshotMetadata m = arrived.message().getSnapshot();
-        SnapshotFile previous = staged.put(new SnapshotKey(m.getIndex(), m.getTerm()), arrived.file());
-        if (previous != null && !previous.path().equals(arrived.file().path())) {
-            deleteUnlessKept(previous);
-        }
+        files.stage(arrived.message().getSnapshot(), arrived.file());
         view.lastContactNanos = now;
         raw.step(arrived.message());
     }
@@ -584,30 +528,8 @@ final class EventLoop implements Runnable {
         if (target >= compactTo) {
             compactTo = -1;
         }
-        long needed = storage.firstIndex() - 1;
-        if (baseFile != null && baseFile.index() < needed) {
-            // The state machine holds everything the received snapshot had, durably: its file has no more use.
-            if (baseFile != sendable) {
-                snapshots.delete(baseFile);
-            }
-            baseFile = null;
-        }
-        if (sendable != null && sendable.index() < needed && !sendingSnapshots.containsValue(sendable.index())) {
-            snapshots.delete(sendable);
-            sendable = null;
-        }
+        files.compacted(storage.firstIndex() - 1, sendingSnapshots.values());
         LOG.debug("{}: compacted the log up to {} ({} bytes left)", id, target, storage.logBytes());
-    }
-
-    private void deleteUnlessKept(SnapshotFile file) {
-        if (file == baseFile || file == sendable) {
-            return;
-        }
-        if ((baseFile != null && baseFile.path().equals(file.path()))
-                || (sendable != null && sendable.path().equals(file.path()))) {
-            return;
-        }
-        snapshots.delete(file);
     }
 
     // ---------------------------------------------------------------- status and shutdown
@@ -652,7 +574,7 @@ final class EventLoop implements Runnable {
                 case Events.Read r -> r.future().completeExceptionally(error);
                 case Events.Transfer t -> t.future().completeExceptionally(error);
                 case Events.Call<?> c -> c.future().completeExceptionally(error);
-                case Events.SnapshotArrived s -> deleteUnlessKept(s.file());
+                case Events.SnapshotArrived s -> files.discard(s.file());
                 default -> {
                 }
             }
@@ -668,8 +590,6 @@ final class EventLoop implements Runnable {
     void onExit(java.util.function.Consumer<Throwable> callback) {
         this.onExit = callback;
     }
-
-    private record SnapshotKey(long index, long term) {}
 
     private record PendingTransfer(String target, CompletableFuture<Void> future, long deadlineNanos) {}
 }

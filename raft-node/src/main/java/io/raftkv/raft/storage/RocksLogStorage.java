@@ -1,6 +1,5 @@
 package io.raftkv.raft.storage;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftkv.proto.raft.ConfState;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.HardState;
@@ -28,7 +27,6 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Statistics;
-import org.rocksdb.Status;
 import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
@@ -80,6 +78,7 @@ public final class RocksLogStorage implements NodeStorage {
     }
 
     private final Path dir;
+    private final LogRecords records;
     private final LRUCache blockCache;
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions logOptions;
@@ -104,6 +103,7 @@ public final class RocksLogStorage implements NodeStorage {
 
     private RocksLogStorage(Path dir, Options options) throws IOException {
         this.dir = dir;
+        this.records = new LogRecords(dir);
         this.cache = new EntryCache(options.entryCacheBytes(), options.entryCacheEntries());
         this.blockCache = new LRUCache(options.blockCacheBytes());
         this.dbOptions = new DBOptions()
@@ -138,11 +138,11 @@ public final class RocksLogStorage implements NodeStorage {
             this.db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
         } catch (RocksDBException e) {
             closeOptions();
-            IOException failure = failure("cannot open", e);
+            IOException failure = records.failure("cannot open", e);
             if (failure instanceof CorruptStorageException) {
                 // RocksDB does not say which file failed while replaying the write-ahead log: name the candidates.
                 throw new CorruptStorageException(failure.getMessage() + " (write-ahead log files: "
-                        + walFiles(dir) + ")", e);
+                        + LogRecords.walFiles(dir) + ")", e);
             }
             throw failure;
         } catch (IOException e) {
@@ -179,13 +179,14 @@ public final class RocksLogStorage implements NodeStorage {
             byte[] format = db.get(metaCf, FORMAT_KEY);
             if (format == null) {
                 initialize(voters);
-            } else if (decodeLong(format, "the format marker") != FORMAT_VERSION) {
-                throw new CorruptStorageException(dir + " holds raft log format " + decodeLong(format, "format")
+            } else if (records.longValue(format, "the format marker") != FORMAT_VERSION) {
+                throw new CorruptStorageException(dir + " holds raft log format " + records.longValue(format, "format")
                         + "; this node reads format " + FORMAT_VERSION);
             }
-            base = parseMeta(BASE_KEY, SnapshotMetadata.parser(), "the snapshot metadata");
-            hardState = parseMeta(HARD_STATE_KEY, HardState.parser(), "the hard state");
-            long first = decodeLong(require(FIRST_INDEX_KEY, "the first index"), "the first index");
+            base = records.meta(db.get(metaCf, BASE_KEY), SnapshotMetadata.parser(), "the snapshot metadata");
+            hardState = records.meta(db.get(metaCf, HARD_STATE_KEY), HardState.parser(), "the hard state");
+            String what = "the first index";
+            long first = records.longValue(records.present(db.get(metaCf, FIRST_INDEX_KEY), what), what);
             if (first != base.getIndex() + 1) {
                 throw new CorruptStorageException("raft log " + dir + " records first index " + first
                         + " but its snapshot metadata ends at " + base.getIndex());
@@ -196,7 +197,7 @@ public final class RocksLogStorage implements NodeStorage {
                         + " beyond its last entry " + lastIndex + ": synced entries are missing");
             }
         } catch (RocksDBException e) {
-            throw failure("cannot read", e);
+            throw records.failure("cannot read", e);
         }
     }
 
@@ -222,13 +223,13 @@ public final class RocksLogStorage implements NodeStorage {
         long previousTerm = base.getTerm();
         try (RocksIterator it = db.newIterator(logCf, readOptions)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
-                long index = decodeKey(it.key());
+                long index = records.index(it.key());
                 if (index != expected) {
                     throw new CorruptStorageException("raft log " + dir + " jumps from index " + (expected - 1)
                             + " to " + index + (index < expected ? " (entries left before the first index)" : ""));
                 }
                 byte[] value = it.value();
-                Entry entry = parseEntry(index, value);
+                Entry entry = records.entry(index, value);
                 if (entry.getTerm() < previousTerm) {
                     throw new CorruptStorageException("raft log " + dir + ": entry " + index + " has term "
                             + entry.getTerm() + ", below the term " + previousTerm + " before it");
@@ -290,10 +291,10 @@ public final class RocksLogStorage implements NodeStorage {
                     if (!out.isEmpty() && bytes > maxBytes) {
                         return out;
                     }
-                    if (decodeKey(it.key()) != index) {
+                    if (records.index(it.key()) != index) {
                         throw new IllegalStateException("raft log " + dir + " has no entry " + index);
                     }
-                    out.add(parseEntry(index, value));
+                    out.add(records.entry(index, value));
                     index++;
                     it.next();
                 }
@@ -413,7 +414,7 @@ public final class RocksLogStorage implements NodeStorage {
             db.write(write.sync() ? syncWrite : plainWrite, batch);
             pending.syncNanos = System.nanoTime() - start;
         } catch (RocksDBException e) {
-            throw failure("cannot write", e);
+            throw records.failure("cannot write", e);
         }
     }
 
@@ -479,7 +480,7 @@ public final class RocksLogStorage implements NodeStorage {
             batch.put(metaCf, FIRST_INDEX_KEY, encodeLong(index + 1));
             db.write(plainWrite, batch);
         } catch (RocksDBException e) {
-            throw failure("cannot compact", e);
+            throw records.failure("cannot compact", e);
         }
         logBytes -= sizes.removeFirst(RaftLog.position(firstIndex(), index) + 1);
         cache.dropUpTo(index);
@@ -494,7 +495,7 @@ public final class RocksLogStorage implements NodeStorage {
         try (org.rocksdb.FlushOptions options = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
             db.flush(options, List.of(logCf, metaCf));
         } catch (RocksDBException e) {
-            throw failure("cannot flush", e);
+            throw records.failure("cannot flush", e);
         }
     }
 
@@ -581,80 +582,15 @@ public final class RocksLogStorage implements NodeStorage {
             if (value == null) {
                 throw new IllegalStateException("raft log " + dir + " has no entry " + index);
             }
-            return parseEntry(index, value);
+            return records.entry(index, value);
         } catch (RocksDBException | CorruptStorageException e) {
             throw new IllegalStateException("cannot read raft log " + dir + " at index " + index + ": "
                     + e.getMessage(), e);
         }
     }
 
-    private Entry parseEntry(long index, byte[] value) throws CorruptStorageException {
-        Entry entry;
-        try {
-            entry = Entry.parseFrom(value);
-        } catch (InvalidProtocolBufferException e) {
-            throw new CorruptStorageException("raft log " + dir + ": the record of entry " + index
-                    + " is unreadable (" + e.getMessage() + ")", e);
-        }
-        if (entry.getIndex() != index) {
-            throw new CorruptStorageException("raft log " + dir + ": the record stored under index " + index
-                    + " holds entry " + entry.getIndex());
-        }
-        return entry;
-    }
-
-    private long decodeKey(byte[] key) throws CorruptStorageException {
-        if (key.length != 8) {
-            throw new CorruptStorageException("raft log " + dir + " has a key of " + key.length + " bytes");
-        }
-        return IndexKeys.index(key);
-    }
-
-    private byte[] require(byte[] key, String what) throws RocksDBException, CorruptStorageException {
-        byte[] value = db.get(metaCf, key);
-        if (value == null) {
-            throw new CorruptStorageException("raft log " + dir + " is missing " + what);
-        }
-        return value;
-    }
-
-    private <T> T parseMeta(byte[] key, com.google.protobuf.Parser<T> parser, String what)
-            throws RocksDBException, CorruptStorageException {
-        try {
-            return parser.parseFrom(require(key, what));
-        } catch (InvalidProtocolBufferException e) {
-            throw new CorruptStorageException("raft log " + dir + ": " + what + " is unreadable", e);
-        }
-    }
-
-    private long decodeLong(byte[] value, String what) throws CorruptStorageException {
-        if (value.length != 8) {
-            throw new CorruptStorageException("raft log " + dir + ": " + what + " has " + value.length
-                    + " bytes, not 8");
-        }
-        return IndexKeys.index(value);
-    }
-
     private static byte[] encodeLong(long value) {
         return IndexKeys.key(value);
-    }
-
-    private IOException failure(String what, RocksDBException e) {
-        Status status = e.getStatus();
-        if (status != null && status.getCode() == Status.Code.Corruption) {
-            return new CorruptStorageException("raft log database " + dir + " is corrupt (" + what + "): "
-                    + e.getMessage(), e);
-        }
-        return new IOException(what + " raft log database " + dir + ": " + e.getMessage(), e);
-    }
-
-    private static String walFiles(Path dir) {
-        try (var files = Files.list(dir)) {
-            return String.join(", ", files.filter(p -> p.getFileName().toString().endsWith(".log"))
-                    .map(Path::toString).sorted().toList());
-        } catch (IOException e) {
-            return "unknown: " + e.getMessage();
-        }
     }
 
     private static byte[] bytes(String s) {

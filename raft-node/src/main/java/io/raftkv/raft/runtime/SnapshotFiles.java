@@ -1,0 +1,137 @@
+package io.raftkv.raft.runtime;
+
+import io.raftkv.proto.raft.SnapshotMetadata;
+import io.raftkv.raft.storage.SnapshotFile;
+import io.raftkv.raft.storage.SnapshotStore;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Which snapshot files a node keeps, and when each may go (event loop thread only): the base file (the snapshot the
+ * log starts after, received from a leader), the sendable file (the newest one a leader may ship: captured here, or
+ * the base), and files received and stepped into the core but not yet taken up by a Ready. A file is deleted once no
+ * role needs it.
+ */
+final class SnapshotFiles {
+    private record Key(long index, long term) {}
+
+    private final SnapshotStore store;
+    private final Map<Key, SnapshotFile> staged = new HashMap<>();
+    private SnapshotFile base;
+    private SnapshotFile sendable;
+
+    SnapshotFiles(SnapshotStore store, SnapshotFile base, SnapshotFile sendable) {
+        this.store = store;
+        this.base = base;
+        this.sendable = sendable;
+    }
+
+    /** The newest kept file that covers the log up to {@code needed} (a compacted prefix), or null. */
+    SnapshotFile covering(long needed) {
+        SnapshotFile best = null;
+        for (SnapshotFile candidate : new SnapshotFile[] {sendable, base}) {
+            if (candidate != null && candidate.index() >= needed && (best == null || candidate.index() > best.index())) {
+                best = candidate;
+            }
+        }
+        return best;
+    }
+
+    /** The kept file holding exactly {@code wanted}, or null if it is gone. */
+    SnapshotFile find(SnapshotMetadata wanted) {
+        for (SnapshotFile candidate : new SnapshotFile[] {sendable, base}) {
+            if (candidate != null && candidate.index() == wanted.getIndex() && candidate.term() == wanted.getTerm()) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /** A snapshot captured from the state machine; kept if it is newer than what is sendable and still useful. */
+    void captured(SnapshotFile file, long firstNeeded) {
+        if (file.index() < firstNeeded || (sendable != null && sendable.index() >= file.index())) {
+            discard(file); // already outdated
+            return;
+        }
+        SnapshotFile old = sendable;
+        sendable = file;
+        if (old != null && old != base) {
+            store.delete(old);
+        }
+    }
+
+    /** A file received from the leader, about to be stepped into the core. */
+    void stage(SnapshotMetadata metadata, SnapshotFile file) {
+        SnapshotFile previous = staged.put(new Key(metadata.getIndex(), metadata.getTerm()), file);
+        if (previous != null && !previous.path().equals(file.path())) {
+            discard(previous);
+        }
+    }
+
+    /**
+     * A Ready was taken: returns the staged file of the snapshot it installs (null if it installs none), and deletes
+     * the staged files the core refused.
+     *
+     * @throws IllegalStateException if the Ready installs a snapshot whose file never arrived
+     */
+    SnapshotFile takeStaged(SnapshotMetadata installing) {
+        SnapshotFile file = null;
+        if (installing != null) {
+            file = staged.remove(new Key(installing.getIndex(), installing.getTerm()));
+            if (file == null) {
+                throw new IllegalStateException("the core installs snapshot " + installing.getIndex() + "/"
+                        + installing.getTerm() + " but no file for it was received");
+            }
+        }
+        for (SnapshotFile refused : staged.values()) {
+            discard(refused);
+        }
+        staged.clear();
+        return file;
+    }
+
+    /** {@code file} is now the snapshot the log starts after. */
+    void installed(SnapshotFile file) {
+        SnapshotFile oldBase = base;
+        base = file;
+        if (oldBase != null && oldBase != file && oldBase != sendable) {
+            store.delete(oldBase);
+        }
+        if (sendable == null || sendable.index() <= file.index()) {
+            if (sendable != null && sendable != file && sendable != oldBase) {
+                store.delete(sendable);
+            }
+            sendable = file;
+        }
+    }
+
+    /**
+     * The log was compacted so that it starts after {@code needed}: the state machine holds what older files had,
+     * durably, so they go, except one still being sent (its index is in {@code sending}).
+     */
+    void compacted(long needed, Collection<Long> sending) {
+        if (base != null && base.index() < needed) {
+            if (base != sendable) {
+                store.delete(base);
+            }
+            base = null;
+        }
+        if (sendable != null && sendable.index() < needed && !sending.contains(sendable.index())) {
+            store.delete(sendable);
+            sendable = null;
+        }
+    }
+
+    /** Deletes {@code file} unless it is the base or the sendable file (a file that arrived and is not wanted). */
+    void discard(SnapshotFile file) {
+        if (file == base || file == sendable) {
+            return;
+        }
+        if ((base != null && base.path().equals(file.path()))
+                || (sendable != null && sendable.path().equals(file.path()))) {
+            return;
+        }
+        store.delete(file);
+    }
+}
