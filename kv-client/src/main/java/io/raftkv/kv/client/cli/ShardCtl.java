@@ -140,28 +140,27 @@ public final class ShardCtl implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Map<Long, List<HostPort>> parsed = new LinkedHashMap<>();
+            // Only the shape is checked here; the controller judges the values (a gid that is not positive, a
+            // group without servers, a malformed address) and refuses them as invalid, exit code 4.
+            Map<Long, List<String>> parsed = new LinkedHashMap<>();
             for (String group : groups) {
                 int equals = group.indexOf('=');
-                if (equals <= 0 || equals == group.length() - 1) {
+                if (equals <= 0) {
                     throw new CommandLine.ParameterException(spec.commandLine(),
                             "'" + group + "' is not GID=HOST:PORT[,HOST:PORT...]");
                 }
                 long gid = gid(spec.commandLine(), group.substring(0, equals));
-                List<HostPort> servers = new ArrayList<>();
+                List<String> servers = new ArrayList<>();
                 for (String server : group.substring(equals + 1).split(",")) {
-                    try {
-                        servers.add(HostPort.parse(server));
-                    } catch (IllegalArgumentException e) {
-                        throw new CommandLine.ParameterException(spec.commandLine(),
-                                "group " + gid + ": " + e.getMessage());
+                    if (!server.isBlank()) {
+                        servers.add(server.trim());
                     }
                 }
                 if (parsed.put(gid, servers) != null) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "group " + gid + " is given twice");
                 }
             }
-            return ctl.withClerk(spec.commandLine(), clerk -> printChange("joined", clerk.join(parsed)));
+            return ctl.withClerk(spec.commandLine(), clerk -> printChange("joined", clerk.joinAddresses(parsed)));
         }
     }
 
@@ -290,17 +289,12 @@ public final class ShardCtl implements Callable<Integer> {
         }
     }
 
+    /** A group id as a number; whether it is a valid one (positive) is the controller's to say. */
     private static long gid(CommandLine caller, String text) {
-        long gid;
         try {
-            gid = Long.parseLong(text.trim());
+            return Long.parseLong(text.trim());
         } catch (NumberFormatException e) {
             throw new CommandLine.ParameterException(caller, "'" + text + "' is not a group id (a positive number)");
         }
-        if (gid <= 0) {
-            throw new CommandLine.ParameterException(caller,
-                    "group id " + gid + " is not valid: group ids are positive (0 means no group)");
-        }
-        return gid;
     }
 }

@@ -15,6 +15,7 @@ import io.raftkv.proto.shardctrler.QueryReply;
 import io.raftkv.proto.shardctrler.QueryRequest;
 import io.raftkv.proto.shardctrler.ReplicaGroup;
 import io.raftkv.proto.shardctrler.ShardCtrlerGrpc;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,9 +39,19 @@ public final class ControllerClerk implements AutoCloseable {
 
     /** Adds the groups (gid -> servers) and returns the number of the configuration that made. */
     public long join(Map<Long, List<HostPort>> groups) {
+        Map<Long, List<String>> addresses = new LinkedHashMap<>();
+        groups.forEach((gid, servers) -> addresses.put(gid, servers.stream().map(HostPort::toString).toList()));
+        return joinAddresses(addresses);
+    }
+
+    /**
+     * Adds the groups with their servers' addresses as given (the controller checks them, and refuses a malformed
+     * one as invalid), and returns the number of the configuration that made.
+     */
+    public long joinAddresses(Map<Long, List<String>> groups) {
         JoinRequest.Builder request = JoinRequest.newBuilder();
         groups.forEach((gid, servers) -> request.addGroups(ReplicaGroup.newBuilder().setGid(gid)
-                .addAllServers(servers.stream().map(HostPort::toString).toList())));
+                .addAllServers(servers)));
         return change("join", (stub, clientId, sequence) -> stub.join(request.setClientId(clientId)
                 .setSequence(sequence).build()));
     }

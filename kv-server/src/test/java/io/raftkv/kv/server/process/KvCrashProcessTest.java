@@ -16,7 +16,9 @@ import io.raftkv.testkit.linearizability.Operation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -111,9 +113,10 @@ class KvCrashProcessTest {
             }
             installs.sample(cluster);
             compactions.sample(cluster);
-            List<String> problems = readFinalValues(cluster, history, ledger);
+            Map<String, String> finalValues = new HashMap<>();
+            List<String> problems = readFinalValues(cluster, history, ledger, finalValues);
 
-            List<Operation<KvModel.Input, KvModel.Output>> ops = history.history();
+            List<Operation<KvModel.Input, KvModel.Output>> ops = withoutUnappliedAppends(history.history(), finalValues);
             CheckResult verdict = LinearizabilityChecker.check(KvModel.INSTANCE, ops, Duration.ofSeconds(90));
             long unknownOutcomes = ops.stream().filter(op -> !op.outcomeKnown()).count();
             log(String.format("%s: %d operations (%d completed, %d unknown outcome), %d acknowledged appends to "
@@ -139,7 +142,8 @@ class KvCrashProcessTest {
 
     /** Reads every key once more (recorded, so the final state is checked too) and checks the appends. */
     private static List<String> readFinalValues(KvProcessCluster cluster,
-            HistoryRecorder<KvModel.Input, KvModel.Output> history, AppendLedger ledger) {
+            HistoryRecorder<KvModel.Input, KvModel.Output> history, AppendLedger ledger,
+            Map<String, String> finalValues) {
         List<String> problems = new ArrayList<>();
         try (Clerk reader = cluster.clerk(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
             for (String key : List.of(HistoryClient.APPEND_KEYS[0], HistoryClient.APPEND_KEYS[1],
@@ -148,12 +152,28 @@ class KvCrashProcessTest {
                 GetResult result = reader.get(key);
                 String value = result instanceof GetResult.Found found ? found.text() : null;
                 history.ok(call, value == null ? KvModel.Output.notFound() : KvModel.Output.value(value));
+                finalValues.put(key, value == null ? "" : value);
                 if (!key.equals(HistoryClient.MIXED_KEY)) {
                     problems.addAll(ledger.problems(key, value));
                 }
             }
         }
         return problems;
+    }
+
+    /**
+     * The history without the unknown-outcome appends to the append-only keys whose unique token the final value
+     * lacks: those never took effect and never will (the final read went through a leader that had committed in its
+     * term, which settles every earlier entry), so dropping them changes no verdict. Each one left in would stay open
+     * to the end of the history and multiply the checker's search (a run with 5 of them exhausted its 4 million
+     * configurations).
+     */
+    private static List<Operation<KvModel.Input, KvModel.Output>> withoutUnappliedAppends(
+            List<Operation<KvModel.Input, KvModel.Output>> ops, Map<String, String> finalValues) {
+        List<String> appendOnly = List.of(HistoryClient.APPEND_KEYS);
+        return ops.stream().filter(op -> op.outcomeKnown() || op.input().op() != KvModel.Op.APPEND
+                || !appendOnly.contains(op.input().key())
+                || finalValues.getOrDefault(op.input().key(), "").contains(op.input().value())).toList();
     }
 
     /** Waits (bounded) until the clients completed {@code count} more operations: the cluster serves. */

@@ -145,7 +145,12 @@ class ShardCtrlerProcessTest {
                     new String[] {"join", "100=127.0.0.1:7999"},
                     new String[] {"leave", "300"},
                     new String[] {"move", "4", "100"},
-                    new String[] {"move", "1", "300"})) {
+                    new String[] {"move", "1", "300"},
+                    new String[] {"join", "0=127.0.0.1:7999"},
+                    new String[] {"leave", "0"},
+                    new String[] {"join", "300="},
+                    new String[] {"join", "300=nohost"},
+                    new String[] {"join", "300=127.0.0.1:99999"})) {
                 Run run = inProcess(controller, invalid);
                 assertEquals(4, run.exitCode(), () -> String.join(" ", invalid) + ": " + run.output());
                 assertTrue(run.output().startsWith("error: rejected: "), run::output);
@@ -153,7 +158,7 @@ class ShardCtrlerProcessTest {
             Run latest = inProcess(controller, "query", "--json");
             assertTrue(latest.output().startsWith("{\"num\":2,"), "refusals changed nothing: " + latest.output());
 
-            for (String[] usage : List.of(new String[] {"join", "0=127.0.0.1:1"}, new String[] {"join", "5=nohost"},
+            for (String[] usage : List.of(new String[] {"join", "127.0.0.1:1"}, new String[] {"join", "x=127.0.0.1:1"},
                     new String[] {"leave", "x"}, new String[] {"frobnicate"})) {
                 Run run = inProcess(controller, usage);
                 assertEquals(2, run.exitCode(), () -> String.join(" ", usage) + ": " + run.output());
