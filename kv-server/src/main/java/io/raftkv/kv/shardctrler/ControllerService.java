@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.raftkv.proto.service.ErrorCode;
+import io.raftkv.proto.service.LeaderHint;
 import io.raftkv.proto.shardctrler.ChangeReply;
 import io.raftkv.proto.shardctrler.CtrlCommand;
 import io.raftkv.proto.shardctrler.CtrlCommandResult;
@@ -18,6 +19,7 @@ import io.raftkv.raft.service.RaftRequests;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,16 +87,9 @@ public final class ControllerService extends ShardCtrlerGrpc.ShardCtrlerImplBase
                     fail(out, e);
                     return;
                 }
-            } else {
-                RaftRequests.Failure failure = requests.failure(error);
-                if (failure == null) {
-                    fail(out, error);
-                    return;
-                }
-                reply.setCode(failure.code()).setMessage(failure.message());
-                if (failure.hint() != null) {
-                    reply.setLeader(failure.hint());
-                }
+            } else if (!describe(error, reply::setCode, reply::setMessage, reply::setLeader)) {
+                fail(out, error);
+                return;
             }
             send(out, reply.build());
         }, executor);
@@ -107,19 +102,30 @@ public final class ControllerService extends ShardCtrlerGrpc.ShardCtrlerImplBase
             QueryReply.Builder reply = QueryReply.newBuilder().setNodeId(nodeId);
             if (error == null) {
                 reply.setCode(ErrorCode.OK).setConfig(config);
-            } else {
-                RaftRequests.Failure failure = requests.failure(error);
-                if (failure == null) {
-                    fail(out, error);
-                    return;
-                }
-                reply.setCode(failure.code()).setMessage(failure.message());
-                if (failure.hint() != null) {
-                    reply.setLeader(failure.hint());
-                }
+            } else if (!describe(error, reply::setCode, reply::setMessage, reply::setLeader)) {
+                fail(out, error);
+                return;
             }
             send(out, reply.build());
         }, executor);
+    }
+
+    /**
+     * Puts what a failed request means for the client (code, message, leader hint) into a reply through its
+     * setters; false for an internal failure, which the caller answers UNAVAILABLE.
+     */
+    private boolean describe(Throwable error, Consumer<ErrorCode> code, Consumer<String> message,
+            Consumer<LeaderHint> leader) {
+        RaftRequests.Failure failure = requests.failure(error);
+        if (failure == null) {
+            return false;
+        }
+        code.accept(failure.code());
+        message.accept(failure.message());
+        if (failure.hint() != null) {
+            leader.accept(failure.hint());
+        }
+        return true;
     }
 
     private static <T> void send(StreamObserver<T> out, T reply) {

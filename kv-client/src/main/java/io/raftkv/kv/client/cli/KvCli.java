@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -90,23 +89,7 @@ public final class KvCli implements Callable<Integer> {
 
     /** The cluster from --cluster or KV_CLUSTER; a usage error if neither gives one. */
     List<HostPort> cluster(CommandLine caller) {
-        if (cluster != null && !cluster.isEmpty()) {
-            return cluster;
-        }
-        String fromEnvironment = environment.apply(CLUSTER_ENV);
-        if (fromEnvironment == null || fromEnvironment.isBlank()) {
-            throw new CommandLine.ParameterException(caller,
-                    "no cluster given: use --cluster HOST:PORT,... or set " + CLUSTER_ENV);
-        }
-        List<HostPort> parsed = new ArrayList<>();
-        for (String part : fromEnvironment.split(",")) {
-            try {
-                parsed.add(HostPort.parse(part));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(caller, CLUSTER_ENV + ": " + e.getMessage());
-            }
-        }
-        return parsed;
+        return ClusterAddresses.resolve(cluster, "--cluster", CLUSTER_ENV, environment, caller);
     }
 
     /** Connects, runs {@code action}, and turns the Clerk's typed failures into exit codes and one-line errors. */

@@ -87,23 +87,7 @@ public final class ShardCtl implements Callable<Integer> {
     }
 
     private List<HostPort> controller(CommandLine caller) {
-        if (controller != null && !controller.isEmpty()) {
-            return controller;
-        }
-        String fromEnvironment = environment.apply(CONTROLLER_ENV);
-        if (fromEnvironment == null || fromEnvironment.isBlank()) {
-            throw new CommandLine.ParameterException(caller,
-                    "no controller given: use --controller HOST:PORT,... or set " + CONTROLLER_ENV);
-        }
-        List<HostPort> parsed = new ArrayList<>();
-        for (String part : fromEnvironment.split(",")) {
-            try {
-                parsed.add(HostPort.parse(part));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(caller, CONTROLLER_ENV + ": " + e.getMessage());
-            }
-        }
-        return parsed;
+        return ClusterAddresses.resolve(controller, "--controller", CONTROLLER_ENV, environment, caller);
     }
 
     /** Connects, runs {@code action}, and turns the clerk's failures into exit codes and one-line errors. */

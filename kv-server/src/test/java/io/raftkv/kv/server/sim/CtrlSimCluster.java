@@ -136,14 +136,6 @@ final class CtrlSimCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            for (SimNode node : sim.nodes()) {
-                if (node.isUp()) {
-                    sim.crash(node.id());
-                }
-            }
-        } finally {
-            SimSettings.deleteRecursively(root);
-        }
+        SimSettings.stopAndDelete(sim, root);
     }
 }

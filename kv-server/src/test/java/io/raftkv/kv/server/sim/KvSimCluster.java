@@ -367,14 +367,6 @@ final class KvSimCluster implements AutoCloseable {
     /** Stops every server (closing its RocksDB) and deletes the cluster's directories. */
     @Override
     public void close() {
-        try {
-            for (SimNode node : sim.nodes()) {
-                if (node.isUp()) {
-                    sim.crash(node.id());
-                }
-            }
-        } finally {
-            SimSettings.deleteRecursively(root);
-        }
+        SimSettings.stopAndDelete(sim, root);
     }
 }

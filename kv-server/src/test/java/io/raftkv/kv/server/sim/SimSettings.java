@@ -1,5 +1,7 @@
 package io.raftkv.kv.server.sim;
 
+import io.raftkv.raft.sim.SimNode;
+import io.raftkv.raft.sim.Simulation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -66,6 +68,19 @@ final class SimSettings {
                 cluster.clientNetwork().lost(), cluster.snapshotsSent(),
                 cluster.logSize(), cluster.snapshotSize(), cluster.sim().now() / 1e6, cluster.sim().steps(),
                 (System.nanoTime() - startedNanos) / 1_000_000);
+    }
+
+    /** Stops every node of a finished run (closing its state machine) and deletes the run's directory. */
+    static void stopAndDelete(Simulation sim, Path root) {
+        try {
+            for (SimNode node : sim.nodes()) {
+                if (node.isUp()) {
+                    sim.crash(node.id());
+                }
+            }
+        } finally {
+            deleteRecursively(root);
+        }
     }
 
     /** Deletes a run's directory and everything in it. */
