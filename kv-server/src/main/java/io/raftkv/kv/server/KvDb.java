@@ -22,7 +22,7 @@ import org.rocksdb.RocksDBException;
  * a restored snapshot: whoever opens it holds the first reference; {@link #retain()} fails once the count has reached
  * zero, and the last {@link #release()} closes the database and then runs {@code afterClose}.
  */
-final class KvDb {
+public final class KvDb {
     static {
         RocksDB.loadLibrary();
     }
@@ -35,9 +35,12 @@ final class KvDb {
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile Runnable afterClose = () -> { };
 
-    final ColumnFamilyHandle meta;
-    final ColumnFamilyHandle data;
-    final ColumnFamilyHandle sessions;
+    /** Metadata: format, applied index, log clock, and whatever else the rules keep (a group's shard states). */
+    public final ColumnFamilyHandle meta;
+    /** The keys and values. */
+    public final ColumnFamilyHandle data;
+    /** The duplicate table: client sessions. */
+    public final ColumnFamilyHandle sessions;
 
     private KvDb(Path dir, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions,
             List<ColumnFamilyHandle> handles) {
@@ -80,12 +83,12 @@ final class KvDb {
         }
     }
 
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
     /** The database, for the holder of a reference. */
-    RocksDB db() {
+    public RocksDB db() {
         return db;
     }
 

@@ -3,8 +3,10 @@ package io.raftkv.kv.server;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.ExitCodes;
+import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.cli.Mains;
 import io.raftkv.common.cli.StartupException;
+import io.raftkv.kv.shardkv.ShardGroupServer;
 import io.raftkv.raft.runtime.RaftNode;
 import io.raftkv.raft.service.ReplicaFlags;
 import io.raftkv.raft.service.ReplicaProcess;
@@ -14,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,6 +34,10 @@ import picocli.CommandLine.Option;
             "",
             "Example (three nodes on one machine):",
             "  kv-server --id n1 --peers n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003 --data-dir data/n1",
+            "",
+            "A replica of group 100 of a sharded store (the controller at 7101-7103):",
+            "  kv-server --group 100 --controller 127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103 --id a1"
+                    + " --peers a1=127.0.0.1:7201,a2=127.0.0.1:7202,a3=127.0.0.1:7203 --data-dir data/a1",
             ""},
         footer = {"", "Exit codes: 0 stopped, 1 failed (a damaged data directory, a storage error), 2 usage error."})
 public final class KvServerMain implements Callable<Integer> {
@@ -60,6 +67,16 @@ public final class KvServerMain implements Callable<Integer> {
                     + " clients must not retry one write for longer (default: ${DEFAULT-VALUE}).")
     Duration sessionTtl;
 
+    @Option(names = "--group", paramLabel = "GID",
+            description = "Run as a replica of replica group GID (a positive number) of a sharded store: the node"
+                    + " serves the shards the controller gives its group and migrates shards with the other groups."
+                    + " Needs --controller. Without it the node is a replica of the unsharded store.")
+    Long group;
+
+    @Option(names = "--controller", paramLabel = "HOST:PORT", split = ",", converter = HostPort.Converter.class,
+            description = "The shard controller's nodes (any of them, comma-separated), with --group.")
+    List<HostPort> controller;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -70,6 +87,15 @@ public final class KvServerMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         KvLimits limits = limits();
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new StartupException("--request-timeout must be positive, not " + requestTimeout);
+        }
+        if (sessionTtl.isNegative() || sessionTtl.isZero()) {
+            throw new StartupException("--session-ttl must be positive, not " + sessionTtl);
+        }
+        if (group != null || controller != null) {
+            return serveGroup(limits);
+        }
         try (ReplicaProcess process = ReplicaProcess.open("kv-server", replica)) {
             MeterRegistry registry = process.groupRegistry(GROUP);
             KvStateMachine machine = process.closeOnExit(openState(process.dataDir().resolve("kv")));
@@ -85,6 +111,21 @@ public final class KvServerMain implements Callable<Integer> {
                     Clock.systemUTC(), replies, registry));
             // A peer's append carries a whole proposal plus the rest of its batch (up to 2 MiB).
             process.maxInboundMessageBytes(Math.max(8 << 20, maxProposalBytes(limits) + (4 << 20)));
+            return process.serve();
+        }
+    }
+
+    private int serveGroup(KvLimits limits) throws InterruptedException {
+        if (group == null || controller == null || controller.isEmpty()) {
+            throw new StartupException(group == null ? "--controller needs --group GID" : "--group needs --controller"
+                    + " HOST:PORT,... (the shard controller's nodes)");
+        }
+        if (group <= 0) {
+            throw new StartupException("--group must be a positive number, not " + group);
+        }
+        try (ReplicaProcess process = ReplicaProcess.open("kv-server", replica)) {
+            ShardGroupServer.add(process, group, controller, limits, requestTimeout, sessionTtl,
+                    maxProposalBytes(limits));
             return process.serve();
         }
     }

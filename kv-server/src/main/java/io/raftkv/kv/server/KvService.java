@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  *       own (index, term) through the {@link Proposal} future: if another entry lands there or the term moves on, it
  *       answers NOT_LEADER and the client retries, with the same client id and sequence, elsewhere.
  *   <li>Get waits for a ReadIndex barrier, then reads the local state: linearizable, without a log write.
+ *   <li>On a replica group of the sharded store ({@link KvBackend}), a key whose shard this group does not serve is
+ *       answered WRONG_GROUP with the group's configuration number, before Raft when the node knows it already, and
+ *       otherwise by the state machine when the write applies.
  *   <li>Status reports this node's view of the cluster; any node answers it.
  * </ul>
  *
@@ -47,7 +50,7 @@ public final class KvService extends KvGrpc.KvImplBase {
 
     private final RaftService raft;
     private final RaftRequests requests;
-    private final KvReader reader;
+    private final KvBackend backend;
     private final NodeIdentity self;
     private final KvLimits limits;
     private final Clock clock;
@@ -62,9 +65,15 @@ public final class KvService extends KvGrpc.KvImplBase {
      */
     public KvService(RaftService raft, KvReader reader, NodeIdentity self, KvLimits limits, Duration requestTimeout,
             Clock clock, Executor executor, MeterRegistry registry) {
+        this(raft, KvBackend.plain(reader), self, limits, requestTimeout, clock, executor, registry);
+    }
+
+    /** A service over any backend: the unsharded store or one replica group of the sharded store. */
+    public KvService(RaftService raft, KvBackend backend, NodeIdentity self, KvLimits limits, Duration requestTimeout,
+            Clock clock, Executor executor, MeterRegistry registry) {
         this.raft = raft;
         this.requests = new RaftRequests(raft, requestTimeout);
-        this.reader = reader;
+        this.backend = backend;
         this.self = self;
         this.limits = limits;
         this.clock = clock;
@@ -82,13 +91,24 @@ public final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         byte[] key = request.getKey().toByteArray();
-        requests.read(() -> reader.get(key), executor)
-                .whenCompleteAsync((value, error) -> {
+        long refusal = backend.refusal(key);
+        if (refusal >= 0) {
+            send(out, GetReply.newBuilder().setCode(ErrorCode.WRONG_GROUP).setConfigNum(refusal)
+                    .setMessage(wrongGroup(refusal)).setNodeId(self.id()).build(), "get",
+                    ErrorCode.WRONG_GROUP.name(), start);
+            return;
+        }
+        requests.read(() -> backend.read(key), executor)
+                .whenCompleteAsync((read, error) -> {
                     GetReply.Builder reply = GetReply.newBuilder().setNodeId(self.id());
                     if (error == null) {
-                        reply.setCode(value == null ? ErrorCode.NO_KEY : ErrorCode.OK);
-                        if (value != null) {
-                            reply.setValue(ByteString.copyFrom(value));
+                        reply.setConfigNum(read.configNum());
+                        if (!read.served()) {
+                            reply.setCode(ErrorCode.WRONG_GROUP).setMessage(wrongGroup(read.configNum()));
+                        } else if (read.value() == null) {
+                            reply.setCode(ErrorCode.NO_KEY);
+                        } else {
+                            reply.setCode(ErrorCode.OK).setValue(ByteString.copyFrom(read.value()));
                         }
                     } else {
                         RaftRequests.Failure failure = requests.failure(error);
@@ -138,22 +158,29 @@ public final class KvService extends KvGrpc.KvImplBase {
                     .setNodeId(self.id()).build(), op, ErrorCode.INVALID_ARGUMENT.name(), start);
             return;
         }
-        byte[] command = KvCommand.newBuilder()
+        long refusal = backend.refusal(key.toByteArray());
+        if (refusal >= 0) {
+            send(out, WriteReply.newBuilder().setCode(ErrorCode.WRONG_GROUP).setConfigNum(refusal)
+                    .setMessage(wrongGroup(refusal)).setNodeId(self.id()).build(), op,
+                    ErrorCode.WRONG_GROUP.name(), start);
+            return;
+        }
+        byte[] command = backend.proposal(KvCommand.newBuilder()
                 .setClientId(clientId)
                 .setSequence(sequence)
                 .setOp(kind)
                 .setKey(key)
                 .setValue(value)
                 .setTimestampMillis(clock.millis())
-                .build()
-                .toByteArray();
+                .build());
         requests.propose(command)
                 .whenCompleteAsync((replyBytes, error) -> {
                     WriteReply.Builder reply = WriteReply.newBuilder().setNodeId(self.id());
                     if (error == null) {
                         try {
                             KvCommandResult result = KvCommandResult.parseFrom(replyBytes);
-                            reply.setCode(result.getCode()).setMessage(result.getMessage());
+                            reply.setCode(result.getCode()).setMessage(result.getMessage())
+                                    .setConfigNum(result.getConfigNum());
                         } catch (InvalidProtocolBufferException e) {
                             fail(out, e, op, start);
                             return;
@@ -183,7 +210,9 @@ public final class KvService extends KvGrpc.KvImplBase {
             fail(out, e, "status", start);
             return;
         }
-        send(out, StatusReply.newBuilder()
+        StatusReply.Builder reply = StatusReply.newBuilder();
+        backend.describe(reply);
+        send(out, reply
                 .setNodeId(status.id() == null || status.id().isEmpty() ? self.id() : status.id())
                 .setAddress(self.address())
                 .setRole(Role.valueOf(status.role().name()))
@@ -217,6 +246,11 @@ public final class KvService extends KvGrpc.KvImplBase {
         } catch (RuntimeException e) {
             LOG.debug("could not answer a {} request (the client went away?): {}", op, e.toString());
         }
+    }
+
+    private String wrongGroup(long configNum) {
+        return "node " + self.id() + " does not serve this key's shard in configuration " + configNum
+                + ": refresh the configuration and ask the group it names";
     }
 
     private static String nullToEmpty(String text) {

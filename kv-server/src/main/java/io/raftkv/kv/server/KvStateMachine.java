@@ -1,15 +1,9 @@
 package io.raftkv.kv.server;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.raftkv.proto.kv.KvCommand;
-import io.raftkv.proto.kv.KvCommandResult;
-import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
-import io.raftkv.raft.service.SessionTable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.rocksdb.Checkpoint;
-import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -34,10 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The replicated key/value state, in RocksDB: the data, the duplicate table and the applied index, written together
- * in one WriteBatch per applied batch of commands.
- *
- * <p>Writes are exactly-once: a command whose sequence number is at or below its client's last one is answered with
- * the stored reply and not applied again. Client sessions expire by the log's clock (see {@link SessionTable}).
+ * in one WriteBatch per applied batch of commands. What the commands mean is up to its {@link KvRules}: the
+ * unsharded store's ({@link PlainKvRules}: writes exactly once per client session, sessions expiring by the log's
+ * clock) or a sharded replica group's.
  *
  * <p>Threads: {@link #apply}, {@link #sync}, {@link #captureSnapshot} and {@link #restoreSnapshot} run on the raft
  * node's apply thread; {@link #get} and {@link #appliedIndex} on any thread, concurrently with them. Readers take a
@@ -52,11 +44,8 @@ public final class KvStateMachine implements StateMachine, KvReader {
 
     /** How long an idle client session is remembered, by default. */
     public static final Duration DEFAULT_SESSION_TTL = Duration.ofHours(1);
-    /**
-     * The largest value an append may build. Part of the replicated rules (every node must refuse the same appends),
-     * so a constant rather than a flag.
-     */
-    public static final int MAX_STORED_VALUE_BYTES = 16 * 1024 * 1024;
+    /** The largest value an append may build (see {@link KvWrites}). */
+    public static final int MAX_STORED_VALUE_BYTES = KvWrites.MAX_STORED_VALUE_BYTES;
 
     private static final long FORMAT = 1;
     private static final byte[] FORMAT_KEY = "format".getBytes(StandardCharsets.UTF_8);
@@ -68,11 +57,8 @@ public final class KvStateMachine implements StateMachine, KvReader {
         RocksDB.loadLibrary();
     }
 
-    /** Read options for the apply thread's reads of its own batch (default options, shared, never closed). */
-    private static final ReadOptions DEFAULT_READ = new ReadOptions();
-
     private final StateDirectory directory;
-    private final long sessionTtlMillis;
+    private final KvRules rules;
     private final RestoreStep.Listener restoreListener;
     private final WriteOptions writeOptions = new WriteOptions();
     private final AtomicLong checkpointCounter = new AtomicLong();
@@ -80,15 +66,14 @@ public final class KvStateMachine implements StateMachine, KvReader {
 
     private volatile KvDb current;
     private long generation;
-    private SessionTable sessions;
+    private volatile KvRules.Memory memory;
     private long logTime;
     private volatile long appliedIndex;
-    private volatile int sessionCount;
     private volatile boolean failed;
 
-    private KvStateMachine(StateDirectory directory, long sessionTtlMillis, RestoreStep.Listener restoreListener) {
+    private KvStateMachine(StateDirectory directory, KvRules rules, RestoreStep.Listener restoreListener) {
         this.directory = directory;
-        this.sessionTtlMillis = sessionTtlMillis;
+        this.rules = rules;
         this.restoreListener = restoreListener;
     }
 
@@ -100,16 +85,23 @@ public final class KvStateMachine implements StateMachine, KvReader {
      * @throws IOException with a message naming the damaged file when the directory is not a usable KV state
      */
     public static KvStateMachine open(Path dir, Duration sessionTtl) throws IOException {
-        return open(dir, sessionTtl, RestoreStep.Listener.NONE);
+        return open(dir, new PlainKvRules(sessionTtl), RestoreStep.Listener.NONE);
     }
 
     static KvStateMachine open(Path dir, Duration sessionTtl, RestoreStep.Listener restoreListener)
             throws IOException {
-        if (sessionTtl.isNegative() || sessionTtl.isZero()) {
-            throw new IllegalArgumentException("the session TTL must be positive, not " + sessionTtl);
-        }
+        return open(dir, new PlainKvRules(sessionTtl), restoreListener);
+    }
+
+    /** Opens the state in {@code dir} (creating it if new) under {@code rules}. */
+    public static KvStateMachine open(Path dir, KvRules rules) throws IOException {
+        return open(dir, rules, RestoreStep.Listener.NONE);
+    }
+
+    private static KvStateMachine open(Path dir, KvRules rules, RestoreStep.Listener restoreListener)
+            throws IOException {
         Files.createDirectories(dir);
-        KvStateMachine machine = new KvStateMachine(new StateDirectory(dir), sessionTtl.toMillis(), restoreListener);
+        KvStateMachine machine = new KvStateMachine(new StateDirectory(dir), rules, restoreListener);
         machine.load();
         return machine;
     }
@@ -124,8 +116,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
         KvDb db = KvDb.open(directory.stateDir(active), false);
         try {
             Meta meta = readMeta(db);
-            SessionTable table = KvSessionStore.load(db, new SessionTable(Duration.ofMillis(sessionTtlMillis)));
-            install(db, active, table, meta);
+            install(db, active, rules.load(db), meta);
         } catch (IOException | RuntimeException e) {
             db.release();
             throw e;
@@ -177,24 +168,37 @@ public final class KvStateMachine implements StateMachine, KvReader {
         }
     }
 
-    private void install(KvDb db, long newGeneration, SessionTable table, Meta meta) {
+    private void install(KvDb db, long newGeneration, KvRules.Memory loaded, Meta meta) {
         this.current = db;
         this.generation = newGeneration;
-        this.sessions = table;
+        this.memory = loaded;
         this.logTime = meta.logTime();
         this.appliedIndex = meta.appliedIndex();
-        this.sessionCount = table.size();
+        loaded.installed();
     }
 
     // ---- reads, any thread ----
 
     @Override
     public byte[] get(byte[] key) {
+        return read(db -> db.db().get(db.data, key));
+    }
+
+    /** One read of the database, from any thread. */
+    public interface DbRead<T> {
+        T read(KvDb db) throws RocksDBException;
+    }
+
+    /**
+     * Runs {@code reading} on the current database, holding a reference so that a snapshot swap cannot close it
+     * meanwhile (a reader that needs several reads to agree takes a RocksDB snapshot inside).
+     */
+    public <T> T read(DbRead<T> reading) {
         while (true) {
             KvDb db = current;
             if (db.retain()) {
                 try {
-                    return db.db().get(db.data, key);
+                    return reading.read(db);
                 } catch (RocksDBException e) {
                     throw new KvStorageException("cannot read from the KV state in " + db.dir() + ": "
                             + e.getMessage(), e);
@@ -217,7 +221,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
 
     /** How many client sessions the duplicate table holds. */
     public int sessionCount() {
-        return sessionCount;
+        return memory.sessionCount();
     }
 
     /** Reports the applied index and the duplicate table's size as gauges. */
@@ -243,102 +247,32 @@ public final class KvStateMachine implements StateMachine, KvReader {
             index = command.index();
         }
         index = appliedIndex;
-        long clock = logTime;
+        KvRules.Memory rulesMemory = memory;
+        long clock;
         try (WriteBatchWithIndex batch = new WriteBatchWithIndex(true)) {
+            ApplyContext context = new ApplyContext(batch, db, logTime);
             for (Command command : commands) {
                 index = command.index();
                 if (command.data().length == 0) {
                     replies.add(NO_REPLY); // an empty entry (a new leader's no-op) changes nothing
                     continue;
                 }
-                KvCommand parsed;
-                try {
-                    parsed = KvCommand.parseFrom(command.data());
-                } catch (InvalidProtocolBufferException e) {
-                    replies.add(result(ErrorCode.INVALID_ARGUMENT, "the log entry is not a KV command")
-                            .toByteArray());
-                    continue;
-                }
-                clock = Math.max(clock, parsed.getTimestampMillis());
-                replies.add(applyOne(parsed, batch, db, clock));
+                replies.add(rulesMemory.apply(command.data(), context));
             }
+            clock = context.clock();
             batch.put(db.meta, APPLIED_INDEX_KEY, Codec.encodeLong(index));
             batch.put(db.meta, LOG_TIME_KEY, Codec.encodeLong(clock));
             db.db().write(writeOptions, batch);
+            appliedIndex = index;
+            logTime = clock;
+            rulesMemory.written(db);
         } catch (RocksDBException | RuntimeException e) {
-            // The in-memory session table may now be ahead of the disk: refuse to go on.
+            // The in-memory state (sessions, shard states) may now be ahead of the disk: refuse to go on.
             failed = true;
             throw new KvStorageException("cannot apply commands up to index " + index + " to the KV state in "
                     + db.dir() + ": " + e.getMessage(), e);
         }
-        appliedIndex = index;
-        logTime = clock;
-        sessionCount = sessions.size();
         return replies;
-    }
-
-    /** Applies one command at log time {@code clock}, unless its client's session shows it was applied already. */
-    private byte[] applyOne(KvCommand command, WriteBatchWithIndex batch, KvDb db, long clock)
-            throws RocksDBException {
-        if (command.getClientId() == 0 || command.getSequence() == 0) {
-            return result(ErrorCode.INVALID_ARGUMENT, "a write needs a client id and a sequence number")
-                    .toByteArray();
-        }
-        SessionTable.Changes changes = KvSessionStore.changesIn(batch, db);
-        byte[] applied = sessions.appliedReply(command.getClientId(), command.getSequence(), clock, changes);
-        if (applied != null) {
-            return applied;
-        }
-        byte[] reply = execute(command, batch, db).toByteArray();
-        sessions.record(command.getClientId(), command.getSequence(), reply, clock, changes);
-        return reply;
-    }
-
-    private static KvCommandResult execute(KvCommand command, WriteBatchWithIndex batch, KvDb db)
-            throws RocksDBException {
-        byte[] key = command.getKey().toByteArray();
-        if (key.length == 0) {
-            return result(ErrorCode.INVALID_ARGUMENT, "the key is empty");
-        }
-        switch (command.getOp()) {
-            case PUT -> {
-                batch.put(db.data, key, command.getValue().toByteArray());
-                return result(ErrorCode.OK, "");
-            }
-            case APPEND -> {
-                byte[] old = batch.getFromBatchAndDB(db.db(), db.data, DEFAULT_READ, key);
-                ByteString suffix = command.getValue();
-                long length = (old == null ? 0L : old.length) + suffix.size();
-                if (length > MAX_STORED_VALUE_BYTES) {
-                    return result(ErrorCode.INVALID_ARGUMENT, "the append would make the value " + length
-                            + " bytes; a value may hold at most " + MAX_STORED_VALUE_BYTES);
-                }
-                byte[] value = new byte[(int) length];
-                int prefix = 0;
-                if (old != null) {
-                    System.arraycopy(old, 0, value, 0, old.length);
-                    prefix = old.length;
-                }
-                suffix.copyTo(value, prefix);
-                batch.put(db.data, key, value);
-                return result(ErrorCode.OK, "");
-            }
-            case DELETE -> {
-                byte[] old = batch.getFromBatchAndDB(db.db(), db.data, DEFAULT_READ, key);
-                if (old == null) {
-                    return result(ErrorCode.NO_KEY, "");
-                }
-                batch.delete(db.data, key);
-                return result(ErrorCode.OK, "");
-            }
-            default -> {
-                return result(ErrorCode.INVALID_ARGUMENT, "unknown operation " + command.getOpValue());
-            }
-        }
-    }
-
-    private static KvCommandResult result(ErrorCode code, String message) {
-        return KvCommandResult.newBuilder().setCode(code).setMessage(message).build();
     }
 
     @Override
@@ -398,7 +332,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
                 throw new IOException("the snapshot's database in " + target + " has applied index "
                         + meta.appliedIndex() + " where " + index + " was expected");
             }
-            SessionTable table = KvSessionStore.load(fresh, new SessionTable(Duration.ofMillis(sessionTtlMillis)));
+            KvRules.Memory loaded = rules.load(fresh);
             restoreListener.reached(RestoreStep.VERIFIED);
 
             directory.activate(next);
@@ -406,7 +340,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
             restoreListener.reached(RestoreStep.COMMITTED);
 
             KvDb old = current;
-            install(fresh, next, table, meta);
+            install(fresh, next, loaded, meta);
             Path oldDir = old.dir();
             old.afterClose(() -> StateDirectory.deleteQuietly(oldDir));
             old.release();

@@ -1,7 +1,7 @@
 package io.raftkv.kv.client.cli;
 
 import io.raftkv.common.cli.HostPort;
-import io.raftkv.kv.client.shardctrler.ShardConfig;
+import io.raftkv.common.shardctrler.ShardConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;

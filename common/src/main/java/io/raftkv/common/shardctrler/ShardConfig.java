@@ -1,4 +1,4 @@
-package io.raftkv.kv.client.shardctrler;
+package io.raftkv.common.shardctrler;
 
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.proto.shardctrler.Config;
@@ -32,6 +32,14 @@ public record ShardConfig(long num, List<Long> shards, SortedMap<Long, List<Host
             groups.put(group.getGid(), List.copyOf(servers));
         }
         return new ShardConfig(config.getNum(), config.getShardsList(), groups);
+    }
+
+    /** The configuration as the controller sends it (what a replica group replicates through its log). */
+    public Config toProto() {
+        Config.Builder config = Config.newBuilder().setNum(num).addAllShards(shards);
+        groups.forEach((gid, servers) -> config.addGroups(ReplicaGroup.newBuilder().setGid(gid)
+                .addAllServers(servers.stream().map(HostPort::toString).toList())));
+        return config.build();
     }
 
     /** The group serving {@code shard}, 0 for none. */

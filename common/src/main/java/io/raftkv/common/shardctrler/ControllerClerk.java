@@ -1,4 +1,4 @@
-package io.raftkv.kv.client.shardctrler;
+package io.raftkv.common.shardctrler;
 
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.client.Answer;
