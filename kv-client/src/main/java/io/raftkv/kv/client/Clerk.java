@@ -21,7 +21,6 @@ import io.raftkv.proto.kv.StatusReply;
 import io.raftkv.proto.kv.StatusRequest;
 import io.raftkv.proto.kv.WriteReply;
 import io.raftkv.proto.service.ErrorCode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -39,7 +38,7 @@ import java.util.function.Supplier;
  * <p>Failures are typed: {@link KvUnavailableException} when no leader answered in time (for a write, the outcome is
  * then unknown), {@link KvInvalidArgumentException} when the cluster rejected the request.
  */
-public final class Clerk implements AutoCloseable {
+public final class Clerk implements KvClient {
     private final LeaderSeekingClient<KvGrpc.KvBlockingStub> client;
 
     private Clerk(List<HostPort> cluster, ClientOptions options) {
@@ -61,7 +60,7 @@ public final class Clerk implements AutoCloseable {
 
     // ---- operations ----
 
-    /** Reads {@code key} (linearizable). */
+    @Override
     public GetResult get(byte[] key) {
         GetRequest request = GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build();
         return translated(() -> client.call("get", stub -> {
@@ -74,41 +73,25 @@ public final class Clerk implements AutoCloseable {
         }));
     }
 
-    public GetResult get(String key) {
-        return get(utf8(key));
-    }
-
-    /** Sets {@code key} to {@code value}. */
+    @Override
     public void put(byte[] key, byte[] value) {
         write("put", (stub, clientId, sequence) -> stub.put(PutRequest.newBuilder()
                 .setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(value))
                 .setClientId(clientId).setSequence(sequence).build()));
     }
 
-    public void put(String key, String value) {
-        put(utf8(key), utf8(value));
-    }
-
-    /** Appends {@code value} to the value of {@code key} (an absent key counts as empty). */
+    @Override
     public void append(byte[] key, byte[] value) {
         write("append", (stub, clientId, sequence) -> stub.append(AppendRequest.newBuilder()
                 .setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(value))
                 .setClientId(clientId).setSequence(sequence).build()));
     }
 
-    public void append(String key, String value) {
-        append(utf8(key), utf8(value));
-    }
-
-    /** Deletes {@code key}; returns whether it existed. */
+    @Override
     public boolean delete(byte[] key) {
         return write("delete", (stub, clientId, sequence) -> stub.delete(DeleteRequest.newBuilder()
                 .setKey(ByteString.copyFrom(key)).setClientId(clientId).setSequence(sequence).build()))
                 == ErrorCode.OK;
-    }
-
-    public boolean delete(String key) {
-        return delete(utf8(key));
     }
 
     /** Every configured node's status, asked in parallel, each within the attempt timeout. */
@@ -166,7 +149,4 @@ public final class Clerk implements AutoCloseable {
         }
     }
 
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
 }

@@ -21,9 +21,14 @@ public final class BenchTargets {
 
     /** A raftkv cluster; {@code timeout} bounds each operation, retries included. */
     public static BenchTarget raftkv(List<HostPort> cluster, Duration timeout) {
+        return raftkv(cluster, false, timeout);
+    }
+
+    /** A raftkv store: an unsharded cluster's nodes or ({@code sharded}) a sharded store's controller. */
+    public static BenchTarget raftkv(List<HostPort> addresses, boolean sharded, Duration timeout) {
         ClientOptions options = ClientOptions.DEFAULT.withTimeout(timeout)
                 .withAttemptTimeout(timeout.compareTo(Duration.ofSeconds(1)) < 0 ? timeout : Duration.ofSeconds(1));
-        return new RaftkvTarget(cluster, options);
+        return new RaftkvTarget(addresses, sharded, options);
     }
 
     /**

@@ -2,6 +2,8 @@ package io.raftkv.kv.client.bench;
 
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.kv.client.Clerk;
+import io.raftkv.kv.client.KvClient;
+import io.raftkv.kv.client.ShardedClerk;
 import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.KvInvalidArgumentException;
 import io.raftkv.kv.client.KvUnavailableException;
@@ -9,16 +11,22 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A raftkv cluster through one {@link Clerk}: one channel per node, and one client session per concurrent caller
- * (the Clerk's session pool), so every load client is its own stream of exactly-once writes.
+ * A raftkv store through one {@link Clerk} (or {@link ShardedClerk}): one channel per node, and one client session
+ * per concurrent caller (the client's session pool), so every load client is its own stream of exactly-once writes.
  */
 public final class RaftkvTarget implements BenchTarget {
-    private final Clerk clerk;
+    private final KvClient clerk;
     private final String endpoints;
 
     public RaftkvTarget(List<HostPort> cluster, ClientOptions options) {
-        this.clerk = Clerk.connect(cluster, options);
-        this.endpoints = cluster.stream().map(HostPort::toString).collect(Collectors.joining(","));
+        this(cluster, false, options);
+    }
+
+    /** {@code addresses}: an unsharded cluster's nodes or ({@code sharded}) a sharded store's controller. */
+    public RaftkvTarget(List<HostPort> addresses, boolean sharded, ClientOptions options) {
+        this.clerk = sharded ? ShardedClerk.connect(addresses, options) : Clerk.connect(addresses, options);
+        this.endpoints = (sharded ? "controller " : "")
+                + addresses.stream().map(HostPort::toString).collect(Collectors.joining(","));
     }
 
     @Override

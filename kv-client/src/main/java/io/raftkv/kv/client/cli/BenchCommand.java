@@ -125,12 +125,13 @@ final class BenchCommand implements Callable<Integer> {
 
     private BenchTarget target(Duration operationTimeout) {
         if (etcd != null && !etcd.isEmpty()) {
-            if (kv.cluster != null && !kv.cluster.isEmpty()) {
-                throw usage("give --cluster (raftkv) or --etcd, not both");
+            if ((kv.cluster != null && !kv.cluster.isEmpty()) || (kv.controller != null && !kv.controller.isEmpty())) {
+                throw usage("give --cluster or --controller (raftkv) or --etcd, not both");
             }
             return BenchTargets.etcd(etcd, operationTimeout);
         }
-        return BenchTargets.raftkv(kv.cluster(spec.commandLine()), operationTimeout);
+        KvCli.Store store = kv.store(spec.commandLine());
+        return BenchTargets.raftkv(store.addresses(), store.sharded(), operationTimeout);
     }
 
     private BenchSettings settings() {

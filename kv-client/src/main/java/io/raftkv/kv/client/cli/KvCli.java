@@ -4,7 +4,11 @@ import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.cli.Mains;
+import io.raftkv.common.shardctrler.ShardConfig;
 import io.raftkv.kv.client.Clerk;
+import io.raftkv.kv.client.KvClient;
+import io.raftkv.kv.client.NodeReport;
+import io.raftkv.kv.client.ShardedClerk;
 import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.GetResult;
 import io.raftkv.kv.client.KvInvalidArgumentException;
@@ -14,6 +18,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -45,12 +50,14 @@ import picocli.CommandLine.Spec;
             "  echo -n world | kv append greeting -",
             "  kv status",
             "  kv bench --workload mixed --clients 16 --duration 30s",
+            "  kv --controller 127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103 put greeting hello   (a sharded store)",
             "",
             "Exit codes: 0 ok, 1 key not found, 2 usage error, 3 cluster unavailable or timed out, "
                     + "4 request rejected as invalid."
         })
 public final class KvCli implements Callable<Integer> {
     static final String CLUSTER_ENV = "KV_CLUSTER";
+    static final String CONTROLLER_ENV = "KV_CONTROLLER";
 
     private final Function<String, String> environment;
 
@@ -62,6 +69,13 @@ public final class KvCli implements Callable<Integer> {
             description = "The cluster's nodes, comma-separated (any subset works; all is best). "
                     + "Default: the KV_CLUSTER environment variable.")
     List<HostPort> cluster;
+
+    @Option(names = "--controller", scope = ScopeType.INHERIT, split = ",", paramLabel = "HOST:PORT",
+            converter = HostPort.Converter.class,
+            description = "A sharded store: its shard controller's nodes, comma-separated. Keys are routed to the"
+                    + " replica group serving their shard. Default: the KV_CONTROLLER environment variable (used"
+                    + " when neither --cluster nor --controller is given).")
+    List<HostPort> controller;
 
     @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION",
             converter = DurationConverter.class,
@@ -87,13 +101,39 @@ public final class KvCli implements Callable<Integer> {
                 "missing command: put, get, append, delete, status or bench");
     }
 
-    /** The cluster from --cluster or KV_CLUSTER; a usage error if neither gives one. */
-    List<HostPort> cluster(CommandLine caller) {
-        return ClusterAddresses.resolve(cluster, "--cluster", CLUSTER_ENV, environment, caller);
+    /**
+     * The store to talk to: a flag wins over the environment, --controller (or KV_CONTROLLER) means a sharded store,
+     * --cluster (or KV_CLUSTER) an unsharded one; a usage error if nothing gives one, or both flags are given.
+     */
+    Store store(CommandLine caller) {
+        boolean clusterFlag = cluster != null && !cluster.isEmpty();
+        boolean controllerFlag = controller != null && !controller.isEmpty();
+        if (clusterFlag && controllerFlag) {
+            throw new CommandLine.ParameterException(caller,
+                    "give --cluster (an unsharded store) or --controller (a sharded one), not both");
+        }
+        if (controllerFlag) {
+            return new Store(controller, true);
+        }
+        if (!clusterFlag) {
+            String fromEnvironment = environment.apply(CONTROLLER_ENV);
+            if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+                return new Store(ClusterAddresses.resolve(null, "--controller", CONTROLLER_ENV, environment, caller),
+                        true);
+            }
+        }
+        return new Store(ClusterAddresses.resolve(cluster, "--cluster", CLUSTER_ENV, environment, caller), false);
     }
 
-    /** Connects, runs {@code action}, and turns the Clerk's typed failures into exit codes and one-line errors. */
-    int withClerk(CommandLine caller, Function<Clerk, Integer> action) {
+    /** Where the store is: an unsharded cluster's nodes, or a sharded store's controller. */
+    record Store(List<HostPort> addresses, boolean sharded) {
+        KvClient connect(ClientOptions options) {
+            return sharded ? ShardedClerk.connect(addresses, options) : Clerk.connect(addresses, options);
+        }
+    }
+
+    /** Connects, runs {@code action}, and turns the client's typed failures into exit codes and one-line errors. */
+    int withClerk(CommandLine caller, Function<KvClient, Integer> action) {
         return withClerk(caller, false, action);
     }
 
@@ -101,19 +141,22 @@ public final class KvCli implements Callable<Integer> {
      * As above; {@code wholeTimeoutPerAttempt} gives one request the whole --timeout (status asks each node once, and
      * a fresh JVM's first call, connection included, can take over a second on a busy machine).
      */
-    int withClerk(CommandLine caller, boolean wholeTimeoutPerAttempt, Function<Clerk, Integer> action) {
-        List<HostPort> nodes = cluster(caller);
-        Duration limit = timeout == null ? ClientOptions.DEFAULT.timeout() : timeout;
-        Duration attempt = wholeTimeoutPerAttempt || limit.compareTo(Duration.ofSeconds(1)) < 0 ? limit
-                : Duration.ofSeconds(1);
-        ClientOptions options = ClientOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt);
-        try (Clerk clerk = Clerk.connect(nodes, options)) {
-            return action.apply(clerk);
+    int withClerk(CommandLine caller, boolean wholeTimeoutPerAttempt, Function<KvClient, Integer> action) {
+        Store store = store(caller);
+        try (KvClient client = store.connect(options(wholeTimeoutPerAttempt))) {
+            return action.apply(client);
         } catch (KvUnavailableException e) {
             return error(ExitCodes.UNAVAILABLE, e.getMessage());
         } catch (KvInvalidArgumentException e) {
             return error(ExitCodes.INVALID, "rejected: " + e.getMessage());
         }
+    }
+
+    ClientOptions options(boolean wholeTimeoutPerAttempt) {
+        Duration limit = timeout == null ? ClientOptions.DEFAULT.timeout() : timeout;
+        Duration attempt = wholeTimeoutPerAttempt || limit.compareTo(Duration.ofSeconds(1)) < 0 ? limit
+                : Duration.ofSeconds(1);
+        return ClientOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt);
     }
 
     static int error(int code, String message) {
@@ -155,7 +198,7 @@ public final class KvCli implements Callable<Integer> {
         @Parameters(index = "1", paramLabel = "VALUE", description = "The value, or '-' to read it from stdin.")
         String value;
 
-        abstract void write(Clerk clerk, byte[] key, byte[] value);
+        abstract void write(KvClient clerk, byte[] key, byte[] value);
 
         @Override
         public Integer call() {
@@ -171,7 +214,7 @@ public final class KvCli implements Callable<Integer> {
     @Command(name = "put", mixinStandardHelpOptions = true, description = "Sets KEY to VALUE.")
     static final class Put extends WriteCommand {
         @Override
-        void write(Clerk clerk, byte[] key, byte[] value) {
+        void write(KvClient clerk, byte[] key, byte[] value) {
             clerk.put(key, value);
         }
     }
@@ -180,7 +223,7 @@ public final class KvCli implements Callable<Integer> {
             description = "Appends VALUE to the value of KEY (a missing key counts as empty).")
     static final class Append extends WriteCommand {
         @Override
-        void write(Clerk clerk, byte[] key, byte[] value) {
+        void write(KvClient clerk, byte[] key, byte[] value) {
             clerk.append(key, value);
         }
     }
@@ -247,8 +290,12 @@ public final class KvCli implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            Store store = kv.store(spec.commandLine());
+            if (store.sharded()) {
+                return kv.withClerk(spec.commandLine(), true, clerk -> shardedStatus((ShardedClerk) clerk));
+            }
             return kv.withClerk(spec.commandLine(), true, clerk -> {
-                StatusTable table = new StatusTable(clerk.status());
+                StatusTable table = new StatusTable(((Clerk) clerk).status());
                 System.out.print(table.render());
                 System.out.flush();
                 if (!table.anyReachable()) {
@@ -256,6 +303,25 @@ public final class KvCli implements Callable<Integer> {
                 }
                 return ExitCodes.OK;
             });
+        }
+
+        private static int shardedStatus(ShardedClerk clerk) {
+            ShardConfig config = clerk.configuration();
+            System.out.println("configuration " + config.num() + " (from the controller)");
+            Map<Long, List<NodeReport>> groups = clerk.groupStatus();
+            boolean anyDown = false;
+            for (Map.Entry<Long, List<NodeReport>> group : groups.entrySet()) {
+                StatusTable table = new StatusTable(group.getValue());
+                System.out.println();
+                System.out.println("group " + group.getKey() + ": " + GroupShards.describe(group.getValue()));
+                System.out.print(table.render());
+                anyDown |= !table.anyReachable();
+            }
+            System.out.flush();
+            if (anyDown) {
+                return error(ExitCodes.UNAVAILABLE, "no node of some group answered");
+            }
+            return ExitCodes.OK;
         }
     }
 }

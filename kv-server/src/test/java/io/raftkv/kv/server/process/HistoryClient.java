@@ -1,20 +1,22 @@
 package io.raftkv.kv.server.process;
 
-import io.raftkv.kv.client.Clerk;
 import io.raftkv.kv.client.GetResult;
+import io.raftkv.kv.client.KvClient;
 import io.raftkv.kv.client.KvUnavailableException;
 import io.raftkv.testkit.AppendLedger;
 import io.raftkv.testkit.linearizability.HistoryRecorder;
 import io.raftkv.testkit.linearizability.KvModel;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One client of the crash tests: a loop of random operations through its own Clerk, each recorded in the shared
- * history. Keys {@code a0}/{@code a1} only see appends of unique tokens and gets (so the ledger can check that no
- * acknowledged append is lost or doubled); key {@code p0} sees puts, appends and gets. The loop is paced and bounded
+ * One client of the crash tests: a loop of random operations through its own client (a Clerk, or a ShardedClerk),
+ * each recorded in the shared history. The append keys ({@code a0}/{@code a1} by default) only see appends of unique
+ * tokens and gets (so the ledger can check that no acknowledged append is lost or doubled); the mixed key
+ * ({@code p0}) sees puts, appends and gets. The loop is paced and bounded
  * in count, and stops when asked.
  */
 final class HistoryClient implements Runnable {
@@ -22,7 +24,9 @@ final class HistoryClient implements Runnable {
     static final String MIXED_KEY = "p0";
 
     private final int id;
-    private final Clerk clerk;
+    private final KvClient clerk;
+    private final List<String> appendKeys;
+    private final String mixedKey;
     private final HistoryRecorder<KvModel.Input, KvModel.Output> history;
     private final AppendLedger ledger;
     private final AtomicBoolean stop;
@@ -33,10 +37,20 @@ final class HistoryClient implements Runnable {
     private final Random random;
     private volatile Throwable failure;
 
-    HistoryClient(int id, Clerk clerk, HistoryRecorder<KvModel.Input, KvModel.Output> history, AppendLedger ledger,
-            AtomicBoolean stop, AtomicLong completed, int maxOps, Duration pace, int putPaddingBytes) {
+    HistoryClient(int id, KvClient clerk, HistoryRecorder<KvModel.Input, KvModel.Output> history,
+            AppendLedger ledger, AtomicBoolean stop, AtomicLong completed, int maxOps, Duration pace,
+            int putPaddingBytes) {
+        this(id, clerk, List.of(APPEND_KEYS), MIXED_KEY, history, ledger, stop, completed, maxOps, pace,
+                putPaddingBytes);
+    }
+
+    HistoryClient(int id, KvClient clerk, List<String> appendKeys, String mixedKey,
+            HistoryRecorder<KvModel.Input, KvModel.Output> history, AppendLedger ledger, AtomicBoolean stop,
+            AtomicLong completed, int maxOps, Duration pace, int putPaddingBytes) {
         this.id = id;
         this.clerk = clerk;
+        this.appendKeys = List.copyOf(appendKeys);
+        this.mixedKey = mixedKey;
         this.history = history;
         this.ledger = ledger;
         this.stop = stop;
@@ -67,17 +81,17 @@ final class HistoryClient implements Runnable {
 
     private void step(String token) {
         int r = random.nextInt(100);
-        String appendKey = APPEND_KEYS[random.nextInt(APPEND_KEYS.length)];
+        String appendKey = appendKeys.get(random.nextInt(appendKeys.size()));
         if (r < 40) {
             append(appendKey, token, true);
         } else if (r < 55) {
             get(appendKey);
         } else if (r < 70) {
-            put(MIXED_KEY, token + AppendLedger.SEPARATOR + putPadding);
+            put(mixedKey, token + AppendLedger.SEPARATOR + putPadding);
         } else if (r < 80) {
-            append(MIXED_KEY, token + AppendLedger.SEPARATOR, false);
+            append(mixedKey, token + AppendLedger.SEPARATOR, false);
         } else {
-            get(MIXED_KEY);
+            get(mixedKey);
         }
     }
 

@@ -1,0 +1,240 @@
+package io.raftkv.kv.server.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftkv.common.client.ClientOptions;
+import io.raftkv.common.shardctrler.ControllerClerk;
+import io.raftkv.common.shardctrler.ShardConfig;
+import io.raftkv.kv.client.Clerk;
+import io.raftkv.kv.client.GetResult;
+import io.raftkv.kv.client.NodeReport;
+import io.raftkv.kv.client.ShardedClerk;
+import io.raftkv.kv.client.cli.KvCli;
+import io.raftkv.kv.server.process.CliProcess.Run;
+import io.raftkv.kv.shardctrler.ShardCtrlerMain;
+import io.raftkv.proto.kv.ShardState;
+import io.raftkv.proto.kv.ShardStatus;
+import io.raftkv.testkit.AppendLedger;
+import io.raftkv.testkit.Eventually;
+import io.raftkv.testkit.linearizability.CheckResult;
+import io.raftkv.testkit.linearizability.HistoryRecorder;
+import io.raftkv.testkit.linearizability.KvModel;
+import io.raftkv.testkit.linearizability.LinearizabilityChecker;
+import io.raftkv.testkit.linearizability.Operation;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sharded KV as real processes: a controller of three nodes and two replica groups of three kv-servers each, four
+ * recording clients (ShardedClerks) appending and reading while groups join and leave and each group's leader is
+ * SIGKILLed while shards move. The history must be linearizable, every acknowledged append present exactly once;
+ * after the last change every shard is served by the group the latest configuration names, and the group that left
+ * holds no key of any shard on any replica (challenge 1). The kv CLI works against it with --controller.
+ */
+class ShardedKvProcessTest {
+    private static final int CLIENTS = 4;
+    private static final List<String> APPEND_KEYS = List.of("a0", "a1", "a2", "a3", "a4", "a5");
+    private static final String MIXED_KEY = "p0";
+    private static final ClientOptions ADMIN = ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(30));
+    private static final ClientOptions PATIENT_CLIENT = ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(8))
+            .withAttemptTimeout(Duration.ofSeconds(1));
+    private static final ClientOptions IMPATIENT_CLIENT = ClientOptions.DEFAULT
+            .withTimeout(Duration.ofMillis(1_500)).withAttemptTimeout(Duration.ofMillis(400));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void groupsJoinAndLeaveUnderLoadWithLeadersKilledMidMigration() throws Exception {
+        long started = System.nanoTime();
+        HistoryRecorder<KvModel.Input, KvModel.Output> history = new HistoryRecorder<>();
+        AppendLedger ledger = new AppendLedger();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong completed = new AtomicLong();
+        List<ShardedClerk> clerks = new ArrayList<>();
+        List<HistoryClient> clients = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        try (KvProcessCluster controller = new KvProcessCluster(dir.resolve("ctrl"), ShardCtrlerMain.class,
+                List.of("--shards", "10"))) {
+            controller.startAll();
+            controller.awaitLeaderByMetrics("shardctrler", Duration.ofSeconds(60));
+            String controllerSpec = controller.clusterSpec();
+            try (KvProcessCluster g100 = group(100, controllerSpec);
+                    KvProcessCluster g200 = group(200, controllerSpec);
+                    ControllerClerk admin = new ControllerClerk(controller.addresses(), ADMIN)) {
+                g100.startAll();
+                g200.startAll();
+                assertEquals(1, admin.join(Map.of(100L, g100.addresses())));
+                for (int i = 0; i < CLIENTS; i++) {
+                    ShardedClerk clerk = ShardedClerk.connect(controller.addresses(),
+                            i % 2 == 0 ? PATIENT_CLIENT : IMPATIENT_CLIENT);
+                    clerks.add(clerk);
+                    HistoryClient client = new HistoryClient(i, clerk, APPEND_KEYS, MIXED_KEY, history, ledger, stop,
+                            completed, 3_000, Duration.ofMillis(15), 16);
+                    clients.add(client);
+                    Thread thread = new Thread(client, "sharded-client-" + i);
+                    thread.start();
+                    threads.add(thread);
+                }
+                awaitProgress(completed, 60, "with group 100 alone");
+
+                log("join 200, then kill -9 group 100's leader while shards move to 200");
+                admin.join(Map.of(200L, g200.addresses()));
+                killLeaderAndRestart(g100, "g100");
+                awaitSettled(admin, g100, g200);
+                awaitProgress(completed, 60, "after 200 joined");
+
+                log("leave 100, then kill -9 group 200's leader while it pulls");
+                admin.leave(List.of(100L));
+                killLeaderAndRestart(g200, "g200");
+                awaitSettled(admin, g100, g200);
+                awaitProgress(completed, 60, "after 100 left");
+                assertGroupHoldsNothing(g100, "group 100 after it left");
+
+                log("join 100 again: half the shards move back");
+                admin.join(Map.of(100L, g100.addresses()));
+                awaitSettled(admin, g100, g200);
+                awaitProgress(completed, 60, "after 100 joined again");
+
+                stop.set(true);
+                for (Thread thread : threads) {
+                    thread.join(Duration.ofSeconds(30));
+                    assertTrue(!thread.isAlive(), thread.getName() + " did not stop");
+                }
+                for (HistoryClient client : clients) {
+                    if (client.failure() != null) {
+                        throw new AssertionError("a client failed", client.failure());
+                    }
+                }
+
+                Map<String, String> finalValues = new HashMap<>();
+                List<String> problems = new ArrayList<>();
+                try (ShardedClerk reader = ShardedClerk.connect(controller.addresses(), ADMIN)) {
+                    List<String> keys = new ArrayList<>(APPEND_KEYS);
+                    keys.add(MIXED_KEY);
+                    for (String key : keys) {
+                        long call = history.invoke(CLIENTS, KvModel.Input.get(key));
+                        GetResult result = reader.get(key);
+                        String value = result instanceof GetResult.Found found ? found.text() : null;
+                        history.ok(call, value == null ? KvModel.Output.notFound() : KvModel.Output.value(value));
+                        finalValues.put(key, value == null ? "" : value);
+                        if (!key.equals(MIXED_KEY)) {
+                            problems.addAll(ledger.problems(key, value));
+                        }
+                    }
+                }
+                List<Operation<KvModel.Input, KvModel.Output>> ops = history.history().stream()
+                        .filter(op -> op.outcomeKnown() || op.input().op() != KvModel.Op.APPEND
+                                || !APPEND_KEYS.contains(op.input().key())
+                                || finalValues.getOrDefault(op.input().key(), "").contains(op.input().value()))
+                        .toList();
+                CheckResult verdict = LinearizabilityChecker.check(KvModel.INSTANCE, ops, Duration.ofSeconds(90));
+                String pulled = g200.metrics(g200.awaitLeaderByMetrics("g200", Duration.ofSeconds(30)));
+                log(String.format("%d operations (%d completed), %d acknowledged appends (%d unknown outcome),"
+                                + " %s; %.1f s", ops.size(), completed.get(), ledger.acknowledgedCount(),
+                        ledger.unknownCount(), verdict, (System.nanoTime() - started) / 1e9));
+                assertEquals(List.of(), problems);
+                assertTrue(verdict.isLinearizable(), verdict::toString);
+                assertTrue(ledger.acknowledgedCount() > 100, "too little traffic: " + ledger.acknowledgedCount());
+                assertTrue(PrometheusText.sum(pulled, "shardkv_shards_pulled_total") >= 1, pulled);
+                assertTrue(PrometheusText.hasFamily(pulled, "shardkv_config_applied"), pulled);
+
+                kvCliWorksWithTheController(controllerSpec, g100, g200);
+            } finally {
+                stop.set(true);
+                for (Thread thread : threads) {
+                    thread.join(Duration.ofSeconds(30));
+                }
+                clerks.forEach(ShardedClerk::close);
+            }
+        }
+    }
+
+    private void kvCliWorksWithTheController(String controllerSpec, KvProcessCluster... groups) {
+        CliProcess kv = new CliProcess(KvCli.class, "kv", "KV_CONTROLLER", dir);
+        assertEquals(0, kv.run(controllerSpec, "put", "cli-key", "hello").exitCode());
+        Run get = kv.run(controllerSpec, "get", "cli-key");
+        assertEquals(0, get.exitCode(), get.output());
+        assertTrue(get.output().contains("hello"), get.output());
+        Run status = kv.run(controllerSpec, "status");
+        assertEquals(0, status.exitCode(), status.output());
+        assertTrue(status.output().contains("group 100") && status.output().contains("group 200"),
+                status.output());
+        assertTrue(status.output().contains("LEADER"), status.output());
+    }
+
+    private KvProcessCluster group(long gid, String controllerSpec) {
+        return new KvProcessCluster(dir.resolve("g" + gid),
+                List.of("--group", Long.toString(gid), "--controller", controllerSpec));
+    }
+
+    /** SIGKILLs the group's leader as soon as the change is under way, then restarts it. */
+    private static void killLeaderAndRestart(KvProcessCluster group, String name) {
+        String leader = group.awaitLeaderByMetrics(name, Duration.ofSeconds(60));
+        log("kill -9 " + name + "'s leader " + leader);
+        group.kill(leader);
+        group.awaitLeaderByMetrics(name, Duration.ofSeconds(60));
+        group.start(leader);
+        group.awaitUp(leader);
+    }
+
+    /**
+     * Waits until every replica of every group has applied the latest configuration with every shard settled, and
+     * each shard is served by exactly the group the configuration names.
+     */
+    private static void awaitSettled(ControllerClerk admin, KvProcessCluster... groups) {
+        ShardConfig latest = admin.query(ControllerClerk.LATEST);
+        long[] gids = {100, 200};
+        Eventually.await("every replica settles in configuration " + latest.num(), Duration.ofSeconds(90), () -> {
+            for (int g = 0; g < groups.length; g++) {
+                try (Clerk clerk = Clerk.connect(groups[g].addresses(), ADMIN.withAttemptTimeout(
+                        Duration.ofSeconds(3)))) {
+                    for (NodeReport report : clerk.status()) {
+                        if (!report.reachable() || report.status().getConfigNum() != latest.num()) {
+                            return false;
+                        }
+                        for (ShardStatus shard : report.status().getShardsList()) {
+                            boolean owner = latest.groupOf(shard.getShard()) == gids[g];
+                            ShardState expected = owner ? ShardState.SERVING : ShardState.NOT_OWNED;
+                            if (shard.getState() != expected) {
+                                return false;
+                            }
+                        }
+                    }
+                }
+            }
+            return true;
+        });
+    }
+
+    private static void assertGroupHoldsNothing(KvProcessCluster group, String what) {
+        try (Clerk clerk = Clerk.connect(group.addresses(), ADMIN.withAttemptTimeout(Duration.ofSeconds(3)))) {
+            for (NodeReport report : clerk.status()) {
+                assertTrue(report.reachable(), what + ": " + report.address() + " " + report.error());
+                long keys = report.status().getShardsList().stream().mapToLong(ShardStatus::getKeys).sum();
+                assertEquals(0, keys, what + ": " + report.status().getNodeId() + " still holds keys "
+                        + report.status().getShardsList());
+            }
+        }
+    }
+
+    private static void awaitProgress(AtomicLong completed, int count, String when) {
+        long target = completed.get() + count;
+        Eventually.await(count + " more completed operations " + when, Duration.ofSeconds(60),
+                () -> completed.get() >= target);
+    }
+
+    private static void log(String message) {
+        System.out.println("[ShardedKvProcessTest] " + message);
+        System.out.flush();
+    }
+}
