@@ -26,9 +26,9 @@ final class GroupShards {
         List<String> other = new ArrayList<>();
         for (ShardStatus shard : best.getShardsList()) {
             switch (shard.getState()) {
-                case SERVING -> serving.add(shard.getShard() + " (" + shard.getKeys() + " keys)");
+                case SERVING -> serving.add(shard.getShard() + " (" + keys(shard.getKeys()) + ")");
                 case DELETING_PREVIOUS -> {
-                    serving.add(shard.getShard() + " (" + shard.getKeys() + " keys)");
+                    serving.add(shard.getShard() + " (" + keys(shard.getKeys()) + ")");
                     other.add(shard.getShard() + " " + label(shard.getState()));
                 }
                 case NOT_OWNED, UNRECOGNIZED -> { }
@@ -38,6 +38,10 @@ final class GroupShards {
         return "configuration " + best.getConfigNum() + " (as " + best.getNodeId() + " applied it); serving "
                 + (serving.isEmpty() ? "no shards" : String.join(", ", serving))
                 + (other.isEmpty() ? "" : "; moving: " + String.join(", ", other));
+    }
+
+    private static String keys(long count) {
+        return count == 1 ? "1 key" : count + " keys";
     }
 
     private static String label(ShardState state) {
