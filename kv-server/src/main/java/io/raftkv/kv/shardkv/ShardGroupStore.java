@@ -142,13 +142,13 @@ public final class ShardGroupStore implements AutoCloseable {
         }));
     }
 
-    /** The bytes this replica stores of every shard's keys and values (a logical size, for tests and metrics). */
+    /** The bytes of the clients' keys and values this replica stores, over every shard (a logical size). */
     public long storedBytes() {
         return machine.read(db -> {
             long bytes = 0;
             try (RocksIterator it = db.db().newIterator(db.data)) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
-                    bytes += it.key().length + it.value().length;
+                    bytes += it.key().length - ShardKeys.PREFIX_BYTES + it.value().length;
                 }
                 it.status();
             }

@@ -64,6 +64,16 @@ public record SimConfig(
             this.seed = seed;
         }
 
+        /** Names the nodes (as many as the builder was given): clusters sharing one run need distinct ids. */
+        public Builder ids(List<String> names) {
+            if (names.size() != ids.size() || names.stream().distinct().count() != names.size()) {
+                throw new IllegalArgumentException("need " + ids.size() + " distinct ids, not " + names);
+            }
+            ids.clear();
+            ids.addAll(names);
+            return this;
+        }
+
         public Builder tickMicros(long micros) {
             this.tickMicros = micros;
             return this;

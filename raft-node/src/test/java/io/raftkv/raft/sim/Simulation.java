@@ -24,7 +24,7 @@ import java.util.random.RandomGenerator;
 public final class Simulation {
     private final SimConfig config;
     private final SplittableRandom random;
-    private final Scheduler scheduler = new Scheduler();
+    private final Scheduler scheduler;
     private final SimNetwork network;
     private final SafetyChecker checker = new SafetyChecker();
     private final Trace trace = new Trace(400);
@@ -35,8 +35,18 @@ public final class Simulation {
 
     /** Builds the cluster and starts every node. */
     public Simulation(SimConfig config) {
+        this(config, new Scheduler(), new SplittableRandom(config.seed()));
+    }
+
+    /**
+     * Builds a cluster that shares virtual time and the random source with others, so that several Raft groups (a
+     * sharded service's) run in one deterministic run: running any of them runs all. Node ids must differ across
+     * the clusters.
+     */
+    public Simulation(SimConfig config, Scheduler scheduler, SplittableRandom random) {
         this.config = config;
-        this.random = new SplittableRandom(config.seed());
+        this.scheduler = scheduler;
+        this.random = random;
         this.network = new SimNetwork(this, random, config.ids().size());
         for (int i = 0; i < config.ids().size(); i++) {
             String id = config.ids().get(i);

@@ -26,6 +26,10 @@ import java.util.random.RandomGenerator;
  * unknown. The retry loop mirrors {@code Clerk.run} step for step, with the same {@link ClientOptions}.
  *
  * <p>One operation at a time, like one Clerk session. Every operation is recorded in the run's {@link SimHistory}.
+ *
+ * <p>Against a sharded store a {@link Router} (the controller's configuration) names each key's servers: a
+ * WRONG_GROUP answer makes the clerk refresh it and go on, with the same client id and sequence, at the group it
+ * names then, as the ShardedClerk does.
  */
 final class SimClerk {
     private final int number;
@@ -36,8 +40,10 @@ final class SimClerk {
     private final ClientNetwork network;
     private final SimHistory history;
     private final Map<String, String> learnedIds = new HashMap<>();
+    /** The last node that answered, per group of servers (its first id). */
+    private final Map<String, Integer> leaders = new HashMap<>();
     private List<String> servers;
-    private int leader;
+    private Router router;
     private long lastSequence;
     private Operation current;
 
@@ -47,6 +53,17 @@ final class SimClerk {
      */
     SimClerk(int number, List<String> servers, ClientOptions options, Scheduler scheduler, RandomGenerator random,
             ClientNetwork network, SimHistory history) {
+        this(number, servers, null, options, scheduler, random, network, history);
+    }
+
+    /** A clerk of a sharded store: {@code router} names each key's servers. */
+    SimClerk(int number, Router router, ClientOptions options, Scheduler scheduler, RandomGenerator random,
+            ClientNetwork network, SimHistory history) {
+        this(number, List.of(), router, options, scheduler, random, network, history);
+    }
+
+    private SimClerk(int number, List<String> servers, Router router, ClientOptions options, Scheduler scheduler,
+            RandomGenerator random, ClientNetwork network, SimHistory history) {
         this.number = number;
         this.options = options;
         this.scheduler = scheduler;
@@ -54,6 +71,17 @@ final class SimClerk {
         this.network = network;
         this.history = history;
         this.servers = List.copyOf(servers);
+        this.router = router != null ? router : new Router() {
+            @Override
+            public List<String> serversFor(String key) {
+                return SimClerk.this.servers;
+            }
+
+            @Override
+            public void refresh(Runnable then) {
+                then.run();
+            }
+        };
         long id;
         do {
             id = random.nextLong();
@@ -69,15 +97,31 @@ final class SimClerk {
         return current != null;
     }
 
+    /**
+     * Where a sharded store's keys are served: the servers of the group the clerk's configuration gives the key's
+     * shard (empty when none), and a refresh of that configuration.
+     */
+    interface Router {
+        List<String> serversFor(String key);
+
+        /** Asks for the latest configuration; runs {@code then} once answered (or given up on). */
+        void refresh(Runnable then);
+    }
+
     /** Replaces the servers this clerk talks to (the lab's ConnectClient); an operation in flight carries on. */
     void connect(List<String> newServers) {
-        String leaderId = servers.get(leader);
-        String targetId = current == null ? null : servers.get(current.target);
+        String leaderId = servers.get(leaderOf(servers));
+        String targetId = current == null ? null : current.servers.get(current.target);
         servers = List.copyOf(newServers);
-        leader = Math.max(0, servers.indexOf(leaderId));
+        leaders.put(servers.get(0), Math.max(0, servers.indexOf(leaderId)));
         if (current != null) {
+            current.servers = servers;
             current.target = Math.max(0, servers.indexOf(targetId));
         }
+    }
+
+    private int leaderOf(List<String> group) {
+        return group.isEmpty() ? 0 : Math.min(leaders.getOrDefault(group.get(0), 0), group.size() - 1);
     }
 
     ClerkCall get(String key) {
@@ -114,6 +158,7 @@ final class SimClerk {
         final ClerkCall call = new ClerkCall();
         final long deadline;
         long backoff;
+        List<String> servers;
         int target;
         int failuresThisRound;
         int hintsFollowed;
@@ -125,13 +170,18 @@ final class SimClerk {
             this.historyCall = historyCall;
             this.deadline = scheduler.now() + micros(options.timeout());
             this.backoff = micros(options.initialBackoff());
-            this.target = leader;
+            this.servers = router.serversFor(input.key());
+            this.target = leaderOf(servers);
         }
 
         void send() {
             long remaining = deadline - scheduler.now();
             if (remaining <= 0) {
                 finish(Outcome.of(Outcome.Status.UNKNOWN));
+                return;
+            }
+            if (servers.isEmpty()) {
+                reroute(); // no group serves the key's shard in the configuration the clerk knows
                 return;
             }
             int thisAttempt = ++attempt;
@@ -172,7 +222,7 @@ final class SimClerk {
             }
             switch (code) {
                 case OK, NO_KEY -> {
-                    leader = target;
+                    leaders.put(servers.get(0), target);
                     finish(outcomeOf(reply.message(), code));
                     return;
                 }
@@ -180,8 +230,13 @@ final class SimClerk {
                     finish(Outcome.of(Outcome.Status.REJECTED));
                     return;
                 }
+                case WRONG_GROUP -> {
+                    leaders.put(servers.get(0), target);
+                    reroute();
+                    return;
+                }
                 case NOT_LEADER -> {
-                    Integer hinted = resolve(hint);
+                    Integer hinted = resolve(hint, servers);
                     if (hinted != null && hintsFollowed < servers.size()) {
                         hintsFollowed++;
                         if (hinted == target) {
@@ -204,15 +259,28 @@ final class SimClerk {
         void nextNode() {
             target = (target + 1) % servers.size();
             if (++failuresThisRound >= servers.size()) {
-                // No node could serve in a whole round: an election, a partition or a restart. Wait a little.
-                long wait = backoff;
-                backoff = Math.min(backoff * 2, micros(options.maxBackoff()));
-                failuresThisRound = 0;
-                hintsFollowed = 0;
-                pause(wait, this::send);
+                // No node could serve in a whole round: an election, a partition or a restart (or, sharded, the
+                // group is gone). Wait a little, and ask the configuration again.
+                reroute();
             } else {
                 send();
             }
+        }
+
+        /** Waits a little, asks for the latest configuration, and goes on at the group it names for the key. */
+        void reroute() {
+            long wait = backoff;
+            backoff = Math.min(backoff * 2, micros(options.maxBackoff()));
+            pause(wait, () -> router.refresh(() -> {
+                if (current != this) {
+                    return;
+                }
+                servers = router.serversFor(input.key());
+                target = leaderOf(servers);
+                failuresThisRound = 0;
+                hintsFollowed = 0;
+                send();
+            }));
         }
 
         void pause(long micros, Runnable then) {
@@ -239,7 +307,7 @@ final class SimClerk {
     }
 
     /** The server a hint points at: by the node id learned from replies, else by a configured address. */
-    private Integer resolve(LeaderHint hint) {
+    private Integer resolve(LeaderHint hint, List<String> servers) {
         if (hint == null) {
             return null;
         }

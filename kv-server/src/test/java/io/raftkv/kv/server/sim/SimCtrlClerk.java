@@ -12,8 +12,10 @@ import io.raftkv.proto.shardctrler.QueryReply;
 import io.raftkv.proto.shardctrler.QueryRequest;
 import io.raftkv.proto.shardctrler.ReplicaGroup;
 import io.raftkv.raft.sim.Scheduler;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -30,6 +32,7 @@ final class SimCtrlClerk {
     static final class Call {
         private final Message request;
         private Message reply;
+        private final List<Consumer<Message>> listeners = new ArrayList<>();
 
         Call(Message request) {
             this.request = request;
@@ -46,6 +49,22 @@ final class SimCtrlClerk {
 
         Message reply() {
             return reply;
+        }
+
+        /** Runs {@code listener} with the final answer once it comes (at once if it came). */
+        void whenDone(Consumer<Message> listener) {
+            if (reply != null) {
+                listener.accept(reply);
+            } else {
+                listeners.add(listener);
+            }
+        }
+
+        private void finish(Message answer) {
+            reply = answer;
+            List<Consumer<Message>> waiting = new ArrayList<>(listeners);
+            listeners.clear();
+            waiting.forEach(listener -> listener.accept(answer));
         }
     }
 
@@ -141,7 +160,7 @@ final class SimCtrlClerk {
             }
             if (code == ErrorCode.OK || code == ErrorCode.INVALID_ARGUMENT) {
                 leader = target;
-                call.reply = reply.message();
+                call.finish(reply.message());
                 return;
             }
             int hinted = hint == null ? -1 : servers.indexOf(hint.getLeaderId()); // node ids double as addresses
