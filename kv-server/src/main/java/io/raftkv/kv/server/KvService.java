@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *       answers NOT_LEADER and the client retries, with the same client id and sequence, elsewhere.
  *   <li>Get waits for a ReadIndex barrier, then reads the local state: linearizable, without a log write.
  *   <li>On a replica group of the sharded store ({@link KvBackend}), a key whose shard this group does not serve is
- *       answered WRONG_GROUP with the group's configuration number, before Raft when the node knows it already, and
+ *       answered WRONG_GROUP with the group's configuration number, before Raft when the leader knows it already, and
  *       otherwise by the state machine when the write applies.
  *   <li>Status reports this node's view of the cluster; any node answers it.
  * </ul>
@@ -91,7 +91,7 @@ public final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         byte[] key = request.getKey().toByteArray();
-        long refusal = backend.refusal(key);
+        long refusal = quickRefusal(key);
         if (refusal >= 0) {
             send(out, GetReply.newBuilder().setCode(ErrorCode.WRONG_GROUP).setConfigNum(refusal)
                     .setMessage(wrongGroup(refusal)).setNodeId(self.id()).build(), "get",
@@ -158,7 +158,7 @@ public final class KvService extends KvGrpc.KvImplBase {
                     .setNodeId(self.id()).build(), op, ErrorCode.INVALID_ARGUMENT.name(), start);
             return;
         }
-        long refusal = backend.refusal(key.toByteArray());
+        long refusal = quickRefusal(key.toByteArray());
         if (refusal >= 0) {
             send(out, WriteReply.newBuilder().setCode(ErrorCode.WRONG_GROUP).setConfigNum(refusal)
                     .setMessage(wrongGroup(refusal)).setNodeId(self.id()).build(), op,
@@ -245,6 +245,23 @@ public final class KvService extends KvGrpc.KvImplBase {
                     .asRuntimeException());
         } catch (RuntimeException e) {
             LOG.debug("could not answer a {} request (the client went away?): {}", op, e.toString());
+        }
+    }
+
+    /**
+     * The configuration number to answer WRONG_GROUP with before asking Raft, or -1. Only the leader refuses early: a
+     * follower's view may lag, and a client that took its WRONG_GROUP for an answer would keep asking it; a follower
+     * lets Raft answer NOT_LEADER, which sends the client to the leader.
+     */
+    private long quickRefusal(byte[] key) {
+        long refusal = backend.refusal(key);
+        if (refusal < 0) {
+            return -1;
+        }
+        try {
+            return raft.status().role() == io.raftkv.raft.core.Role.LEADER ? refusal : -1;
+        } catch (RuntimeException e) {
+            return -1; // the node is stopping: Raft will say so
         }
     }
 

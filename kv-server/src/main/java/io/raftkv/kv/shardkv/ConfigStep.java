@@ -7,8 +7,14 @@ import io.raftkv.proto.shardkv.ShardProgress;
 
 /**
  * What moving from one configuration to its successor does to a group's shards (a pure function, the same on every
- * replica): a shard kept stays SERVING; a shard gained is PULLING from its previous owner, or SERVING at once when it
- * had none (it was never anyone's, so it is empty); a shard lost is BEPULLING, kept for its new owner.
+ * replica): a shard kept stays SERVING; a shard gained is PULLING from its previous owner; a shard lost is BEPULLING,
+ * kept frozen for its new owner.
+ *
+ * <p>Group 0 (no group, after every group left) owns nothing: a shard lost to it stays frozen (BEPULLING) with its
+ * holder, which counts as settled ({@link GroupView#settled}) and carries it through later configurations until one
+ * gives the shard to a group: back to the holder (SERVING again, its data is here) or to another group, which pulls
+ * it from the holder (its driver finds the holder in the controller's history, since the previous owner is 0). Only
+ * in the first configuration is a shard from group 0 certainly empty, and served at once.
  */
 final class ConfigStep {
     private ConfigStep() {}
@@ -37,11 +43,13 @@ final class ConfigStep {
         for (int shard = 0; shard < next.getShardsCount(); shard++) {
             long before = shard < current.getShardsCount() ? current.getShards(shard) : 0;
             long after = next.getShards(shard);
+            boolean holds = before == gid || (shard < state.getShardsCount()
+                    && state.getShards(shard).getState() == ShardState.BEPULLING); // frozen for group 0
             ShardState now;
             if (after == gid) {
-                now = before == gid ? ShardState.SERVING : before == 0 ? ShardState.SERVING : ShardState.PULLING;
+                now = holds || current.getNum() == 0 ? ShardState.SERVING : ShardState.PULLING;
             } else {
-                now = before == gid ? ShardState.BEPULLING : ShardState.NOT_OWNED;
+                now = holds ? ShardState.BEPULLING : ShardState.NOT_OWNED;
             }
             out.addShards(ShardProgress.newBuilder().setState(now));
         }

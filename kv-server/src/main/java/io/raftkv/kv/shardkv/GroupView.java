@@ -62,10 +62,15 @@ public record GroupView(long gid, GroupState state) {
         return s == ShardState.SERVING || s == ShardState.DELETING_PREVIOUS;
     }
 
-    /** Every shard SERVING or NOT_OWNED: nothing moving, so the next configuration may be applied. */
+    /**
+     * Nothing moving, so the next configuration may be applied: every shard SERVING or NOT_OWNED, or BEPULLING for
+     * group 0 (no group will pull it; it waits frozen for a later configuration that gives it to a group).
+     */
     public boolean settled() {
-        for (ShardProgress shard : state.getShardsList()) {
-            if (shard.getState() != ShardState.SERVING && shard.getState() != ShardState.NOT_OWNED) {
+        for (int shard = 0; shard < state.getShardsCount(); shard++) {
+            ShardState s = state.getShards(shard).getState();
+            boolean heldForNobody = s == ShardState.BEPULLING && state.getCurrent().getShards(shard) == 0;
+            if (s != ShardState.SERVING && s != ShardState.NOT_OWNED && !heldForNobody) {
                 return false;
             }
         }

@@ -1,5 +1,6 @@
 package io.raftkv.kv.shardkv;
 
+import com.google.protobuf.ByteString;
 import io.raftkv.proto.kv.ShardState;
 import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.shardctrler.Config;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>asks the controller for the configuration after the applied one, once every shard has settled, and proposes
  *       it;
- *   <li>pulls each PULLING shard from a replica of its previous owner, chunk after chunk, each chunk proposed and
+ *   <li>pulls each PULLING shard from a replica of its previous owner (or, for a shard that came from group 0, of
+ *       the last group that held it), chunk after chunk, each chunk proposed and
  *       applied before the next is asked for (a replica that has not applied the configuration answers "not yet",
  *       and the next tick asks again, maybe another replica);
  *   <li>asks the previous owner of each DELETING_PREVIOUS shard to delete it, then proposes that the shard settled.
@@ -64,6 +67,8 @@ public final class ShardGroupDriver {
     private final Set<Integer> deleting = new HashSet<>();
     private final Map<Integer, Integer> attempts = new HashMap<>();
     private final Map<Integer, Long> pullStartedNanos = new HashMap<>();
+    private final Map<ShardAt, Source> sources = new HashMap<>();
+    private final Map<Long, Config> configs = new HashMap<>();
     private final PullTimes pullTimes;
 
     /** Where the driver reports how long each shard took to arrive. */
@@ -120,23 +125,108 @@ public final class ShardGroupDriver {
         }, loop);
     }
 
-    /** Asks the previous owner for the chunk after the last installed one (the applied view says which). */
+    /** Where a shard gained in a configuration comes from: the group holding it and its servers (gid 0: nobody). */
+    private record Source(long gid, List<String> servers) {
+        static final Source NOBODY = new Source(0, List.of());
+    }
+
+    private record ShardAt(long num, int shard) {}
+
+    /**
+     * Finds where {@code shard}, gained in configuration {@code num}, comes from, and runs {@code then} with it (or
+     * with null when the controller could not say now: the next tick tries again). Usually its previous owner; when
+     * that is group 0 (every group had left), the last group that held it, found in the controller's history.
+     */
+    private void sourceOf(int shard, GroupView view, Consumer<Source> then) {
+        long owner = view.previousOwner(shard);
+        if (owner != 0) {
+            then.accept(new Source(owner, GroupView.serversOf(view.previous(), owner)));
+            return;
+        }
+        ShardAt key = new ShardAt(view.configNum(), shard);
+        Source known = sources.get(key);
+        if (known != null) {
+            then.accept(known);
+            return;
+        }
+        walkBack(key, view.configNum() - 1, then);
+    }
+
+    /** Looks at configuration {@code n} and earlier for the last group that owned the shard. */
+    private void walkBack(ShardAt key, long n, Consumer<Source> then) {
+        if (n < 1) {
+            sources.put(key, Source.NOBODY); // never anyone's: it is empty
+            then.accept(Source.NOBODY);
+            return;
+        }
+        config(n).whenCompleteAsync((config, error) -> {
+            if (error != null || config == null || config.getNum() != n) {
+                then.accept(null);
+                return;
+            }
+            long owner = config.getShards(key.shard());
+            if (owner == 0) {
+                walkBack(key, n - 1, then);
+            } else if (owner == gid) {
+                // This group held it last, so it would have kept it frozen and serve it: a state it cannot be in.
+                LOG.error("group {}: shard {} of configuration {} was last ours, in configuration {}, but it is not"
+                        + " here; not installing it empty", gid, key.shard(), key.num(), n);
+                then.accept(null);
+            } else {
+                Source found = new Source(owner, GroupView.serversOf(config, owner));
+                sources.put(key, found);
+                then.accept(found);
+            }
+        }, loop);
+    }
+
+    /** Configuration {@code n} (configurations never change once made, so each is asked for once). */
+    private CompletableFuture<Config> config(long n) {
+        Config cached = configs.get(n);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(cached);
+        }
+        return peers.query(n).thenApply(config -> {
+            if (config != null && config.getNum() == n) {
+                configs.put(n, config);
+            }
+            return config;
+        });
+    }
+
+    /** Asks the shard's source for the chunk after the last installed one (the applied view says which). */
     private void pullNext(int shard, long num) {
         GroupView view = store.view();
         if (view.configNum() != num || view.stateOf(shard) != ShardState.PULLING || !log.isLeader()) {
             finishPull(shard);
             return;
         }
-        long owner = view.previousOwner(shard);
-        String server = pick(GroupView.serversOf(view.previous(), owner), shard);
+        sourceOf(shard, view, source -> {
+            if (source == null) {
+                pulling.remove(shard);
+            } else if (source.gid() == 0) {
+                installEmpty(shard, num);
+            } else {
+                pullFrom(source, shard, num, view.resumeAfter(shard));
+            }
+        });
+    }
+
+    /** A shard that was never anyone's: one empty last chunk settles it. */
+    private void installEmpty(int shard, long num) {
+        propose(ShardKvCommand.newBuilder().setInstall(InstallChunk.newBuilder().setConfigNum(num).setShard(shard)
+                .setLast(true))).whenCompleteAsync((applied, error) -> finishPull(shard), loop);
+    }
+
+    private void pullFrom(Source source, int shard, long num, ByteString afterKey) {
+        String server = pick(source.servers(), shard);
         if (server == null) {
-            LOG.warn("group {}: configuration {} names no servers of group {}, which had shard {}", gid,
-                    view.previous().getNum(), owner, shard);
+            LOG.warn("group {}: no servers of group {} are known, which has shard {}", gid, source.gid(), shard);
             pulling.remove(shard);
             return;
         }
         PullShardRequest request = PullShardRequest.newBuilder().setConfigNum(num).setShard(shard)
-                .setAfterKey(view.resumeAfter(shard)).setRequesterGid(gid).build();
+                .setAfterKey(afterKey).setRequesterGid(gid).build();
         peers.pull(server, request).whenCompleteAsync((reply, error) -> {
             if (error != null || reply.getCode() != ErrorCode.OK
                     || reply.getStatus() != PullShardReply.Status.CHUNK) {
@@ -174,8 +264,19 @@ public final class ShardGroupDriver {
 
     private void askToDelete(int shard, long num) {
         GroupView view = store.view();
-        long owner = view.previousOwner(shard);
-        String server = pick(GroupView.serversOf(view.previous(), owner), shard);
+        sourceOf(shard, view, source -> {
+            if (source == null) {
+                deleting.remove(shard);
+            } else if (source.gid() == 0) {
+                previousDeleted(shard, num); // nobody held it: nothing to delete
+            } else {
+                askToDelete(source, shard, num);
+            }
+        });
+    }
+
+    private void askToDelete(Source source, int shard, long num) {
+        String server = pick(source.servers(), shard);
         if (server == null) {
             deleting.remove(shard);
             return;
@@ -187,12 +288,16 @@ public final class ShardGroupDriver {
                 deleting.remove(shard);
                 return;
             }
-            propose(ShardKvCommand.newBuilder().setPreviousDeleted(ShardRef.newBuilder().setConfigNum(num)
-                    .setShard(shard))).whenCompleteAsync((applied, proposeError) -> {
-                        deleting.remove(shard);
-                        attempts.remove(shard);
-                    }, loop);
+            previousDeleted(shard, num);
         }, loop);
+    }
+
+    private void previousDeleted(int shard, long num) {
+        propose(ShardKvCommand.newBuilder().setPreviousDeleted(ShardRef.newBuilder().setConfigNum(num)
+                .setShard(shard))).whenCompleteAsync((applied, proposeError) -> {
+                    deleting.remove(shard);
+                    attempts.remove(shard);
+                }, loop);
     }
 
     /** The replica to ask next about {@code shard}: each failed attempt moves on to the next one. */

@@ -107,6 +107,38 @@ class ShardGroupDriverTest {
     }
 
     @Test
+    void whenEveryGroupLeavesTheLastHolderKeepsTheDataForTheNextGroupToJoin() {
+        try (DriverWorld world = new DriverWorld(dir, 19)) {
+            world.join(A);
+            List<String> keys = new ArrayList<>();
+            for (int shard = 0; shard < DriverWorld.SHARDS; shard++) {
+                keys.add(keyOf(shard, 0));
+                world.write(KvCommand.Op.PUT, 1, shard + 1, keys.get(shard), "v" + shard);
+            }
+            world.leave(A);
+            world.awaitSettled("every group left");
+            for (String key : keys) {
+                assertFalse(world.served(key), key + " is served by no group");
+            }
+            assertTrue(world.group(A).store.storedBytes() > 0, "A keeps the shards frozen for whoever comes next");
+
+            world.join(B);
+            world.awaitSettled("B joined an empty configuration");
+            for (int shard = 0; shard < DriverWorld.SHARDS; shard++) {
+                assertEquals("v" + shard, world.read(keys.get(shard)), "B pulled shard " + shard + " from A");
+            }
+            assertEquals(0, world.group(A).store.storedBytes(), "A deleted what B pulled");
+
+            world.leave(B);
+            world.join(B); // the holder itself comes back: it serves its frozen shards again
+            world.awaitSettled("B left and came back");
+            for (int shard = 0; shard < DriverWorld.SHARDS; shard++) {
+                assertEquals("v" + shard, world.read(keys.get(shard)));
+            }
+        }
+    }
+
+    @Test
     void twoGroupsSwappingShardsInOneConfigurationBothSettle() {
         try (DriverWorld world = new DriverWorld(dir, 11)) {
             world.join(A, B);

@@ -122,6 +122,11 @@ public final class KvCli implements Callable<Integer> {
                         true);
             }
         }
+        String fromEnvironment = environment.apply(CLUSTER_ENV);
+        if (!clusterFlag && (fromEnvironment == null || fromEnvironment.isBlank())) {
+            throw new CommandLine.ParameterException(caller, "no cluster given: use --cluster HOST:PORT,... or set "
+                    + CLUSTER_ENV + " (a sharded store: --controller HOST:PORT,... or " + CONTROLLER_ENV + ")");
+        }
         return new Store(ClusterAddresses.resolve(cluster, "--cluster", CLUSTER_ENV, environment, caller), false);
     }
 

@@ -169,7 +169,9 @@ class KvBenchTest {
         cases.put(new String[] {"--etcd", "https://127.0.0.1:2379"}, "only http:// etcd endpoints");
         cases.put(new String[] {"--etcd", "http://127.0.0.1"}, "needs a host and a port");
         cases.put(new String[] {"--etcd", "http://127.0.0.1:2379", "--cluster", "127.0.0.1:7001"},
-                "give --cluster (raftkv) or --etcd, not both");
+                "give --cluster or --controller (raftkv) or --etcd, not both");
+        cases.put(new String[] {"--etcd", "http://127.0.0.1:2379", "--controller", "127.0.0.1:7001"},
+                "give --cluster or --controller (raftkv) or --etcd, not both");
         cases.put(new String[] {"--frobnicate"}, "--frobnicate");
         for (Map.Entry<String[], String> each : cases.entrySet()) {
             CliRun run = bench(each.getKey());

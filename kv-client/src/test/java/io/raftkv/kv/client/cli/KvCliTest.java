@@ -120,6 +120,13 @@ class KvCliTest {
         assertEquals(2, noCluster.exitCode(), noCluster::toString);
         assertTrue(noCluster.stderr().startsWith("error: no cluster given"), noCluster::toString);
 
+        assertTrue(noCluster.stderr().contains("--controller"), "the sharded store's flag is named: " + noCluster);
+
+        CliRun both = kv("--cluster", cluster, "--controller", cluster, "get", "k");
+        assertEquals(2, both.exitCode(), both::toString);
+        assertTrue(both.stderr().startsWith("error: give --cluster (an unsharded store) or --controller"),
+                both::toString);
+
         CliRun badAddress = kv("--cluster", "localhost", "get", "k");
         assertEquals(2, badAddress.exitCode(), badAddress::toString);
         assertTrue(badAddress.stderr().contains("'localhost' is not host:port"), badAddress::toString);

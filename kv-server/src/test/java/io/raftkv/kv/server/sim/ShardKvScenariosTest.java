@@ -155,6 +155,26 @@ class ShardKvScenariosTest {
         }
     }
 
+    /**
+     * Beyond the lab: every group leaves (the shards go to no group, frozen with their last holder), then another
+     * group joins and pulls them from the holder, found in the controller's history.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void everyGroupLeavesThenAnotherJoinsAndGetsTheData(long seed) throws IOException {
+        try (ShardSimCluster cluster = cluster(seed, 0, false)) {
+            cluster.join(A, B);
+            SimClerk clerk = cluster.newClerk();
+            Map<String, String> values = putAll(cluster, clerk, keys(1), "");
+            cluster.leave(A, B);
+            cluster.runFor(SECONDS);
+            cluster.join(C);
+            checkAll(cluster, clerk, values);
+            awaitSettled(cluster, 30 * SECONDS);
+            assertEachValueStoredThreeTimes(cluster, values);
+        }
+    }
+
     /** TestSnapshot: join/leave churn with small Raft logs, then every group restarted from its snapshots. */
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
@@ -231,7 +251,108 @@ class ShardKvScenariosTest {
     }
 
     private void concurrentAppends(long seed, boolean unreliable) throws IOException {
-        try (ShardSimCluster cluster = cluster(seed, unreliable ? 2_000 : 0, unreliable)) {
+        concurrentAppends(seed, unreliable ? 2_000 : 0, unreliable, cluster -> {
+            cluster.runFor(SECONDS);
+            cluster.join(B);
+            cluster.runFor(SECONDS);
+            cluster.join(C);
+            cluster.runFor(SECONDS);
+            cluster.leave(A);
+            if (!unreliable) {
+                restartAll(cluster);
+            }
+            cluster.runFor(SECONDS);
+            cluster.join(A);
+            cluster.leave(B);
+            cluster.runFor(2 * SECONDS);
+        });
+    }
+
+    /** TestConcurrent2: leaves and joins three seconds apart, every group restarted, appends throughout. */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void concurrentAppendsWithGapsAndGroupRestarts(long seed) throws IOException {
+        concurrentAppends(seed, 0, false, cluster -> {
+            cluster.join(B, C);
+            cluster.runFor(3 * SECONDS);
+            cluster.leave(A);
+            cluster.runFor(3 * SECONDS);
+            cluster.join(A);
+            cluster.leave(B);
+            cluster.runFor(3 * SECONDS);
+            for (long gid : GIDS) {
+                cluster.crashGroup(gid);
+                cluster.runFor(500 * MILLIS);
+                cluster.restartGroup(gid);
+            }
+            cluster.runFor(3 * SECONDS);
+        });
+    }
+
+    /** TestConcurrent3: small Raft logs; joins, whole-cluster restarts and leaves at random gaps up to 900 ms. */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void concurrentAppendsThroughRandomChurnAndRestarts(long seed) throws IOException {
+        concurrentAppends(seed, 300, false, cluster -> {
+            for (int round = 0; round < 3; round++) {
+                cluster.join(B);
+                cluster.runFor(cluster.random().nextLong(900 * MILLIS));
+                restartAll(cluster);
+                cluster.runFor(cluster.random().nextLong(900 * MILLIS));
+                cluster.leave(B);
+                cluster.runFor(cluster.random().nextLong(900 * MILLIS));
+            }
+            cluster.runFor(2 * SECONDS);
+        });
+    }
+
+    /**
+     * TestChallenge1Concurrent: appends while shards move and are deleted: values exact, and afterwards the replicas
+     * together store each value three times, no more.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void challenge1ConcurrentAppendsAndDeletes(long seed) throws IOException {
+        Map<String, String> finalValues = new HashMap<>();
+        concurrentAppends(seed, 1_000, false, cluster -> {
+            cluster.join(B, C);
+            cluster.runFor(SECONDS);
+            cluster.leave(A);
+            cluster.runFor(SECONDS);
+            cluster.join(A);
+            cluster.leave(B, C);
+            cluster.runFor(SECONDS);
+        }, finalValues, cluster -> {
+            awaitSettled(cluster, 30 * SECONDS);
+            assertEachValueStoredThreeTimes(cluster, finalValues);
+        });
+    }
+
+    private static void restartAll(ShardSimCluster cluster) {
+        for (long gid : GIDS) {
+            cluster.crashGroup(gid);
+        }
+        for (long gid : GIDS) {
+            cluster.restartGroup(gid);
+        }
+    }
+
+    private interface Script {
+        void run(ShardSimCluster cluster);
+    }
+
+    private void concurrentAppends(long seed, long maxRaftState, boolean unreliable, Script changes)
+            throws IOException {
+        concurrentAppends(seed, maxRaftState, unreliable, changes, new HashMap<>(), cluster -> {});
+    }
+
+    /**
+     * Five clients append unique tokens to two keys each, from group 100 alone, while {@code changes} runs; then
+     * every key's final value must hold each acknowledged token exactly once and nothing that was never appended.
+     */
+    private void concurrentAppends(long seed, long maxRaftState, boolean unreliable, Script changes,
+            Map<String, String> finalValues, Script afterwards) throws IOException {
+        try (ShardSimCluster cluster = cluster(seed, maxRaftState, unreliable)) {
             cluster.join(A);
             AppendLedger ledger = new AppendLedger();
             List<String> keys = keys(1);
@@ -242,39 +363,57 @@ class ShardKvScenariosTest {
                 appenders.add(appender);
                 appender.next();
             }
-            cluster.runFor(SECONDS);
-            cluster.join(B);
-            cluster.runFor(SECONDS);
-            cluster.join(C);
-            cluster.runFor(SECONDS);
-            cluster.leave(A);
-            if (!unreliable) {
-                for (long gid : GIDS) {
-                    cluster.crashGroup(gid);
-                }
-                for (long gid : GIDS) {
-                    cluster.restartGroup(gid);
-                }
-            }
-            cluster.runFor(SECONDS);
-            cluster.join(A);
-            cluster.leave(B);
-            cluster.runFor(2 * SECONDS);
+            changes.run(cluster);
             appenders.forEach(Appender::stop);
             if (!cluster.runUntil(() -> appenders.stream().allMatch(Appender::idle), 60 * SECONDS)) {
                 throw cluster.fail("the appenders did not stop");
             }
             SimClerk reader = cluster.newClerk();
-            int acknowledged = 0;
             for (String key : keys) {
                 Outcome outcome = run(cluster, reader.get(key), "final get " + key);
                 List<String> problems = ledger.problems(key, outcome.value());
                 if (!problems.isEmpty()) {
                     throw cluster.fail(key + ": " + problems);
                 }
+                finalValues.put(key, outcome.value() == null ? "" : outcome.value());
             }
-            acknowledged = ledger.acknowledgedCount();
+            int acknowledged = ledger.acknowledgedCount();
             assertTrue(acknowledged >= 50, "seed " + seed + ": only " + acknowledged + " appends acknowledged");
+            afterwards.run(cluster);
+        }
+    }
+
+    /**
+     * Beyond the lab: the leader of the receiving group is killed while it pulls a shard of several chunks, and the
+     * leader of the sending group while it is pulled from; nothing is lost and nothing doubled.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void leadersKilledMidPullLoseNothing(long seed) throws IOException {
+        try (ShardSimCluster cluster = cluster(seed, 0, false)) {
+            cluster.join(A);
+            SimClerk clerk = cluster.newClerk();
+            // Three values of 600 KB in each of two shards: each shard moves in two or more chunks of 1 MiB.
+            Map<String, String> values = new HashMap<>();
+            for (int shard : new int[] {0, 1}) {
+                for (int n = 0; n < 3; n++) {
+                    String key = keyOf(shard, n);
+                    String value = n + "-" + "y".repeat(600_000);
+                    run(cluster, clerk.put(key, value), "put " + key);
+                    values.put(key, value);
+                }
+            }
+            cluster.join(B);
+            cluster.runUntil(() -> cluster.pulling(B), 10 * SECONDS);
+            cluster.crashLeader(B);
+            cluster.runFor(300 * MILLIS);
+            cluster.crashLeader(A);
+            cluster.runFor(2 * SECONDS);
+            for (long gid : List.of(A, B)) {
+                cluster.restartGroup(gid);
+            }
+            awaitSettled(cluster, 60 * SECONDS);
+            checkAll(cluster, clerk, values);
         }
     }
 
@@ -328,14 +467,25 @@ class ShardKvScenariosTest {
             }
             cluster.join(B, C);
             checkAll(cluster, clerk, values);
-            long num = cluster.latest().getNum();
-            if (!cluster.runUntil(() -> cluster.settledAt(num), 30 * SECONDS)) {
-                throw cluster.fail("the groups did not settle in configuration " + num);
-            }
-            long once = values.entrySet().stream()
-                    .mapToLong(e -> e.getKey().length() + e.getValue().length()).sum();
-            assertTrue(cluster.storedBytes() <= 3 * once, "seed " + seed + ": the replicas store "
-                    + cluster.storedBytes() + " bytes of keys and values, more than 3 x " + once);
+            awaitSettled(cluster, 30 * SECONDS);
+            assertEachValueStoredThreeTimes(cluster, values);
+        }
+    }
+
+    /** Runs until every replica that is up has settled in the latest configuration. */
+    private static void awaitSettled(ShardSimCluster cluster, long micros) {
+        long num = cluster.latest().getNum();
+        if (!cluster.runUntil(() -> cluster.settledAt(num), micros)) {
+            throw cluster.fail("the groups did not settle in configuration " + num);
+        }
+    }
+
+    /** Challenge 1's bound: the replicas together store each key and value three times (its group's), no more. */
+    private static void assertEachValueStoredThreeTimes(ShardSimCluster cluster, Map<String, String> values) {
+        long once = values.entrySet().stream().mapToLong(e -> e.getKey().length() + e.getValue().length()).sum();
+        if (cluster.storedBytes() > 3 * once) {
+            throw cluster.fail("the replicas store " + cluster.storedBytes() + " bytes of keys and values, more"
+                    + " than 3 x " + once + ": a shard that moved away left data behind");
         }
     }
 

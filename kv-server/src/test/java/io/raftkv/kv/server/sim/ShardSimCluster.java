@@ -231,6 +231,21 @@ final class ShardSimCluster implements AutoCloseable {
         }
     }
 
+    /** Whether some replica of {@code gid} that is up is pulling a shard now. */
+    boolean pulling(long gid) {
+        for (SimNode node : groups.get(gid).nodes()) {
+            if (node.isUp() && stores.get(node.id()).view().count(io.raftkv.proto.kv.ShardState.PULLING) > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Crashes the replica of {@code gid} that leads now, if one does. */
+    void crashLeader(long gid) {
+        groups.get(gid).leader().ifPresent(leader -> groups.get(gid).crash(leader.id()));
+    }
+
     void crash(long gid, String id) {
         groups.get(gid).crash(id);
     }
