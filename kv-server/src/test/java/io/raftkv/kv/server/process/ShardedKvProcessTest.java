@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Sharded KV as real processes: a controller of three nodes and two replica groups of three kv-servers each, four
+ * Sharded KV as real processes: a controller of three nodes and three replica groups of three kv-servers each, four
  * recording clients (ShardedClerks) appending and reading while groups join and leave and each group's leader is
  * SIGKILLed while shards move. The history must be linearizable, every acknowledged append present exactly once;
  * after the last change every shard is served by the group the latest configuration names, and the group that left
@@ -70,9 +70,11 @@ class ShardedKvProcessTest {
             String controllerSpec = controller.clusterSpec();
             try (KvProcessCluster g100 = group(100, controllerSpec);
                     KvProcessCluster g200 = group(200, controllerSpec);
+                    KvProcessCluster g300 = group(300, controllerSpec);
                     ControllerClerk admin = new ControllerClerk(controller.addresses(), ADMIN)) {
                 g100.startAll();
                 g200.startAll();
+                g300.startAll();
                 assertEquals(1, admin.join(Map.of(100L, g100.addresses())));
                 for (int i = 0; i < CLIENTS; i++) {
                     ShardedClerk clerk = ShardedClerk.connect(controller.addresses(),
@@ -87,22 +89,29 @@ class ShardedKvProcessTest {
                 }
                 awaitProgress(completed, 60, "with group 100 alone");
 
-                log("join 200, then kill -9 group 100's leader while shards move to 200");
-                admin.join(Map.of(200L, g200.addresses()));
+                log("join 200 and 300, then kill -9 group 100's leader while shards move away from it");
+                admin.join(Map.of(200L, g200.addresses(), 300L, g300.addresses()));
                 killLeaderAndRestart(g100, "g100");
-                awaitSettled(admin, g100, g200);
-                awaitProgress(completed, 60, "after 200 joined");
+                awaitSettled(admin, g100, g200, g300);
+                awaitProgress(completed, 60, "after 200 and 300 joined");
 
-                log("leave 100, then kill -9 group 200's leader while it pulls");
+                log("leave 100, then kill -9 group 200's leader while it pulls, and a follower of 300");
                 admin.leave(List.of(100L));
                 killLeaderAndRestart(g200, "g200");
-                awaitSettled(admin, g100, g200);
+                String follower = g300.ids().stream()
+                        .filter(id -> !id.equals(g300.awaitLeaderByMetrics("g300", Duration.ofSeconds(60))))
+                        .findFirst().orElseThrow();
+                g300.kill(follower);
+                awaitProgress(completed, 30, "with a replica of 300 down");
+                g300.start(follower);
+                g300.awaitUp(follower);
+                awaitSettled(admin, g100, g200, g300);
                 awaitProgress(completed, 60, "after 100 left");
                 assertGroupHoldsNothing(g100, "group 100 after it left");
 
-                log("join 100 again: half the shards move back");
+                log("join 100 again: shards move back");
                 admin.join(Map.of(100L, g100.addresses()));
-                awaitSettled(admin, g100, g200);
+                awaitSettled(admin, g100, g200, g300);
                 awaitProgress(completed, 60, "after 100 joined again");
 
                 stop.set(true);
@@ -148,7 +157,7 @@ class ShardedKvProcessTest {
                 assertTrue(PrometheusText.sum(pulled, "shardkv_shards_pulled_total") >= 1, pulled);
                 assertTrue(PrometheusText.hasFamily(pulled, "shardkv_config_applied"), pulled);
 
-                kvCliWorksWithTheController(controllerSpec, g100, g200);
+                kvCliWorksWithTheController(controllerSpec);
             } finally {
                 stop.set(true);
                 for (Thread thread : threads) {
@@ -159,7 +168,7 @@ class ShardedKvProcessTest {
         }
     }
 
-    private void kvCliWorksWithTheController(String controllerSpec, KvProcessCluster... groups) {
+    private void kvCliWorksWithTheController(String controllerSpec) {
         CliProcess kv = new CliProcess(KvCli.class, "kv", "KV_CONTROLLER", dir);
         assertEquals(0, kv.run(controllerSpec, "put", "cli-key", "hello").exitCode());
         Run get = kv.run(controllerSpec, "get", "cli-key");
@@ -167,7 +176,7 @@ class ShardedKvProcessTest {
         assertTrue(get.output().contains("hello"), get.output());
         Run status = kv.run(controllerSpec, "status");
         assertEquals(0, status.exitCode(), status.output());
-        assertTrue(status.output().contains("group 100") && status.output().contains("group 200"),
+        assertTrue(status.output().contains("group 100") && status.output().contains("group 300"),
                 status.output());
         assertTrue(status.output().contains("LEADER"), status.output());
     }
@@ -193,7 +202,7 @@ class ShardedKvProcessTest {
      */
     private static void awaitSettled(ControllerClerk admin, KvProcessCluster... groups) {
         ShardConfig latest = admin.query(ControllerClerk.LATEST);
-        long[] gids = {100, 200};
+        long[] gids = {100, 200, 300};
         Eventually.await("every replica settles in configuration " + latest.num(), Duration.ofSeconds(90), () -> {
             for (int g = 0; g < groups.length; g++) {
                 try (Clerk clerk = Clerk.connect(groups[g].addresses(), ADMIN.withAttemptTimeout(
