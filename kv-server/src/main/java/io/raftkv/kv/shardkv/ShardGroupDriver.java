@@ -218,40 +218,61 @@ public final class ShardGroupDriver {
                 .setLast(true))).whenCompleteAsync((applied, error) -> finishPull(shard), loop);
     }
 
+    /**
+     * Pulls the shard from {@code afterKey} on: while one chunk is proposed and applied, the next is already being
+     * fetched (it starts after the last key of the one being installed), so the transfer and the replication overlap.
+     */
     private void pullFrom(Source source, int shard, long num, ByteString afterKey) {
+        install(source, shard, num, afterKey, fetch(source, shard, num, afterKey));
+    }
+
+    private CompletableFuture<PullShardReply> fetch(Source source, int shard, long num, ByteString afterKey) {
         String server = pick(source.servers(), shard);
         if (server == null) {
-            LOG.warn("group {}: no servers of group {} are known, which has shard {}", gid, source.gid(), shard);
-            pulling.remove(shard);
-            return;
+            return CompletableFuture.failedFuture(new IllegalStateException("no servers of group " + source.gid()
+                    + " are known, which has shard " + shard));
         }
-        PullShardRequest request = PullShardRequest.newBuilder().setConfigNum(num).setShard(shard)
-                .setAfterKey(afterKey).setRequesterGid(gid).build();
-        peers.pull(server, request).whenCompleteAsync((reply, error) -> {
+        return peers.pull(server, PullShardRequest.newBuilder().setConfigNum(num).setShard(shard)
+                .setAfterKey(afterKey).setRequesterGid(gid).build()).thenApply(reply -> {
+                    if (reply.getStatus() == PullShardReply.Status.GONE) {
+                        LOG.warn("group {}: {} says shard {} of configuration {} is gone (it is at {})", gid,
+                                server, shard, num, reply.getConfigNum());
+                    }
+                    return reply;
+                });
+    }
+
+    private void install(Source source, int shard, long num, ByteString afterKey,
+            CompletableFuture<PullShardReply> fetched) {
+        fetched.whenCompleteAsync((reply, error) -> {
             if (error != null || reply.getCode() != ErrorCode.OK
                     || reply.getStatus() != PullShardReply.Status.CHUNK) {
-                if (reply != null && reply.getStatus() == PullShardReply.Status.GONE) {
-                    LOG.warn("group {}: {} says shard {} of configuration {} is gone (it is at {})", gid, server,
-                            shard, num, reply.getConfigNum());
-                }
                 attempts.merge(shard, 1, Integer::sum); // the next tick asks the next replica
                 pulling.remove(shard);
                 return;
             }
-            InstallChunk chunk = InstallChunk.newBuilder().setConfigNum(num).setShard(shard)
-                    .setAfterKey(request.getAfterKey()).addAllEntries(reply.getEntriesList())
-                    .setLast(reply.getLast()).addAllSessions(reply.getSessionsList()).build();
+            InstallChunk chunk = InstallChunk.newBuilder().setConfigNum(num).setShard(shard).setAfterKey(afterKey)
+                    .addAllEntries(reply.getEntriesList()).setLast(reply.getLast())
+                    .addAllSessions(reply.getSessionsList()).build();
+            ByteString nextAfter = chunk.getLast() || chunk.getEntriesCount() == 0 ? null
+                    : chunk.getEntries(chunk.getEntriesCount() - 1).getKey();
+            CompletableFuture<PullShardReply> next = nextAfter == null ? null
+                    : fetch(source, shard, num, nextAfter);
             propose(ShardKvCommand.newBuilder().setInstall(chunk)).whenCompleteAsync((applied, proposeError) -> {
-                if (proposeError != null) {
-                    pulling.remove(shard);
+                GroupView view = store.view();
+                if (proposeError != null || view.configNum() != num || !log.isLeader()) {
+                    finishPull(shard);
                 } else if (chunk.getLast()) {
                     finishPull(shard);
                     Long started = pullStartedNanos.remove(shard);
-                    if (started != null) {
+                    if (started != null && view.stateOf(shard) != ShardState.PULLING) {
                         pullTimes.record(System.nanoTime() - started);
                     }
+                } else if (nextAfter == null || view.stateOf(shard) != ShardState.PULLING
+                        || !view.resumeAfter(shard).equals(nextAfter)) {
+                    finishPull(shard); // the chunk did not land where expected: start again from the view
                 } else {
-                    pullNext(shard, num);
+                    install(source, shard, num, nextAfter, next);
                 }
             }, loop);
         }, loop);
