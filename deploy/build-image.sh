@@ -8,7 +8,8 @@ usage() {
 Usage: deploy/build-image.sh [OPTIONS]
 
 Builds the raftkv image from the jars built by `./mvnw -DskipTests package`. Each role listed in
-deploy/roles.tsv whose module jar exists and names a Main-Class goes into the image.
+deploy/roles.tsv whose module jar exists (and names a Main-Class, unless the role names its own) goes into the
+image.
 
 Options:
   --base-image IMG   base image with a Java 21+ runtime (default: $RAFTKV_BASE_IMAGE, else the Dockerfile's
@@ -74,14 +75,17 @@ cp "$root/deploy/Dockerfile" "$root/deploy/image/raftkv-entrypoint.sh" "$context
 printf '# role\tjar\tmain class\tdescription (staged by deploy/build-image.sh)\n' > "$context/roles.tsv"
 
 staged=()
-while IFS=$'\t' read -r role module description; do
+while IFS=$'\t' read -r role module main_class description; do
   case "$role" in ''|'#'*) continue ;; esac
   jar="$root/$module/target/$module.jar"
   if [ ! -f "$jar" ]; then
     log "skipping role $role: $module/target/$module.jar is not built"
     continue
   fi
-  main_class="$(manifest_attribute "$jar" Main-Class)"
+  # "-": the jar's own Main-Class; otherwise another main class of the same jar (a module with several tools).
+  if [ "$main_class" = "-" ]; then
+    main_class="$(manifest_attribute "$jar" Main-Class)"
+  fi
   if [ -z "$main_class" ]; then
     log "skipping role $role: $module/target/$module.jar names no Main-Class (its pom sets no raftkv.mainClass)"
     continue

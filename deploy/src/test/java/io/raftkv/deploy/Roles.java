@@ -12,15 +12,19 @@ import java.util.jar.JarFile;
 final class Roles {
     private Roles() {}
 
-    record Role(String name, String module, String description) {
+    /** @param mainClassName the main class, or "-" for the module jar's Main-Class */
+    record Role(String name, String module, String mainClassName, String description) {
         Path jar() {
             return Project.root().resolve(module).resolve("target").resolve(module + ".jar");
         }
 
-        /** The Main-Class of the module's packaged jar; empty if the jar is not built or names none. */
+        /** The role's main class (its own, or the module jar's Main-Class); empty if the jar is not built. */
         Optional<String> mainClass() {
             if (!Files.isRegularFile(jar())) {
                 return Optional.empty();
+            }
+            if (!mainClassName.equals("-")) {
+                return Optional.of(mainClassName);
             }
             try (JarFile jarFile = new JarFile(jar().toFile())) {
                 return Optional.ofNullable(jarFile.getManifest())
@@ -42,7 +46,7 @@ final class Roles {
             return Files.readAllLines(Project.deploy().resolve("roles.tsv")).stream()
                     .filter(line -> !line.isBlank() && !line.startsWith("#"))
                     .map(line -> line.split("\t"))
-                    .map(fields -> new Role(fields[0], fields[1], fields.length > 2 ? fields[2] : ""))
+                    .map(fields -> new Role(fields[0], fields[1], fields[2], fields.length > 3 ? fields[3] : ""))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
