@@ -417,6 +417,26 @@ class ShardKvScenariosTest {
         }
     }
 
+    /** TestUnreliable1: one client's puts and appends, one after another, across changes on an unreliable network. */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void serialWritesOnAnUnreliableNetwork(long seed) throws IOException {
+        try (ShardSimCluster cluster = cluster(seed, 100, true)) {
+            cluster.join(A);
+            SimClerk clerk = cluster.newClerk();
+            Map<String, String> values = putAll(cluster, clerk, keys(1), "");
+            cluster.join(B);
+            appendAll(cluster, clerk, values, "+1");
+            cluster.join(C);
+            cluster.leave(A);
+            appendAll(cluster, clerk, values, "+2");
+            cluster.leave(B);
+            cluster.join(A);
+            appendAll(cluster, clerk, values, "+3");
+            checkAll(cluster, clerk, values);
+        }
+    }
+
     /** TestUnreliable3: random gets, puts and appends on shared keys on an unreliable network: linearizable. */
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
