@@ -79,7 +79,7 @@ class KvCrashProcessTest {
             }
             try (Clerk filler = cluster.clerk(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(15)))) {
                 for (int round = 1; round <= ROUNDS; round++) {
-                    awaitProgress(completed, 40, "before round " + round);
+                    HistoryClient.awaitProgress(completed, 40, "before round " + round);
                     String leader = cluster.awaitLeader(Duration.ofSeconds(60));
                     installs.sample(cluster);
                     compactions.sample(cluster);
@@ -94,13 +94,13 @@ class KvCrashProcessTest {
                             filler.put("filler", "f" + round + "-" + i + "-" + "y".repeat(1_024));
                         }
                     }
-                    awaitProgress(completed, 40, "with " + leader + " down");
+                    HistoryClient.awaitProgress(completed, 40, "with " + leader + " down");
                     cluster.start(leader);
                     cluster.awaitUp(leader);
                     awaitCaughtUp(cluster, leader);
                 }
             }
-            awaitProgress(completed, 40, "after the last restart");
+            HistoryClient.awaitProgress(completed, 40, "after the last restart");
             stop.set(true);
             for (Thread thread : threads) {
                 thread.join(Duration.ofSeconds(30));
@@ -116,7 +116,8 @@ class KvCrashProcessTest {
             Map<String, String> finalValues = new HashMap<>();
             List<String> problems = readFinalValues(cluster, history, ledger, finalValues);
 
-            List<Operation<KvModel.Input, KvModel.Output>> ops = withoutUnappliedAppends(history.history(), finalValues);
+            List<Operation<KvModel.Input, KvModel.Output>> ops = HistoryClient.withoutUnappliedAppends(history.history(), finalValues,
+                    List.of(HistoryClient.APPEND_KEYS));
             CheckResult verdict = LinearizabilityChecker.check(KvModel.INSTANCE, ops, Duration.ofSeconds(90));
             long unknownOutcomes = ops.stream().filter(op -> !op.outcomeKnown()).count();
             log(String.format("%s: %d operations (%d completed, %d unknown outcome), %d acknowledged appends to "
@@ -159,28 +160,6 @@ class KvCrashProcessTest {
             }
         }
         return problems;
-    }
-
-    /**
-     * The history without the unknown-outcome appends to the append-only keys whose unique token the final value
-     * lacks: those never took effect and never will (the final read went through a leader that had committed in its
-     * term, which settles every earlier entry), so dropping them changes no verdict. Each one left in would stay open
-     * to the end of the history and multiply the checker's search (a run with 5 of them exhausted its 4 million
-     * configurations).
-     */
-    private static List<Operation<KvModel.Input, KvModel.Output>> withoutUnappliedAppends(
-            List<Operation<KvModel.Input, KvModel.Output>> ops, Map<String, String> finalValues) {
-        List<String> appendOnly = List.of(HistoryClient.APPEND_KEYS);
-        return ops.stream().filter(op -> op.outcomeKnown() || op.input().op() != KvModel.Op.APPEND
-                || !appendOnly.contains(op.input().key())
-                || finalValues.getOrDefault(op.input().key(), "").contains(op.input().value())).toList();
-    }
-
-    /** Waits (bounded) until the clients completed {@code count} more operations: the cluster serves. */
-    private static void awaitProgress(AtomicLong completed, int count, String when) {
-        long target = completed.get() + count;
-        Eventually.await(count + " more completed operations " + when, Duration.ofSeconds(60),
-                () -> completed.get() >= target);
     }
 
     /** Waits until a restarted node has applied what the leader had committed when it came back. */

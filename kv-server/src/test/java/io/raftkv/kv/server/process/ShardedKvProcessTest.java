@@ -87,13 +87,13 @@ class ShardedKvProcessTest {
                     thread.start();
                     threads.add(thread);
                 }
-                awaitProgress(completed, 60, "with group 100 alone");
+                HistoryClient.awaitProgress(completed, 60, "with group 100 alone");
 
                 log("join 200 and 300, then kill -9 group 100's leader while shards move away from it");
                 admin.join(Map.of(200L, g200.addresses(), 300L, g300.addresses()));
                 killLeaderAndRestart(g100, "g100");
                 awaitSettled(admin, g100, g200, g300);
-                awaitProgress(completed, 60, "after 200 and 300 joined");
+                HistoryClient.awaitProgress(completed, 60, "after 200 and 300 joined");
 
                 log("leave 100, then kill -9 group 200's leader while it pulls, and a follower of 300");
                 admin.leave(List.of(100L));
@@ -102,17 +102,17 @@ class ShardedKvProcessTest {
                         .filter(id -> !id.equals(g300.awaitLeaderByMetrics("g300", Duration.ofSeconds(60))))
                         .findFirst().orElseThrow();
                 g300.kill(follower);
-                awaitProgress(completed, 30, "with a replica of 300 down");
+                HistoryClient.awaitProgress(completed, 30, "with a replica of 300 down");
                 g300.start(follower);
                 g300.awaitUp(follower);
                 awaitSettled(admin, g100, g200, g300);
-                awaitProgress(completed, 60, "after 100 left");
+                HistoryClient.awaitProgress(completed, 60, "after 100 left");
                 assertGroupHoldsNothing(g100, "group 100 after it left");
 
                 log("join 100 again: shards move back");
                 admin.join(Map.of(100L, g100.addresses()));
                 awaitSettled(admin, g100, g200, g300);
-                awaitProgress(completed, 60, "after 100 joined again");
+                HistoryClient.awaitProgress(completed, 60, "after 100 joined again");
 
                 stop.set(true);
                 for (Thread thread : threads) {
@@ -141,11 +141,8 @@ class ShardedKvProcessTest {
                         }
                     }
                 }
-                List<Operation<KvModel.Input, KvModel.Output>> ops = history.history().stream()
-                        .filter(op -> op.outcomeKnown() || op.input().op() != KvModel.Op.APPEND
-                                || !APPEND_KEYS.contains(op.input().key())
-                                || finalValues.getOrDefault(op.input().key(), "").contains(op.input().value()))
-                        .toList();
+                List<Operation<KvModel.Input, KvModel.Output>> ops =
+                        HistoryClient.withoutUnappliedAppends(history.history(), finalValues, APPEND_KEYS);
                 CheckResult verdict = LinearizabilityChecker.check(KvModel.INSTANCE, ops, Duration.ofSeconds(90));
                 String pulled = g200.metrics(g200.awaitLeaderByMetrics("g200", Duration.ofSeconds(30)));
                 log(String.format("%d operations (%d completed), %d acknowledged appends (%d unknown outcome),"
@@ -234,12 +231,6 @@ class ShardedKvProcessTest {
                         + report.status().getShardsList());
             }
         }
-    }
-
-    private static void awaitProgress(AtomicLong completed, int count, String when) {
-        long target = completed.get() + count;
-        Eventually.await(count + " more completed operations " + when, Duration.ofSeconds(60),
-                () -> completed.get() >= target);
     }
 
     private static void log(String message) {

@@ -49,13 +49,23 @@ final class SimKvServer implements SimFrontEnd {
 
     @Override
     public void handle(Message request, Consumer<ClientReply> respond) {
+        if (!handleKv(service, calls, request, respond)) {
+            throw new IllegalArgumentException("not a Kv request: " + request.getClass().getName());
+        }
+    }
+
+    /** Hands a Kv request to {@code service} as gRPC would; false if {@code request} is no Kv request. */
+    static boolean handleKv(KvService service, SimCalls calls, Message request, Consumer<ClientReply> respond) {
         switch (request) {
             case GetRequest get -> service.get(get, calls.open(respond));
             case PutRequest put -> service.put(put, calls.open(respond));
             case AppendRequest append -> service.append(append, calls.open(respond));
             case DeleteRequest delete -> service.delete(delete, calls.open(respond));
-            default -> throw new IllegalArgumentException("not a Kv request: " + request.getClass().getName());
+            default -> {
+                return false;
+            }
         }
+        return true;
     }
 
     /** The node crashed: open calls fail as reset connections; the service's pending work is abandoned. */

@@ -10,10 +10,6 @@ import io.raftkv.kv.shardkv.ShardBackend;
 import io.raftkv.kv.shardkv.ShardGroupDriver;
 import io.raftkv.kv.shardkv.ShardGroupStore;
 import io.raftkv.kv.shardkv.ShardMigrationService;
-import io.raftkv.proto.kv.AppendRequest;
-import io.raftkv.proto.kv.DeleteRequest;
-import io.raftkv.proto.kv.GetRequest;
-import io.raftkv.proto.kv.PutRequest;
 import io.raftkv.proto.shardkv.DeleteShardRequest;
 import io.raftkv.proto.shardkv.PullShardRequest;
 import io.raftkv.raft.core.Role;
@@ -78,11 +74,10 @@ final class SimShardServer implements SimFrontEnd {
 
     @Override
     public void handle(Message request, Consumer<ClientReply> respond) {
+        if (SimKvServer.handleKv(kv, calls, request, respond)) {
+            return;
+        }
         switch (request) {
-            case GetRequest get -> kv.get(get, calls.open(respond));
-            case PutRequest put -> kv.put(put, calls.open(respond));
-            case AppendRequest append -> kv.append(append, calls.open(respond));
-            case DeleteRequest delete -> kv.delete(delete, calls.open(respond));
             case PullShardRequest pull -> migration.pullShard(pull, calls.open(respond));
             case DeleteShardRequest delete -> migration.deleteShard(delete, calls.open(respond));
             default -> throw new IllegalArgumentException("not a shard group request: " + request.getClass());
