@@ -138,8 +138,8 @@ public final class Clerk implements KvClient {
         }));
     }
 
-    /** The generic client's failures as the KV client's typed exceptions. */
-    private static <R> R translated(Supplier<R> call) {
+    /** The generic client's failures as the KV client's typed exceptions (for the ShardedClerk too). */
+    static <R> R translated(Supplier<R> call) {
         try {
             return call.get();
         } catch (ServiceUnavailableException e) {

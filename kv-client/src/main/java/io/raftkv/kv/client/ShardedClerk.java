@@ -106,7 +106,7 @@ public final class ShardedClerk implements KvClient {
 
     /** The latest configuration (asked of the controller now). */
     public ShardConfig configuration() {
-        ShardConfig latest = translated(() -> controller.query(ControllerClerk.LATEST));
+        ShardConfig latest = Clerk.translated(() -> controller.query(ControllerClerk.LATEST));
         remember(latest);
         return latest;
     }
@@ -249,15 +249,5 @@ public final class ShardedClerk implements KvClient {
             throw new KvUnavailableException("interrupted");
         }
         return Math.min(nanos * 2, options.maxBackoff().toNanos());
-    }
-
-    private static <R> R translated(java.util.function.Supplier<R> call) {
-        try {
-            return call.get();
-        } catch (ServiceUnavailableException e) {
-            throw new KvUnavailableException(e.getMessage());
-        } catch (RequestRejectedException e) {
-            throw new KvInvalidArgumentException(e.getMessage());
-        }
     }
 }
