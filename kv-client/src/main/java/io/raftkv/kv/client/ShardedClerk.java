@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * WRONG_GROUP refreshes the configuration and tries again (pausing while the group that should serve the shard is
  * still receiving it). Each group is reached through its own {@link LeaderSeekingClient}, which keeps that group's
  * leader; all of them share one {@link SessionPool}, and a write keeps its client id and sequence wherever it is
- * retried, so exactly-once holds across a shard's move (the sessions move with the shard). Thread-safe.
+ * retried, so exactly-once holds across a shard's move (the sessions move with the shard). Group addresses pass
+ * through an {@link AddressMap} before they are dialed (a client outside a container network). Thread-safe.
  */
 public final class ShardedClerk implements KvClient {
     /** The longest one group is tried before the configuration is asked again (a group may be down or gone). */
@@ -41,6 +42,7 @@ public final class ShardedClerk implements KvClient {
     private final ControllerClerk controller;
     private final ClientOptions options;
     private final ClientOptions groupOptions;
+    private final AddressMap addressMap;
     private final SessionPool sessions = new SessionPool();
     private final Map<Long, Group> groups = new ConcurrentHashMap<>();
     private volatile ShardConfig config;
@@ -55,8 +57,9 @@ public final class ShardedClerk implements KvClient {
     /** A group's answer: WRONG_GROUP (with the group's configuration number) or the operation's result. */
     private record Routed<R>(boolean wrongGroup, long groupConfigNum, R value) {}
 
-    private ShardedClerk(List<HostPort> controller, ClientOptions options) {
+    private ShardedClerk(List<HostPort> controller, ClientOptions options, AddressMap addressMap) {
         this.options = options;
+        this.addressMap = addressMap;
         Duration round = options.timeout().compareTo(GROUP_ROUND) < 0 ? options.timeout() : GROUP_ROUND;
         this.groupOptions = options.withTimeout(round);
         this.controller = new ControllerClerk(controller, options.withTimeout(round));
@@ -64,7 +67,12 @@ public final class ShardedClerk implements KvClient {
 
     /** A client of the sharded store whose controller is at {@code controller} (any of its nodes). */
     public static ShardedClerk connect(List<HostPort> controller, ClientOptions options) {
-        return new ShardedClerk(controller, options);
+        return connect(controller, options, AddressMap.NONE);
+    }
+
+    /** As above, dialing each group server at the address {@code addressMap} gives for it. */
+    public static ShardedClerk connect(List<HostPort> controller, ClientOptions options, AddressMap addressMap) {
+        return new ShardedClerk(controller, options, addressMap);
     }
 
     public static ShardedClerk connect(List<HostPort> controller) {
@@ -115,7 +123,7 @@ public final class ShardedClerk implements KvClient {
     public Map<Long, List<NodeReport>> groupStatus() {
         Map<Long, List<NodeReport>> reports = new LinkedHashMap<>();
         for (Map.Entry<Long, List<HostPort>> group : configuration().groups().entrySet()) {
-            try (Clerk clerk = Clerk.connect(group.getValue(), options)) {
+            try (Clerk clerk = Clerk.connect(addressMap.apply(group.getValue()), options)) {
                 reports.put(group.getKey(), clerk.status());
             }
         }
@@ -212,8 +220,8 @@ public final class ShardedClerk implements KvClient {
             if (known != null) {
                 known.client().close();
             }
-            return new Group(List.copyOf(servers), new LeaderSeekingClient<>(servers, KvGrpc::newBlockingStub,
-                    groupOptions, sessions));
+            return new Group(List.copyOf(servers), new LeaderSeekingClient<>(addressMap.apply(servers),
+                    KvGrpc::newBlockingStub, groupOptions, sessions));
         });
     }
 

@@ -1,6 +1,9 @@
 package io.raftkv.kv.client.bench;
 
 import io.raftkv.common.cli.HostPort;
+import io.raftkv.kv.client.AddressMap;
+import io.raftkv.kv.client.Clerk;
+import io.raftkv.kv.client.ShardedClerk;
 import io.raftkv.common.client.ClientOptions;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URI;
@@ -21,14 +24,22 @@ public final class BenchTargets {
 
     /** A raftkv cluster; {@code timeout} bounds each operation, retries included. */
     public static BenchTarget raftkv(List<HostPort> cluster, Duration timeout) {
-        return raftkv(cluster, false, timeout);
+        return new RaftkvTarget(Clerk.connect(cluster, options(timeout)), endpoints(cluster));
     }
 
-    /** A raftkv store: an unsharded cluster's nodes or ({@code sharded}) a sharded store's controller. */
-    public static BenchTarget raftkv(List<HostPort> addresses, boolean sharded, Duration timeout) {
-        ClientOptions options = ClientOptions.DEFAULT.withTimeout(timeout)
+    /** A sharded raftkv store through its controller, group addresses dialed through {@code addressMap}. */
+    public static BenchTarget shardedRaftkv(List<HostPort> controller, AddressMap addressMap, Duration timeout) {
+        return new RaftkvTarget(ShardedClerk.connect(controller, options(timeout), addressMap),
+                "controller " + endpoints(controller));
+    }
+
+    private static ClientOptions options(Duration timeout) {
+        return ClientOptions.DEFAULT.withTimeout(timeout)
                 .withAttemptTimeout(timeout.compareTo(Duration.ofSeconds(1)) < 0 ? timeout : Duration.ofSeconds(1));
-        return new RaftkvTarget(addresses, sharded, options);
+    }
+
+    private static String endpoints(List<HostPort> addresses) {
+        return addresses.stream().map(HostPort::toString).collect(java.util.stream.Collectors.joining(","));
     }
 
     /**

@@ -1,14 +1,10 @@
 package io.raftkv.kv.client.bench;
 
-import io.raftkv.common.cli.HostPort;
 import io.raftkv.kv.client.Clerk;
 import io.raftkv.kv.client.KvClient;
 import io.raftkv.kv.client.ShardedClerk;
-import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.KvInvalidArgumentException;
 import io.raftkv.kv.client.KvUnavailableException;
-import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * A raftkv store through one {@link Clerk} (or {@link ShardedClerk}): one channel per node, and one client session
@@ -18,15 +14,10 @@ public final class RaftkvTarget implements BenchTarget {
     private final KvClient clerk;
     private final String endpoints;
 
-    public RaftkvTarget(List<HostPort> cluster, ClientOptions options) {
-        this(cluster, false, options);
-    }
-
-    /** {@code addresses}: an unsharded cluster's nodes or ({@code sharded}) a sharded store's controller. */
-    public RaftkvTarget(List<HostPort> addresses, boolean sharded, ClientOptions options) {
-        this.clerk = sharded ? ShardedClerk.connect(addresses, options) : Clerk.connect(addresses, options);
-        this.endpoints = (sharded ? "controller " : "")
-                + addresses.stream().map(HostPort::toString).collect(Collectors.joining(","));
+    /** {@code clerk}: a Clerk or ShardedClerk this target owns; {@code endpoints} describes where it points. */
+    RaftkvTarget(KvClient clerk, String endpoints) {
+        this.clerk = clerk;
+        this.endpoints = endpoints;
     }
 
     @Override

@@ -131,7 +131,8 @@ final class BenchCommand implements Callable<Integer> {
             return BenchTargets.etcd(etcd, operationTimeout);
         }
         KvCli.Store store = kv.store(spec.commandLine());
-        return BenchTargets.raftkv(store.addresses(), store.sharded(), operationTimeout);
+        return store.sharded() ? BenchTargets.shardedRaftkv(store.addresses(), store.addressMap(), operationTimeout)
+                : BenchTargets.raftkv(store.addresses(), operationTimeout);
     }
 
     private BenchSettings settings() {

@@ -5,6 +5,7 @@ import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.cli.Mains;
 import io.raftkv.common.shardctrler.ShardConfig;
+import io.raftkv.kv.client.AddressMap;
 import io.raftkv.kv.client.Clerk;
 import io.raftkv.kv.client.KvClient;
 import io.raftkv.kv.client.NodeReport;
@@ -51,6 +52,7 @@ import picocli.CommandLine.Spec;
             "  kv status",
             "  kv bench --workload mixed --clients 16 --duration 30s",
             "  kv --controller 127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103 put greeting hello   (a sharded store)",
+            "  kv --controller localhost:7101 --address-map '*=localhost' get greeting   (the sharded compose cluster)",
             "",
             "Exit codes: 0 ok, 1 key not found, 2 usage error, 3 cluster unavailable or timed out, "
                     + "4 request rejected as invalid."
@@ -58,6 +60,7 @@ import picocli.CommandLine.Spec;
 public final class KvCli implements Callable<Integer> {
     static final String CLUSTER_ENV = "KV_CLUSTER";
     static final String CONTROLLER_ENV = "KV_CONTROLLER";
+    static final String ADDRESS_MAP_ENV = "KV_ADDRESS_MAP";
 
     private final Function<String, String> environment;
 
@@ -76,6 +79,12 @@ public final class KvCli implements Callable<Integer> {
                     + " replica group serving their shard. Default: the KV_CONTROLLER environment variable (used"
                     + " when neither --cluster nor --controller is given).")
     List<HostPort> controller;
+
+    @Option(names = "--address-map", scope = ScopeType.INHERIT, paramLabel = "FROM=TO[,...]",
+            description = "A sharded store: where to dial the group servers the controller names. FROM is a host,"
+                    + " host:port or * (every host); TO a host (the port is kept) or host:port. For a compose"
+                    + " cluster seen from its host, '*=localhost'. Default: the KV_ADDRESS_MAP environment variable.")
+    String addressMap;
 
     @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION",
             converter = DurationConverter.class,
@@ -113,27 +122,51 @@ public final class KvCli implements Callable<Integer> {
                     "give --cluster (an unsharded store) or --controller (a sharded one), not both");
         }
         if (controllerFlag) {
-            return new Store(controller, true);
+            return new Store(controller, addressMap(caller));
         }
         if (!clusterFlag) {
             String fromEnvironment = environment.apply(CONTROLLER_ENV);
             if (fromEnvironment != null && !fromEnvironment.isBlank()) {
                 return new Store(ClusterAddresses.resolve(null, "--controller", CONTROLLER_ENV, environment, caller),
-                        true);
+                        addressMap(caller));
             }
+        }
+        if (addressMap != null) {
+            throw new CommandLine.ParameterException(caller,
+                    "--address-map applies to a sharded store (--controller), not to --cluster");
         }
         String fromEnvironment = environment.apply(CLUSTER_ENV);
         if (!clusterFlag && (fromEnvironment == null || fromEnvironment.isBlank())) {
             throw new CommandLine.ParameterException(caller, "no cluster given: use --cluster HOST:PORT,... or set "
                     + CLUSTER_ENV + " (a sharded store: --controller HOST:PORT,... or " + CONTROLLER_ENV + ")");
         }
-        return new Store(ClusterAddresses.resolve(cluster, "--cluster", CLUSTER_ENV, environment, caller), false);
+        return new Store(ClusterAddresses.resolve(cluster, "--cluster", CLUSTER_ENV, environment, caller), null);
     }
 
-    /** Where the store is: an unsharded cluster's nodes, or a sharded store's controller. */
-    record Store(List<HostPort> addresses, boolean sharded) {
+    /** The --address-map rules, else KV_ADDRESS_MAP's; a usage error naming the bad rule. */
+    private AddressMap addressMap(CommandLine caller) {
+        boolean fromFlag = addressMap != null;
+        String text = fromFlag ? addressMap : environment.apply(ADDRESS_MAP_ENV);
+        try {
+            return AddressMap.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(caller,
+                    (fromFlag ? "--address-map" : ADDRESS_MAP_ENV) + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Where the store is: an unsharded cluster's nodes (no address map), or a sharded store's controller and the map
+     * its group addresses go through.
+     */
+    record Store(List<HostPort> addresses, AddressMap addressMap) {
+        boolean sharded() {
+            return addressMap != null;
+        }
+
         KvClient connect(ClientOptions options) {
-            return sharded ? ShardedClerk.connect(addresses, options) : Clerk.connect(addresses, options);
+            return sharded() ? ShardedClerk.connect(addresses, options, addressMap)
+                    : Clerk.connect(addresses, options);
         }
     }
 

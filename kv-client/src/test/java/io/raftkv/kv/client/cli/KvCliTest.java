@@ -127,6 +127,21 @@ class KvCliTest {
         assertTrue(both.stderr().startsWith("error: give --cluster (an unsharded store) or --controller"),
                 both::toString);
 
+        CliRun mapWithoutController = kv("--cluster", cluster, "--address-map", "*=localhost", "get", "k");
+        assertEquals(2, mapWithoutController.exitCode(), mapWithoutController::toString);
+        assertTrue(mapWithoutController.stderr().contains("--address-map applies to a sharded store"),
+                mapWithoutController::toString);
+
+        CliRun badMap = kv("--controller", cluster, "--address-map", "g100-1", "get", "k");
+        assertEquals(2, badMap.exitCode(), badMap::toString);
+        assertTrue(badMap.stderr().contains("--address-map: 'g100-1' is not FROM=TO"), badMap::toString);
+
+        CliRun badMapFromEnvironment = CliRun.run(Map.of("KV_CONTROLLER", cluster, "KV_ADDRESS_MAP", "*=a:1"),
+                new byte[0], "get", "k");
+        assertEquals(2, badMapFromEnvironment.exitCode(), badMapFromEnvironment::toString);
+        assertTrue(badMapFromEnvironment.stderr().contains("KV_ADDRESS_MAP: '*=a:1': every host (*)"),
+                badMapFromEnvironment::toString);
+
         CliRun badAddress = kv("--cluster", "localhost", "get", "k");
         assertEquals(2, badAddress.exitCode(), badAddress::toString);
         assertTrue(badAddress.stderr().contains("'localhost' is not host:port"), badAddress::toString);
