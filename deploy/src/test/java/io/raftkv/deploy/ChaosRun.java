@@ -6,16 +6,15 @@ import io.raftkv.testkit.Eventually;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
- * Runs one chaos scenario against a {@link KvCluster}: client load starts, the fault script runs while the clients
+ * Runs one chaos scenario against a {@link ChaosTarget}: client load starts, the fault script runs while the clients
  * keep going (the load lasts until the script has ended, however long it takes within its cap, so no fault hits an
  * idle cluster), the load continues after the last fault until writes are acknowledged again, then the history is
- * checked (linearizable, every acknowledged append present exactly once) and each fault's leaderless time is checked
- * against a bound.
+ * checked (linearizable, every acknowledged append present exactly once). The script records what it measured
+ * (leaderless times).
  */
-final class ChaosRun {
+final class ChaosRun<T extends ChaosTarget> {
     /** The longest a cluster may go without a leader after a fault; a generous bound for a loaded 2-core host. */
     static final Duration LEADERLESS_BOUND = Duration.ofSeconds(30);
     /** The bound when every node restarts (cold JVMs, RocksDB recovery). */
@@ -26,45 +25,58 @@ final class ChaosRun {
     private static final int WRITES_AFTER_FAULTS = 10;
     private static final Duration RECOVERY_BOUND = Duration.ofSeconds(60);
 
-    /** One fault and how long the cluster was without a leader after it. */
+    /** One fault and a time it caused (how long a group was without a leader, a key without service, ...). */
     record Leaderless(String scenario, String fault, Duration time) {
         @Override
         public String toString() {
-            return String.format("%-22s %-40s %6d ms", scenario, fault, time.toMillis());
+            return String.format("%-22s %-48s %6d ms", scenario, fault, time.toMillis());
         }
     }
 
-    /** The faults of a scenario; records leaderless times through the run it is given. */
-    interface Script {
-        void inject(ChaosRun run);
+    /** What a run measured: the script's figures, and when the script ran (System.nanoTime). */
+    record Outcome(List<Leaderless> faults, long scriptStart, long scriptEnd) {}
+
+    /** The faults of a scenario; records what it measures through the run it is given. */
+    interface Script<T extends ChaosTarget> {
+        void inject(ChaosRun<T> run);
     }
 
-    private final KvCluster cluster;
+    private final T cluster;
     private final String scenario;
     private final List<Leaderless> measured = new ArrayList<>();
 
-    private ChaosRun(KvCluster cluster, String scenario) {
+    private ChaosRun(T cluster, String scenario) {
         this.cluster = cluster;
         this.scenario = scenario;
     }
 
+    /** As below, on the default keys of the workload (three append keys and a register under the scenario's name). */
+    static <T extends ChaosTarget> Outcome run(T cluster, String scenario, int clients, Duration minLoad,
+            Duration scriptCap, Script<T> script) {
+        return run(cluster, scenario, List.of(scenario + "/a0", scenario + "/a1", scenario + "/a2"), clients, minLoad,
+                scriptCap, script);
+    }
+
     /**
-     * Runs {@code script} under {@code clients} client threads. The load runs until the script has ended, then at
-     * least {@link #SETTLE} more (and at least {@code minLoad} in all), and until writes invoked after the last fault
-     * are acknowledged. Fails if the script takes longer than {@code scriptCap}. Returns the leaderless times.
+     * Runs {@code script} under {@code clients} client threads appending to {@code appendKeys}. The load runs until
+     * the script has ended, then at least {@link #SETTLE} more (and at least {@code minLoad} in all), and until writes
+     * invoked after the last fault are acknowledged. Fails if the script takes longer than {@code scriptCap}.
      */
-    static List<Leaderless> run(KvCluster cluster, String scenario, int clients, Duration minLoad, Duration scriptCap,
-            Script script) {
-        ChaosRun run = new ChaosRun(cluster, scenario);
+    static <T extends ChaosTarget> Outcome run(T cluster, String scenario, List<String> appendKeys, int clients,
+            Duration minLoad, Duration scriptCap, Script<T> script) {
+        ChaosRun<T> run = new ChaosRun<>(cluster, scenario);
         long start = System.nanoTime();
         ChaosWorkload.Verdict verdict;
+        long scriptStart;
+        long scriptEnd;
         // The clients' own bound only keeps their loops finite; this run stops them well before it.
         Duration clientBound = Duration.ofSeconds(3).plus(scriptCap).plus(minLoad).plus(SETTLE).plus(RECOVERY_BOUND);
-        try (ChaosWorkload load = ChaosWorkload.start(cluster, scenario, clients, clientBound)) {
+        try (ChaosWorkload load = ChaosWorkload.start(cluster, scenario, appendKeys, clients, clientBound)) {
             Eventually.sleep(Duration.ofSeconds(3));
-            long scriptStart = System.nanoTime();
+            scriptStart = System.nanoTime();
             script.inject(run);
-            Duration scriptTime = Duration.ofNanos(System.nanoTime() - scriptStart);
+            scriptEnd = System.nanoTime();
+            Duration scriptTime = Duration.ofNanos(scriptEnd - scriptStart);
             assertTrue(scriptTime.compareTo(scriptCap) <= 0,
                     "the fault script took " + scriptTime.toMillis() + " ms, over its cap of " + scriptCap);
             load.markFaultsOver();
@@ -79,26 +91,24 @@ final class ChaosRun {
             throw new AssertionError(scenario + ": " + e.getMessage() + "\n" + cluster.recentLogs(15), e);
         }
         System.out.printf("chaos %s: %s, %.1f s%n", scenario, verdict.summary(), (System.nanoTime() - start) / 1e9);
-        run.measured.forEach(leaderless -> System.out.println("leaderless " + leaderless));
+        run.measured.forEach(leaderless -> System.out.println("measured " + leaderless));
         assertTrue(verdict.problems().isEmpty(), scenario + ": " + verdict.problems());
         assertTrue(verdict.linearizability().isLinearizable(), scenario + ": " + verdict.linearizability());
         assertTrue(verdict.okWritesAfterFaults() >= WRITES_AFTER_FAULTS,
                 scenario + ": too few writes acknowledged after the last fault: " + verdict.summary());
-        return run.measured;
+        return new Outcome(List.copyOf(run.measured), scriptStart, scriptEnd);
     }
 
-    KvCluster cluster() {
+    T cluster() {
         return cluster;
     }
 
-    /** Waits for a leader outside {@code faulted} and records the time since {@code since} as this fault's. */
-    Duration measure(String fault, Set<String> faulted, long since, Duration bound) {
-        Duration time = cluster.awaitLeaderOutside(faulted, since, bound);
-        measured.add(new Leaderless(scenario, fault, time));
-        return time;
+    String scenario() {
+        return scenario;
     }
 
-    Duration measure(String fault, Set<String> faulted, long since) {
-        return measure(fault, faulted, since, LEADERLESS_BOUND);
+    /** Records a time the script measured for {@code fault}. */
+    void record(String fault, Duration time) {
+        measured.add(new Leaderless(scenario, fault, time));
     }
 }

@@ -29,7 +29,7 @@ class ChaosSoakTest {
             for (int round = 0; round < rounds; round++) {
                 Faults.Named fault = Faults.random(random);
                 leaderless.addAll(ChaosRun.run(cluster, "soak-" + round + "-" + fault.name(), 4,
-                        Duration.ofSeconds(30), Duration.ofSeconds(150), fault.script()));
+                        Duration.ofSeconds(30), Duration.ofSeconds(150), fault.script()).faults());
                 cluster.heal();
             }
         } finally {

@@ -56,8 +56,8 @@ class ChaosTest {
         }
     }
 
-    private void scenario(String name, ChaosRun.Script script) {
-        leaderless.addAll(ChaosRun.run(cluster, name, CLIENTS, MIN_LOAD, SCRIPT_CAP, script));
+    private void scenario(String name, ChaosRun.Script<KvCluster> script) {
+        leaderless.addAll(ChaosRun.run(cluster, name, CLIENTS, MIN_LOAD, SCRIPT_CAP, script).faults());
     }
 
     @Test
@@ -91,8 +91,8 @@ class ChaosTest {
     @Test
     @Order(5)
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
-    void disconnectTheLeaderFromTheNetworkAndReconnectIt() {
-        scenario("partition-leader", Faults.disconnectLeader());
+    void cutTheLeaderOffFromItsPeersWhileClientsStillReachIt() {
+        scenario("peer-partition-leader", Faults.partitionLeaderFromPeers());
     }
 
     @Test

@@ -1,8 +1,8 @@
 package io.raftkv.deploy;
 
-import io.raftkv.kv.client.Clerk;
 import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.GetResult;
+import io.raftkv.kv.client.KvClient;
 import io.raftkv.kv.client.KvInvalidArgumentException;
 import io.raftkv.testkit.AppendLedger;
 import io.raftkv.testkit.linearizability.CheckResult;
@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Client load for a chaos scenario: a few threads, each with its own Clerk, run put/append/get on a few keys and
- * record every call in one history. Appends carry unique tokens ("c2.17;"), so the final values show whether an
+ * Client load for a chaos scenario: a few threads, each with its own client (a Clerk, or a ShardedClerk), run
+ * put/append/get on a few keys and record every call in one history. Appends carry unique tokens ("c2.17;"), so the final values show whether an
  * acknowledged append was lost or applied twice. Bounded in time and in operations per thread.
  */
 final class ChaosWorkload implements AutoCloseable {
@@ -35,7 +35,7 @@ final class ChaosWorkload implements AutoCloseable {
      */
     private static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(30);
 
-    private final KvCluster cluster;
+    private final ChaosTarget cluster;
     private final String prefix;
     private final List<String> appendKeys;
     private final String registerKey;
@@ -50,13 +50,13 @@ final class ChaosWorkload implements AutoCloseable {
     private volatile long faultsOverAt = Long.MAX_VALUE;
     private final AtomicLong okWritesAfterFaults = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
-    private final List<Clerk> clerks = new ArrayList<>();
+    private final List<KvClient> clerks = new ArrayList<>();
     private final long deadline;
 
-    private ChaosWorkload(KvCluster cluster, String prefix, Duration maxRun) {
+    private ChaosWorkload(ChaosTarget cluster, String prefix, List<String> appendKeys, Duration maxRun) {
         this.cluster = cluster;
         this.prefix = prefix;
-        this.appendKeys = List.of(prefix + "/a0", prefix + "/a1", prefix + "/a2");
+        this.appendKeys = List.copyOf(appendKeys);
         this.registerKey = prefix + "/r";
         this.deadline = System.nanoTime() + maxRun.toNanos();
     }
@@ -65,11 +65,17 @@ final class ChaosWorkload implements AutoCloseable {
      * Starts {@code clients} threads on keys under {@code prefix}; they run until {@link #stop()}, and maxRun is only
      * the hard bound that keeps the loops finite if a test never stops them.
      */
-    static ChaosWorkload start(KvCluster cluster, String prefix, int clients, Duration maxRun) {
-        ChaosWorkload workload = new ChaosWorkload(cluster, prefix, maxRun);
+    static ChaosWorkload start(ChaosTarget cluster, String prefix, int clients, Duration maxRun) {
+        return start(cluster, prefix, List.of(prefix + "/a0", prefix + "/a1", prefix + "/a2"), clients, maxRun);
+    }
+
+    /** As above, appending to {@code appendKeys} (the register key is {@code prefix/r}). */
+    static ChaosWorkload start(ChaosTarget cluster, String prefix, List<String> appendKeys, int clients,
+            Duration maxRun) {
+        ChaosWorkload workload = new ChaosWorkload(cluster, prefix, appendKeys, maxRun);
         for (int c = 0; c < clients; c++) {
             int clientId = c;
-            Clerk clerk = cluster.clerk(ClientOptions.DEFAULT.withTimeout(OPERATION_TIMEOUT));
+            KvClient clerk = cluster.client(ClientOptions.DEFAULT.withTimeout(OPERATION_TIMEOUT));
             workload.clerks.add(clerk);
             Thread thread = Thread.ofPlatform().name(prefix + "-client-" + c).daemon()
                     .start(() -> workload.run(clientId, clerk));
@@ -78,7 +84,7 @@ final class ChaosWorkload implements AutoCloseable {
         return workload;
     }
 
-    private void run(int clientId, Clerk clerk) {
+    private void run(int clientId, KvClient clerk) {
         SplittableRandom random = new SplittableRandom(prefix.hashCode() * 31L + clientId);
         for (int n = 0; n < MAX_OPS_PER_THREAD && !stop.get() && System.nanoTime() < deadline; n++) {
             int dice = random.nextInt(100);
@@ -104,7 +110,7 @@ final class ChaosWorkload implements AutoCloseable {
     private enum Outcome { OK, REJECTED, UNKNOWN }
 
     /** Runs a put or append and records it in the history. */
-    private Outcome write(int clientId, Clerk clerk, KvModel.Input input) {
+    private Outcome write(int clientId, KvClient clerk, KvModel.Input input) {
         long call = recorder.invoke(clientId, input);
         boolean calledAfterFaults = System.nanoTime() >= faultsOverAt;
         try {
@@ -131,7 +137,7 @@ final class ChaosWorkload implements AutoCloseable {
         }
     }
 
-    private GetResult read(int clientId, Clerk clerk, String key) {
+    private GetResult read(int clientId, KvClient clerk, String key) {
         long call = recorder.invoke(clientId, KvModel.Input.get(key));
         try {
             GetResult result = clerk.get(key);
@@ -183,7 +189,7 @@ final class ChaosWorkload implements AutoCloseable {
      */
     Verdict verify() {
         Map<String, String> finalValues = new HashMap<>();
-        try (Clerk clerk = cluster.clerk(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
+        try (KvClient clerk = cluster.client(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
             for (String key : appendKeys) {
                 GetResult result = read(99, clerk, key);
                 if (result == null) {
@@ -214,7 +220,7 @@ final class ChaosWorkload implements AutoCloseable {
     @Override
     public void close() {
         stop.set(true);
-        clerks.forEach(Clerk::close);
+        clerks.forEach(KvClient::close);
     }
 
     /** What a run showed: its size, problems with the append tokens, and the checker's verdict. */

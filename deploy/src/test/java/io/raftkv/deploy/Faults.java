@@ -13,15 +13,15 @@ final class Faults {
     private Faults() {}
 
     /** SIGKILL the leader, then start it again once another node leads; {@code rounds} times. */
-    static ChaosRun.Script killLeader(int rounds) {
+    static ChaosRun.Script<KvCluster> killLeader(int rounds) {
         return run -> {
             KvCluster cluster = run.cluster();
             for (int round = 0; round < rounds; round++) {
                 String leader = cluster.awaitLeader(ChaosRun.LEADERLESS_BOUND);
-                long since = cluster.kill(leader);
-                run.measure("SIGKILL leader " + leader, Set.of(leader), since);
+                long since = cluster.nodes().kill(leader);
+                measure(run, "SIGKILL leader " + leader, Set.of(leader), since);
                 Eventually.sleep(Duration.ofSeconds(2));
-                cluster.restart(leader);
+                cluster.nodes().restart(leader);
                 cluster.awaitServing(leader, KvCluster.START_TIMEOUT);
                 Eventually.sleep(Duration.ofSeconds(2));
             }
@@ -29,68 +29,89 @@ final class Faults {
     }
 
     /** SIGKILL a random node (leader or not) and restart it a few seconds later; {@code rounds} times. */
-    static ChaosRun.Script killRandomNode(int rounds, SplittableRandom random) {
+    static ChaosRun.Script<KvCluster> killRandomNode(int rounds, SplittableRandom random) {
         return run -> {
             KvCluster cluster = run.cluster();
             for (int round = 0; round < rounds; round++) {
                 String victim = cluster.ids().get(random.nextInt(cluster.ids().size()));
                 String leader = cluster.leader(Set.of()).orElse("?");
-                long since = cluster.kill(victim);
-                run.measure("SIGKILL " + (victim.equals(leader) ? "leader " : "follower ") + victim, Set.of(victim),
+                long since = cluster.nodes().kill(victim);
+                measure(run, "SIGKILL " + (victim.equals(leader) ? "leader " : "follower ") + victim, Set.of(victim),
                         since);
                 Eventually.sleep(Duration.ofSeconds(2));
-                cluster.restart(victim);
+                cluster.nodes().restart(victim);
                 cluster.awaitServing(victim, KvCluster.START_TIMEOUT);
             }
         };
     }
 
     /** SIGKILL every node at once, start them all a second later. */
-    static ChaosRun.Script killAll() {
+    static ChaosRun.Script<KvCluster> killAll() {
         return run -> {
             KvCluster cluster = run.cluster();
-            cluster.ids().parallelStream().forEach(cluster::kill);
+            cluster.ids().parallelStream().forEach(cluster.nodes()::kill);
             long since = System.nanoTime();
             Eventually.sleep(Duration.ofSeconds(1));
-            cluster.ids().parallelStream().forEach(cluster::restart);
-            run.measure("SIGKILL all " + cluster.ids().size() + ", restart after 1 s", Set.of(), since,
+            cluster.ids().parallelStream().forEach(cluster.nodes()::restart);
+            measure(run, "SIGKILL all " + cluster.ids().size() + ", restart after 1 s", Set.of(), since,
                     ChaosRun.RESTART_BOUND);
         };
     }
 
     /** Freeze the leader (docker pause) until another node leads, a few seconds more, then thaw it. */
-    static ChaosRun.Script pauseLeader() {
-        return isolateLeader("docker pause leader ", KvCluster::pause, KvCluster::unpause);
+    static ChaosRun.Script<KvCluster> pauseLeader() {
+        return isolateLeader("docker pause leader ", ContainerNodes::pause, ContainerNodes::unpause);
     }
 
     /** Cut the leader off the network (it keeps running, believing it leads), then reconnect it under its alias. */
-    static ChaosRun.Script disconnectLeader() {
-        return isolateLeader("network disconnect leader ", KvCluster::disconnect, KvCluster::reconnect);
+    static ChaosRun.Script<KvCluster> disconnectLeader() {
+        return isolateLeader("network disconnect leader ", ContainerNodes::disconnect, ContainerNodes::reconnect);
     }
 
-    /** Isolates the leader with {@code fault} until another node leads, a few seconds more, then heals it. */
-    private static ChaosRun.Script isolateLeader(String label, ToLongBiFunction<KvCluster, String> fault,
-            BiConsumer<KvCluster, String> heal) {
+    /**
+     * Cut the leader off from its peers only: clients still reach it while the others elect a new leader, so every
+     * read it would serve from its own state alone is stale (the history check catches one). The script checks that
+     * the deposed leader did stay reachable to clients.
+     */
+    static ChaosRun.Script<KvCluster> partitionLeaderFromPeers() {
         return run -> {
             KvCluster cluster = run.cluster();
             String leader = cluster.awaitLeader(ChaosRun.LEADERLESS_BOUND);
-            long since = fault.applyAsLong(cluster, leader);
-            run.measure(label + leader, Set.of(leader), since);
+            long since = cluster.nodes().partitionFromPeers(leader);
+            measure(run, "peer partition of leader " + leader, Set.of(leader), since);
+            if (!cluster.answers(leader)) {
+                throw new AssertionError("the partitioned leader " + leader + " did not answer a client: the"
+                        + " partition cut client traffic too");
+            }
             Eventually.sleep(Duration.ofSeconds(3));
-            heal.accept(cluster, leader);
+            cluster.nodes().healPartition(leader);
+            cluster.awaitLeader(ChaosRun.LEADERLESS_BOUND);
+        };
+    }
+
+    /** Isolates the leader with {@code fault} until another node leads, a few seconds more, then heals it. */
+    private static ChaosRun.Script<KvCluster> isolateLeader(String label,
+            ToLongBiFunction<ContainerNodes, String> fault, BiConsumer<ContainerNodes, String> heal) {
+        return run -> {
+            KvCluster cluster = run.cluster();
+            String leader = cluster.awaitLeader(ChaosRun.LEADERLESS_BOUND);
+            long since = fault.applyAsLong(cluster.nodes(), leader);
+            measure(run, label + leader, Set.of(leader), since);
+            Eventually.sleep(Duration.ofSeconds(3));
+            heal.accept(cluster.nodes(), leader);
             cluster.awaitServing(leader, KvCluster.START_TIMEOUT);
         };
     }
 
     /** SIGTERM and restart each node in turn, waiting for it to serve before the next. */
-    static ChaosRun.Script rollingRestart() {
+    static ChaosRun.Script<KvCluster> rollingRestart() {
         return run -> {
             KvCluster cluster = run.cluster();
             for (String id : cluster.ids()) {
                 boolean leader = cluster.leader(Set.of()).map(id::equals).orElse(false);
-                long since = cluster.stop(id);
-                run.measure("SIGTERM " + (leader ? "leader " : "follower ") + id, Set.of(id), since);
-                cluster.restart(id);
+                long since = cluster.nodes().stop(id);
+                measure(run, "SIGTERM " + (leader ? "leader " : "follower ") + id, Set.of(id), since);
+                cluster.nodes().restart(id);
                 cluster.awaitServing(id, KvCluster.START_TIMEOUT);
                 Eventually.sleep(Duration.ofSeconds(1));
             }
@@ -98,43 +119,55 @@ final class Faults {
     }
 
     /** SIGKILL the leader and one more node at once, restart both; then the same with two followers (5 nodes). */
-    static ChaosRun.Script killTwoIncludingTheLeader() {
+    static ChaosRun.Script<KvCluster> killTwoIncludingTheLeader() {
         return run -> {
             KvCluster cluster = run.cluster();
             String leader = cluster.awaitLeader(ChaosRun.LEADERLESS_BOUND);
             String other = cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
-            cluster.kill(other);
-            long since = cluster.kill(leader);
-            run.measure("SIGKILL leader " + leader + " + " + other, Set.of(leader, other), since);
+            cluster.nodes().kill(other);
+            long since = cluster.nodes().kill(leader);
+            measure(run, "SIGKILL leader " + leader + " + " + other, Set.of(leader, other), since);
             Eventually.sleep(Duration.ofSeconds(3));
             restartAll(cluster, List.of(leader, other));
 
             String current = cluster.awaitLeader(ChaosRun.LEADERLESS_BOUND);
             List<String> followers = cluster.ids().stream().filter(id -> !id.equals(current)).limit(2).toList();
-            followers.forEach(cluster::kill);
+            followers.forEach(cluster.nodes()::kill);
             long next = System.nanoTime();
-            run.measure("SIGKILL followers " + followers, Set.copyOf(followers), next);
+            measure(run, "SIGKILL followers " + followers, Set.copyOf(followers), next);
             Eventually.sleep(Duration.ofSeconds(3));
             restartAll(cluster, followers);
         };
     }
 
+    /** Waits for a leader outside {@code faulted} and records the time since {@code since} as this fault's. */
+    static Duration measure(ChaosRun<KvCluster> run, String fault, Set<String> faulted, long since, Duration bound) {
+        Duration time = run.cluster().awaitLeaderOutside(faulted, since, bound);
+        run.record(fault, time);
+        return time;
+    }
+
+    static Duration measure(ChaosRun<KvCluster> run, String fault, Set<String> faulted, long since) {
+        return measure(run, fault, faulted, since, ChaosRun.LEADERLESS_BOUND);
+    }
+
     private static void restartAll(KvCluster cluster, List<String> ids) {
-        ids.forEach(cluster::restart);
+        ids.forEach(cluster.nodes()::restart);
         ids.forEach(id -> cluster.awaitServing(id, KvCluster.START_TIMEOUT));
     }
 
     /** A script and the scenario name it runs under. */
-    record Named(String name, ChaosRun.Script script) {}
+    record Named(String name, ChaosRun.Script<KvCluster> script) {}
 
     /** One of the 3-node scripts, picked at random (for the soak). */
     static Named random(SplittableRandom random) {
-        return switch (random.nextInt(6)) {
+        return switch (random.nextInt(7)) {
             case 0 -> new Named("kill-leader", killLeader(1));
             case 1 -> new Named("kill-random", killRandomNode(2, random));
             case 2 -> new Named("kill-all", killAll());
             case 3 -> new Named("pause-leader", pauseLeader());
-            case 4 -> new Named("partition-leader", disconnectLeader());
+            case 4 -> new Named("disconnect-leader", disconnectLeader());
+            case 5 -> new Named("peer-partition-leader", partitionLeaderFromPeers());
             default -> new Named("rolling-restart", rollingRestart());
         };
     }

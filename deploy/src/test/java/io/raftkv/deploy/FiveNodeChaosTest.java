@@ -19,7 +19,7 @@ class FiveNodeChaosTest {
         try (KvCluster cluster = KvCluster.start("chaos5", 5)) {
             System.out.printf("5-node cluster up in %.1f s%n", (System.nanoTime() - start) / 1e9);
             List<ChaosRun.Leaderless> leaderless = ChaosRun.run(cluster, "five-nodes", 4, Duration.ofSeconds(25),
-                    Duration.ofSeconds(120), Faults.killTwoIncludingTheLeader());
+                    Duration.ofSeconds(120), Faults.killTwoIncludingTheLeader()).faults();
             System.out.println("leaderless time per fault (5 nodes):");
             leaderless.forEach(System.out::println);
         }

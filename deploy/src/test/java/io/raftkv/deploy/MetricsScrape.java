@@ -34,6 +34,21 @@ record MetricsScrape(List<Sample> samples) {
         }
     }
 
+    /** One scrape within {@code timeout}, or empty when the process does not answer (down, paused, cut off). */
+    static java.util.Optional<MetricsScrape> tryOf(String url, Duration timeout) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? java.util.Optional.of(parse(response.body()))
+                    : java.util.Optional.empty();
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while scraping " + url, e);
+        }
+    }
+
     static MetricsScrape parse(String page) {
         List<Sample> samples = new ArrayList<>();
         for (String line : page.split("\n")) {
