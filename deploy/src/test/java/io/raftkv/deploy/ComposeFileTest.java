@@ -195,7 +195,8 @@ class ComposeFileTest {
         assertEquals(Set.of("100", "200", "300"), groupServers.keySet());
 
         String join = blocks.get("join");
-        assertTrue(join.contains("--skip-joined"), "a later `up` must not fail on joined groups: " + join);
+        assertTrue(join.contains("--if-unconfigured"),
+                "a later `up` must neither fail on joined groups nor undo a leave: " + join);
         assertEquals(controllerPeers.iterator().next(), argument(join, "--controller"));
         Map<String, String> joined = new TreeMap<>();
         Matcher group = Pattern.compile("\"(\\d+)=([^\"]+)\"").matcher(join);

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,6 +41,7 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  export KV_CONTROLLER=127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103",
             "  shardctl join 100=127.0.0.1:7201,127.0.0.1:7202,127.0.0.1:7203 200=127.0.0.1:7301",
+            "  shardctl join --skip-joined 100=127.0.0.1:7201   (a no-op when group 100 is joined)",
             "  shardctl query",
             "  shardctl query 1 --json",
             "  shardctl move 3 200",
@@ -121,9 +123,23 @@ public final class ShardCtl implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "GID=HOST:PORT[,HOST:PORT...]",
                 description = "A group: its id (a positive number) and its servers.")
         List<String> groups;
+        @Option(names = "--skip-joined",
+                description = "Read the latest configuration first and join only the groups it does not have"
+                        + " (exit 0 when it has them all; a joined group keeps its servers). For a join that"
+                        + " may run more than once, such as a deployment's start-up step.")
+        boolean skipJoined;
+        @Option(names = "--if-unconfigured",
+                description = "Join only when the controller has no group yet (a new cluster); otherwise change"
+                        + " nothing and exit 0. For a start-up step that runs on every start and must not undo a"
+                        + " later leave (the sharded compose file's join).")
+        boolean ifUnconfigured;
 
         @Override
         public Integer call() {
+            if (skipJoined && ifUnconfigured) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "give --skip-joined or --if-unconfigured, not both");
+            }
             // Only the shape is checked here; the controller judges the values (a gid that is not positive, a
             // group without servers, a malformed address) and refuses them as invalid, exit code 4.
             Map<Long, List<String>> parsed = new LinkedHashMap<>();
@@ -144,7 +160,80 @@ public final class ShardCtl implements Callable<Integer> {
                     throw new CommandLine.ParameterException(spec.commandLine(), "group " + gid + " is given twice");
                 }
             }
-            return ctl.withClerk(spec.commandLine(), clerk -> printChange("joined", clerk.joinAddresses(parsed)));
+            return ctl.withClerk(spec.commandLine(), clerk -> {
+                if (skipJoined) {
+                    return joinMissing(clerk, parsed);
+                }
+                if (ifUnconfigured) {
+                    return joinIfUnconfigured(clerk, parsed);
+                }
+                return printChange("joined", clerk.joinAddresses(parsed));
+            });
+        }
+
+        /** Joins {@code wanted} on a controller that has no group yet; leaves a configured one as it is. */
+        private static int joinIfUnconfigured(ControllerClerk clerk, Map<Long, List<String>> wanted) {
+            ShardConfig latest = clerk.query(ControllerClerk.LATEST);
+            if (!latest.groups().isEmpty()) {
+                System.out.println("already configured: configuration " + latest.num() + " has "
+                        + gidList(List.copyOf(latest.groups().keySet())) + "; nothing joined");
+                System.out.flush();
+                return ExitCodes.OK;
+            }
+            return printChange("joined", clerk.joinAddresses(wanted));
+        }
+
+        /**
+         * Joins the groups of {@code wanted} that the latest configuration lacks. A join racing this one can still
+         * add one of them in between; the controller then refuses ours as invalid (exit 4), and a rerun skips it.
+         */
+        private static int joinMissing(ControllerClerk clerk, Map<Long, List<String>> wanted) {
+            ShardConfig latest = clerk.query(ControllerClerk.LATEST);
+            Map<Long, List<String>> missing = new LinkedHashMap<>();
+            List<Long> present = new ArrayList<>();
+            wanted.forEach((gid, servers) -> {
+                List<HostPort> joined = latest.groups().get(gid);
+                if (joined == null) {
+                    missing.put(gid, servers);
+                    return;
+                }
+                present.add(gid);
+                if (!sameServers(joined, servers)) {
+                    // Not an error: the user may have joined the group by hand; but say what stays in place.
+                    System.err.println("warning: group " + gid + " is already joined with servers "
+                            + joined.stream().map(HostPort::toString).collect(Collectors.joining(","))
+                            + ", not " + String.join(",", servers) + "; left as it is");
+                    System.err.flush();
+                }
+            });
+            if (missing.isEmpty()) {
+                System.out.println("already joined: " + gidList(present) + " in configuration " + latest.num());
+                System.out.flush();
+                return ExitCodes.OK;
+            }
+            long num = clerk.joinAddresses(missing);
+            System.out.println("joined: configuration " + num
+                    + (present.isEmpty() ? "" : " (already joined: " + gidList(present) + ")"));
+            System.out.flush();
+            return ExitCodes.OK;
+        }
+
+        /** The same servers in the same order; a given address that does not parse is simply not the same. */
+        private static boolean sameServers(List<HostPort> joined, List<String> given) {
+            List<String> normalized = new ArrayList<>();
+            for (String server : given) {
+                try {
+                    normalized.add(HostPort.parse(server).toString());
+                } catch (IllegalArgumentException e) {
+                    normalized.add(server);
+                }
+            }
+            return joined.stream().map(HostPort::toString).toList().equals(normalized);
+        }
+
+        private static String gidList(List<Long> gids) {
+            return (gids.size() == 1 ? "group " : "groups ")
+                    + gids.stream().map(String::valueOf).collect(Collectors.joining(", "));
         }
     }
 

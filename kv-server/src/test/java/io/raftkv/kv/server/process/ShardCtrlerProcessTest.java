@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The shard controller as three real processes: changes and queries through the ControllerClerk across SIGKILLs of
  * the leader (a new leader answers the same latest configuration, old ones read back unchanged, a restarted node
  * catches up), its metrics, a restart with another --shards refused, and shardctl with each exit code (as its own
- * process for a join, a query and an unreachable controller; in this JVM for the rest).
+ * process for a join, a query and an unreachable controller; in this JVM for the rest), join --skip-joined included.
  */
 class ShardCtrlerProcessTest {
     private static final ClientOptions OPTIONS = ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(30));
@@ -129,8 +129,9 @@ class ShardCtrlerProcessTest {
             cluster.awaitLeaderByMetrics("shardctrler", Duration.ofSeconds(60));
             String controller = cluster.clusterSpec();
 
-            assertEquals(new Run(0, "joined: configuration 1\n"),
-                    shardctl(controller, "join", "100=127.0.0.1:7201,127.0.0.1:7202", "200=127.0.0.1:7301"));
+            // --if-unconfigured on a new controller: an ordinary join.
+            assertEquals(new Run(0, "joined: configuration 1\n"), shardctl(controller, "join", "--if-unconfigured",
+                    "100=127.0.0.1:7201,127.0.0.1:7202", "200=127.0.0.1:7301"));
             assertEquals(new Run(0, "{\"num\":1,\"shards\":[100,100,200,200],\"groups\":{\"100\":"
                     + "[\"127.0.0.1:7201\",\"127.0.0.1:7202\"],\"200\":[\"127.0.0.1:7301\"]}}\n"),
                     shardctl(controller, "query", "--json"));
@@ -166,10 +167,35 @@ class ShardCtrlerProcessTest {
             Run watch = inProcess(controller, "watch", "--json", "--count", "1");
             assertEquals(latest, watch);
 
+            // --skip-joined: groups already present are left alone (other servers only warn), the rest join.
+            assertEquals(new Run(0, "already joined: groups 100, 200 in configuration 2\n"), inProcess(controller,
+                    "join", "--skip-joined", "100=127.0.0.1:7201,127.0.0.1:7202", "200=127.0.0.1:7301"));
+            assertEquals(new Run(0, "warning: group 100 is already joined with servers 127.0.0.1:7201,127.0.0.1:7202,"
+                    + " not 127.0.0.1:7999; left as it is\nalready joined: group 100 in configuration 2\n"),
+                    inProcess(controller, "join", "--skip-joined", "100=127.0.0.1:7999"));
+            assertEquals(new Run(0, "joined: configuration 3 (already joined: group 200)\n"),
+                    inProcess(controller, "join", "--skip-joined", "300=127.0.0.1:7401", "200=127.0.0.1:7301"));
+            String joined = inProcess(controller, "query", "--json").output();
+            assertTrue(joined.startsWith("{\"num\":3,") && joined.contains("\"300\":[\"127.0.0.1:7401\"]")
+                    && joined.contains("\"100\":[\"127.0.0.1:7201\",\"127.0.0.1:7202\"]"), joined);
+            assertEquals(new Run(0, "already joined: group 300 in configuration 3\n"),
+                    inProcess(controller, "join", "--skip-joined", "300=127.0.0.1:7401"));
+            Run refused = inProcess(controller, "join", "300=127.0.0.1:7401");
+            assertEquals(4, refused.exitCode(), () -> "without --skip-joined, refused: " + refused.output());
+
+            // --if-unconfigured on a configured controller: nothing changes, not even for a group it lacks.
+            assertEquals(new Run(0, "already configured: configuration 3 has groups 100, 200, 300; nothing joined\n"),
+                    inProcess(controller, "join", "--if-unconfigured", "400=127.0.0.1:7501"));
+            assertTrue(inProcess(controller, "query", "--json").output().startsWith("{\"num\":3,"));
+            Run bothFlags = inProcess(controller, "join", "--if-unconfigured", "--skip-joined", "400=127.0.0.1:7501");
+            assertEquals(2, bothFlags.exitCode(), bothFlags::output);
+
             String nobody = "127.0.0.1:" + Ports.freePort();
             Run unavailable = shardctl(nobody, "--timeout", "2s", "query");
             assertEquals(3, unavailable.exitCode(), unavailable::output);
             assertTrue(unavailable.output().startsWith("error: "), unavailable::output);
+            Run skipUnavailable = inProcess(nobody, "--timeout", "2s", "join", "--skip-joined", "100=127.0.0.1:7201");
+            assertEquals(3, skipUnavailable.exitCode(), skipUnavailable::output);
         }
     }
 
