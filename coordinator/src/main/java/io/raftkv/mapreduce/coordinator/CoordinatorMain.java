@@ -32,7 +32,8 @@ import picocli.CommandLine.Parameters;
 /** {@code mr-coordinator}: runs one MapReduce job with workers that connect over gRPC, then exits. */
 @Command(name = "mr-coordinator", sortOptions = false, usageHelpAutoWidth = true,
         description = {
-            "Runs one MapReduce job: one map task per input file and R reduce tasks, handed out to mr-worker"
+            "Runs one MapReduce job: one map task per input split (a file, or a --split-size piece of a larger"
+                    + " one) and R reduce tasks, handed out to mr-worker"
                     + " processes that connect to --port. Reduce tasks start once every map task is done; a task"
                     + " not reported within --task-timeout goes to another worker; near the end of a phase,"
                     + " stragglers get backup copies. Prints where the output is and exits once the job is done.",
@@ -58,6 +59,11 @@ public final class CoordinatorMain implements Callable<Integer> {
 
     @Mixin
     AppOptions appOptions;
+
+    @Option(names = "--split-size", paramLabel = "SIZE", converter = ByteSize.class, defaultValue = "64MiB",
+            description = "Cut input files larger than this into splits of this size, one map task each; a split"
+                    + " reads the whole lines that start in it (default: ${DEFAULT-VALUE}; e.g. 512k, 1m, 1g).")
+    long splitSize;
 
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "${env:MR_WORK_DIR:-.}",
             description = "Where intermediate and output files go; workers must see it at the same path"
@@ -85,7 +91,8 @@ public final class CoordinatorMain implements Callable<Integer> {
                     + " given.")
     Integer metricsPort;
 
-    @Parameters(paramLabel = "INPUT_FILE", arity = "1..*", description = "The input files: one map task each.")
+    @Parameters(paramLabel = "INPUT_FILE", arity = "1..*",
+            description = "The input files: one map task per --split-size piece.")
     List<String> inputs;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -99,7 +106,7 @@ public final class CoordinatorMain implements Callable<Integer> {
     public Integer call() throws Exception {
         Job job = validate();
         LongSupplier clock = System::nanoTime;
-        Scheduler scheduler = new Scheduler(job.inputs().size(), job.reduces(),
+        Scheduler scheduler = new Scheduler(job.splits().size(), job.reduces(),
                 SchedulerConfig.of(taskTimeout, !noBackupTasks, maxTaskFailures));
         PrometheusMeterRegistry registry = Metrics.newRegistry("mr-coordinator", "job-" + job.id());
         CoordinatorMetrics metrics = new CoordinatorMetrics(registry, scheduler, clock);
@@ -117,8 +124,9 @@ public final class CoordinatorMain implements Callable<Integer> {
             if (stale > 0) {
                 log.info("deleted {} files of an earlier job from {}", stale, job.workDir());
             }
-            log.info("job {}: app {}, {} map tasks, {} reduce tasks, work dir {}; workers connect to port {}{}",
-                    job.id(), appOptions.spec(), job.inputs().size(), job.reduces(), job.workDir(), server.port(),
+            log.info("job {}: app {}, {} map tasks ({} input files, split size {} bytes), {} reduce tasks,"
+                    + " work dir {}; workers connect to port {}{}", job.id(), appOptions.spec(), job.splits().size(),
+                    inputs.size(), splitSize, job.reduces(), job.workDir(), server.port(),
                     metricsEndpoint == null ? "" : ", metrics on port " + metricsEndpoint.port());
             long started = System.nanoTime();
             JobSnapshot end = awaitEnd(scheduler, clock);
@@ -153,6 +161,10 @@ public final class CoordinatorMain implements Callable<Integer> {
         if (maxTaskFailures < 1) {
             throw new StartupException("--max-task-failures must be at least 1, was " + maxTaskFailures);
         }
+        if (splitSize > InputSplits.MAX_SPLIT_SIZE) {
+            throw new StartupException("--split-size must be at most 1GiB (a split is held in memory as one"
+                    + " string), was " + splitSize + " bytes");
+        }
         if (port < 0 || port > 65_535) {
             throw new StartupException("--port " + port + " is outside 0..65535");
         }
@@ -171,12 +183,13 @@ public final class CoordinatorMain implements Callable<Integer> {
         if (!Files.isWritable(dir)) {
             throw new StartupException("work directory " + dir + " is not writable");
         }
-        List<Job.Input> jobInputs = new ArrayList<>();
+        List<Job.Split> splits = new ArrayList<>();
         for (String input : inputs) {
-            jobInputs.add(new Job.Input(input, Path.of(input).toAbsolutePath().normalize()));
+            Path path = Path.of(input).toAbsolutePath().normalize();
+            splits.addAll(InputSplits.of(input, path, Files.size(path), splitSize));
         }
         String jobId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        return new Job(jobId, spec.id(), dir, jobInputs, reduces);
+        return new Job(jobId, spec.id(), dir, splits, reduces);
     }
 
     private static JobSnapshot awaitEnd(Scheduler scheduler, LongSupplier clock) throws InterruptedException {

@@ -48,30 +48,36 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
                     .asRuntimeException());
             return;
         }
+        // The report first: a success may finish the map phase and so decide what this request gets.
+        boolean accepted = request.hasReport() && report(request.getReport());
         Assignment assignment = scheduler.assign(request.getWorkerId(), clock.getAsLong());
         logAssignment(request.getWorkerId(), assignment);
-        responses.onNext(reply(assignment));
+        responses.onNext(reply(assignment).setReportAccepted(accepted).build());
         responses.onCompleted();
     }
 
+    /** For workers that report separately (before report-in-request); current workers do not call it. */
     @Override
     public void reportTask(TaskReport report, StreamObserver<ReportReply> responses) {
+        responses.onNext(ReportReply.newBuilder().setAccepted(report(report)).build());
+        responses.onCompleted();
+    }
+
+    /** Applies a report; true when it decided the task's fate. */
+    private boolean report(TaskReport report) {
         if (!report.getJobId().equals(job.id())) {
             log.warn("ignoring a report from worker {} for job {} (this is job {})", report.getWorkerId(),
                     report.getJobId(), job.id());
-            responses.onNext(ReportReply.newBuilder().setAccepted(false).build());
-            responses.onCompleted();
-            return;
+            return false;
         }
         ReportOutcome outcome = scheduler.report(report.getAttemptId(), report.getSuccess(), report.getError(),
                 clock.getAsLong());
         logReport(outcome);
         metrics.reported(outcome);
-        responses.onNext(ReportReply.newBuilder().setAccepted(outcome.accepted()).build());
-        responses.onCompleted();
+        return outcome.accepted();
     }
 
-    private TaskReply reply(Assignment assignment) {
+    private TaskReply.Builder reply(Assignment assignment) {
         TaskReply.Builder reply = TaskReply.newBuilder()
                 .setJobId(job.id())
                 .setWorkDir(job.workDir().toString());
@@ -79,25 +85,27 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
             case RUN -> {
                 TaskId task = assignment.task();
                 if (task.phase() == Phase.MAP) {
-                    Job.Input input = job.inputs().get(task.index());
+                    Job.Split split = job.splits().get(task.index());
                     reply.setMap(MapTask.newBuilder()
                             .setAttemptId(assignment.attemptId())
                             .setTask(task.index())
-                            .setInputPath(input.path().toString())
-                            .setInputName(input.name())
+                            .setInputPath(split.path().toString())
+                            .setInputName(split.name())
+                            .setOffset(split.offset())
+                            .setLength(split.length())
                             .setReduces(job.reduces()));
                 } else {
                     reply.setReduce(ReduceTask.newBuilder()
                             .setAttemptId(assignment.attemptId())
                             .setPartition(task.index())
-                            .setMaps(job.inputs().size()));
+                            .setMaps(job.splits().size()));
                 }
             }
             case WAIT -> reply.setWait(Wait.newBuilder().setRetryAfterMs(WAIT_MILLIS));
             case DONE -> reply.setDone(JobDone.newBuilder().setReduces(job.reduces()));
             case ABORTED -> reply.setAborted(JobAborted.newBuilder().setReason(assignment.abortReason()));
         }
-        return reply.build();
+        return reply;
     }
 
     private static void logAssignment(String workerId, Assignment assignment) {

@@ -9,20 +9,22 @@ import java.util.List;
  * @param id       random per coordinator run; reports for another job are ignored
  * @param appId    the app workers must run ({@link io.raftkv.mapreduce.app.AppSpec#id()})
  * @param workDir  absolute; shared with every worker
- * @param inputs   one map task per input, in command-line order
+ * @param splits   one map task per split, in command-line order of their files, then by offset
  * @param reduces  R, the number of reduce tasks and partitions
  */
-record Job(String id, String appId, Path workDir, List<Input> inputs, int reduces) {
+record Job(String id, String appId, Path workDir, List<Split> splits, int reduces) {
 
     /**
-     * An input file.
+     * A byte range of an input file; the map task reads the whole lines that start inside it.
      *
-     * @param name as given on the command line: what the app's map function receives
-     * @param path absolute: where workers read it
+     * @param name   the file as given on the command line: what the app's map function receives
+     * @param path   absolute: where workers read it
+     * @param offset the first byte of the range
+     * @param length the range's size (0 only for an empty file)
      */
-    record Input(String name, Path path) {}
+    record Split(String name, Path path, long offset, long length) {}
 
     Job {
-        inputs = List.copyOf(inputs);
+        splits = List.copyOf(splits);
     }
 }

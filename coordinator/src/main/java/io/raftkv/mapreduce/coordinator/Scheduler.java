@@ -151,6 +151,7 @@ final class Scheduler {
                     expected.add(attempt.workerId);
                 }
             }
+            // A worker told the end stops all its slots, so it will not ask again.
             expected.removeAll(toldEnd);
             awaiting = expected.size();
         }

@@ -91,6 +91,10 @@ class CoordinatorArgumentsTest {
         assertRefused(args("--app", "wc"), "error: Missing required parameter: 'INPUT_FILE'");
         assertRefused(args("--app", "wc", "--task-timeout", "soon", input),
                 "error: Invalid value for option '--task-timeout': 'soon' is not a duration");
+        assertRefused(args("--app", "wc", "--split-size", "64 apples", input),
+                "error: Invalid value for option '--split-size': '64 apples' is not a size");
+        assertRefused(args("--app", "wc", "--split-size", "2g", input),
+                "error: --split-size must be at most 1GiB");
     }
 
     @Test
@@ -99,7 +103,7 @@ class CoordinatorArgumentsTest {
             assertEquals(0, help.waitFor(EXIT));
             String usage = help.output();
             for (String option : List.of("--port", "--reduces", "--app", "--app-class", "--app-jar", "--work-dir",
-                    "--task-timeout", "--no-backup-tasks", "--metrics-port", "INPUT_FILE")) {
+                    "--task-timeout", "--no-backup-tasks", "--metrics-port", "--split-size", "INPUT_FILE")) {
                 assertTrue(usage.contains(option), option + " missing from:\n" + usage);
             }
         }

@@ -83,6 +83,11 @@ final class JobHarness implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--coordinator", "127.0.0.1:" + port, "--id", name));
         args.addAll(appArgs);
         args.addAll(List.of(extraArgs));
+        if (!args.contains("--slots")) {
+            // The lab's scenarios (a worker killed inside a task, task counts per worker) assume one task per
+            // worker process; tests of slots ask for more.
+            args.addAll(List.of("--slots", "1"));
+        }
         if (!args.contains("--give-up-after")) {
             // A cold JVM on a machine shared with other builds can take seconds to make its first connection.
             args.addAll(List.of("--give-up-after", GIVE_UP.toSeconds() + "s"));

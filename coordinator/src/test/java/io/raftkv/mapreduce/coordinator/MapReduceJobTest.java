@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +42,59 @@ class MapReduceJobTest {
             for (JvmProcess worker : workers) {
                 assertEquals(0, worker.waitFor(JobHarness.WORKER_EXIT), worker.tail(20));
             }
+        }
+    }
+
+    @Test
+    void wordCountOverFilesCutIntoManySplitsEqualsTheSequentialRun() throws Exception {
+        List<Path> splitInputs = List.of(awkwardText(dir.resolve("awkward.txt")),
+                Files.writeString(dir.resolve("empty.txt"), ""), inputs.get(0));
+        try (JobHarness job = new JobHarness(dir, "--app", "wc")) {
+            JvmProcess coordinator = job.startCoordinator(List.of("--reduces", "3", "--split-size", "4k"),
+                    splitInputs);
+            job.startWorker("--slots", "2");
+            job.startWorker("--slots", "2");
+            job.awaitSuccess();
+            assertEquals(job.sequentialOutput(AppSpec.builtIn("wc"), splitInputs), job.sortedOutput());
+            long bytes = Files.size(splitInputs.get(0));
+            long expectedMaps = (bytes + 4095) / 4096 + 1 + 1;
+            assertTrue(coordinator.output().contains(expectedMaps + " map tasks (3 input files"),
+                    "one map task per 4 KiB split:\n" + coordinator.tail(40));
+        }
+    }
+
+    /**
+     * About 200 KB of lines that make split boundaries hard: long lines spanning several splits, CRLF line ends,
+     * multi-byte characters, blank lines, and no newline at the end. Lines are numbered words, so a line read twice
+     * or lost changes the counts.
+     */
+    private static Path awkwardText(Path file) throws Exception {
+        Random random = new Random(7);
+        String[] words = {"alpha", "beta", "gamma", "délta", "épsilon", "zêta", "ηta", "θeta", "naïve", "€uro"};
+        StringBuilder text = new StringBuilder();
+        for (int line = 0; text.length() < 200_000; line++) {
+            int length = line % 50 == 0 ? 2_000 + random.nextInt(8_000) : random.nextInt(30);
+            for (int w = 0; w < length; w++) {
+                text.append(words[random.nextInt(words.length)]).append(w % 7 == 0 ? "-" : " ").append("n" + line);
+                text.append(' ');
+            }
+            text.append(line % 3 == 0 ? "\r\n" : "\n");
+        }
+        text.append("last line without a newline");
+        return Files.writeString(file, text.toString());
+    }
+
+    @Test
+    void oneWorkerRunsTasksInSeveralSlotsAtOnce() {
+        try (JobHarness job = new JobHarness(dir, "--app", "mtiming")) {
+            job.startWorker("--slots", "2");
+            job.startCoordinator(List.of("--reduces", "2"), inputs);
+            job.awaitSuccess();
+            List<String> output = job.sortedOutput();
+            assertEquals(1, output.stream().filter(line -> line.startsWith("times-")).count(),
+                    "one worker process mapped:\n" + output);
+            assertTrue(output.stream().anyMatch(Pattern.compile("^parallel-\\d+ .*[2-9]").asPredicate()),
+                    "two of its slots mapped at the same time:\n" + output);
         }
     }
 

@@ -6,7 +6,8 @@ import java.util.Optional;
 /**
  * A MapReduce application: the two functions the framework calls, and optionally a combiner.
  *
- * <p>A worker creates one instance and runs its tasks one at a time on it, so an instance needs no locking. A user
+ * <p>A worker creates one instance per slot and runs one task at a time on each, so an instance needs no locking
+ * (but static state is shared by the slots of a worker process). A user
  * app is a public class with a public no-argument constructor, loaded by name from a jar.
  */
 public interface MapReduceApp {
@@ -15,10 +16,10 @@ public interface MapReduceApp {
     default void setUp(AppContext context) {}
 
     /**
-     * Maps one input file.
+     * Maps one input split: a whole file, or for a large file the whole lines of one byte range of it.
      *
-     * @param filename the input as named on the command line
-     * @param contents the whole file, decoded as UTF-8
+     * @param filename the input file as named on the command line (the same for every split of it)
+     * @param contents the split's lines, with their line ends, decoded as UTF-8
      * @return the intermediate pairs, in any order
      */
     List<KeyValue> map(String filename, String contents);

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Inverted index ({@code indexer}): for each word, the number of documents that contain it and their sorted names,
@@ -24,10 +25,10 @@ public final class Indexer implements MapReduceApp {
         return pairs;
     }
 
+    /** Duplicates are dropped: a document cut into several splits reports a word once per split. */
     @Override
     public String reduce(String key, List<String> documents) {
-        List<String> sorted = new ArrayList<>(documents);
-        sorted.sort(null);
+        List<String> sorted = new ArrayList<>(new TreeSet<>(documents));
         return sorted.size() + " " + String.join(",", sorted);
     }
 }

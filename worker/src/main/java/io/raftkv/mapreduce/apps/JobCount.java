@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Test app {@code jobcount}: counts how many map tasks ran. Each map leaves a file {@code mr-worker-jobcount-PID-N}
@@ -19,8 +20,10 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class JobCount implements MapReduceApp {
     private static final String PREFIX = "mr-worker-jobcount";
 
+    /** Shared by the worker's slots (one app instance each), so their marker names never collide. */
+    private static final AtomicInteger COUNT = new AtomicInteger();
+
     private Path workDir = Path.of(".");
-    private int count;
 
     @Override
     public void setUp(AppContext context) {
@@ -29,8 +32,7 @@ public final class JobCount implements MapReduceApp {
 
     @Override
     public List<KeyValue> map(String filename, String contents) {
-        Path marker = workDir.resolve(PREFIX + "-" + ProcessHandle.current().pid() + "-" + count);
-        count++;
+        Path marker = workDir.resolve(PREFIX + "-" + ProcessHandle.current().pid() + "-" + COUNT.getAndIncrement());
         try {
             Files.writeString(marker, "x");
         } catch (IOException e) {

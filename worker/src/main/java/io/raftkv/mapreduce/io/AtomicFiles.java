@@ -14,8 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes a file so that readers see either nothing or the whole file: the content goes to a hidden temp file in the
- * same directory, is forced to disk, and is then renamed over the target. A process that dies half way leaves only
- * a temp file behind, never a partial target.
+ * same directory, is forced to disk ({@link #write}; {@link #writeWithoutSync} skips that), and is then renamed over
+ * the target. A process that dies half way leaves only a temp file behind, never a partial target.
  */
 public final class AtomicFiles {
     private static final int BUFFER_BYTES = 64 * 1024;
@@ -28,7 +28,21 @@ public final class AtomicFiles {
 
     private AtomicFiles() {}
 
+    /** Writes the target and forces it to disk before the rename, so it survives a machine crash. */
     public static void write(Path target, Body body) throws IOException {
+        write(target, body, true);
+    }
+
+    /**
+     * Writes the target with the same atomic rename but without forcing it to disk: for files that are re-created
+     * anyway when they are lost. A process crash still leaves no partial target (the rename comes after the last
+     * write); only a crash of the whole machine can leave one, cut or empty, behind.
+     */
+    public static void writeWithoutSync(Path target, Body body) throws IOException {
+        write(target, body, false);
+    }
+
+    private static void write(Path target, Body body, boolean sync) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = dir.resolve("." + target.getFileName() + "." + randomSuffix() + ".tmp");
         try {
@@ -36,7 +50,9 @@ public final class AtomicFiles {
                     OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_BYTES)) {
                 body.writeTo(out);
                 out.flush();
-                channel.force(true);
+                if (sync) {
+                    channel.force(true);
+                }
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {

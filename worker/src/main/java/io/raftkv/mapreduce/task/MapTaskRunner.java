@@ -8,9 +8,9 @@ import io.raftkv.mapreduce.io.AtomicFiles;
 import io.raftkv.mapreduce.io.IntermediateWriter;
 import io.raftkv.mapreduce.io.JobFiles;
 import io.raftkv.mapreduce.io.Partitioner;
+import io.raftkv.mapreduce.io.SplitReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,10 +19,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Runs one map task: reads the input, calls the app's map, groups the pairs by key (a key's values keep their
- * emission order), applies the combiner if the app has one, splits the keys into R partitions, and writes each
- * partition sorted by key as {@code mr-X-Y}. Every partition gets a file, empty ones included, so a reduce task can
- * tell a missing file from an empty partition.
+ * Runs one map task: reads the input split's whole lines ({@link SplitReader}), calls the app's map, groups the pairs
+ * by key (a key's values keep their emission order), applies the combiner if the app has one, splits the keys into R
+ * partitions, and writes each partition sorted by key as {@code mr-X-Y}. Every partition gets a file, empty ones
+ * included, so a reduce task can tell a missing file from an empty partition.
  */
 public final class MapTaskRunner {
     private MapTaskRunner() {}
@@ -30,12 +30,22 @@ public final class MapTaskRunner {
     /** What a finished map task read and wrote. */
     public record Result(long inputBytes, long pairsEmitted, long recordsWritten) {}
 
+    /** Maps the whole input file. */
     public static Result run(MapReduceApp app, int mapTask, Path input, String inputName, int reduces, Path workDir)
             throws IOException {
+        return run(app, mapTask, input, 0, 0, inputName, reduces, workDir);
+    }
+
+    /**
+     * Maps the lines of bytes {@code [offset, offset + length)} of the input (offset 0 and length 0: the whole file).
+     * The app still sees {@code inputName}, the file's name, for every split of it.
+     */
+    public static Result run(MapReduceApp app, int mapTask, Path input, long offset, long length, String inputName,
+            int reduces, Path workDir) throws IOException {
         if (reduces < 1) {
             throw new IllegalArgumentException("reduces must be at least 1, was " + reduces);
         }
-        byte[] bytes = Files.readAllBytes(input);
+        byte[] bytes = SplitReader.read(input, offset, length);
         app.setUp(new AppContext(workDir));
         List<KeyValue> pairs = app.map(inputName, new String(bytes, StandardCharsets.UTF_8));
 
@@ -66,7 +76,10 @@ public final class MapTaskRunner {
 
     private static long writePartition(Path file, List<Map.Entry<String, List<String>>> sorted) throws IOException {
         long[] written = {0};
-        AtomicFiles.write(file, out -> {
+        // No fsync: intermediate files are re-created by re-running the map task whenever they are lost, and a
+        // machine crash loses the worker's attempt anyway. The rename still keeps a process crash from leaving half
+        // a file, and the reader's trailer check rejects a file cut by a machine crash.
+        AtomicFiles.writeWithoutSync(file, out -> {
             IntermediateWriter writer = new IntermediateWriter(out);
             for (Map.Entry<String, List<String>> group : sorted) {
                 for (String value : group.getValue()) {

@@ -8,9 +8,7 @@ import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.cli.StartupException;
 import io.raftkv.proto.mapreduce.CoordinatorGrpc;
-import io.raftkv.proto.mapreduce.ReportReply;
 import io.raftkv.proto.mapreduce.TaskReply;
-import io.raftkv.proto.mapreduce.TaskReport;
 import io.raftkv.proto.mapreduce.TaskRequest;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +35,8 @@ final class CoordinatorClient implements AutoCloseable {
     private final Duration giveUpAfter;
     private final ManagedChannel channel;
     private final CoordinatorGrpc.CoordinatorBlockingStub stub;
-    private boolean everReached;
+    /** Written by any slot's thread. */
+    private volatile boolean everReached;
 
     CoordinatorClient(HostPort address, Duration giveUpAfter) {
         this.address = address;
@@ -46,12 +45,11 @@ final class CoordinatorClient implements AutoCloseable {
         this.stub = CoordinatorGrpc.newBlockingStub(channel);
     }
 
+    /** Safe to call from several slots at once: the channel and stub are thread-safe. */
     TaskReply requestTask(TaskRequest request) {
-        return call("ask for a task", () -> deadlineStub().requestTask(request));
-    }
-
-    ReportReply report(TaskReport report) {
-        return call("report attempt " + report.getAttemptId(), () -> deadlineStub().reportTask(report));
+        String what = request.hasReport() ? "report attempt " + request.getReport().getAttemptId()
+                + " and ask for a task" : "ask for a task";
+        return call(what, () -> deadlineStub().requestTask(request));
     }
 
     private CoordinatorGrpc.CoordinatorBlockingStub deadlineStub() {

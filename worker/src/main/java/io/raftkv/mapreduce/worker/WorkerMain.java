@@ -14,6 +14,8 @@ import io.raftkv.common.cli.DurationConverter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +26,10 @@ import picocli.CommandLine.Option;
 /** {@code mr-worker}: runs MapReduce tasks handed out by a coordinator until the job is over. */
 @Command(name = "mr-worker", sortOptions = false, usageHelpAutoWidth = true,
         description = {
-            "Asks the coordinator for map and reduce tasks, runs them with the given app and reports back, one task"
-                    + " at a time, until the coordinator says the job is done (exit 0) or has been unreachable for"
-                    + " --give-up-after. The work directory comes from the coordinator: it must be shared with it.",
+            "Asks the coordinator for map and reduce tasks, runs them with the given app and reports back, up to"
+                    + " --slots tasks at a time, until the coordinator says the job is done (exit 0) or has been"
+                    + " unreachable for --give-up-after. The work directory comes from the coordinator: it must be"
+                    + " shared with it.",
             ""})
 public final class WorkerMain implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
@@ -43,6 +46,11 @@ public final class WorkerMain implements Callable<Integer> {
             description = "Exit once the coordinator has been unreachable this long (default: ${DEFAULT-VALUE}).")
     Duration giveUpAfter;
 
+    @Option(names = "--slots", paramLabel = "N",
+            description = "Run up to N tasks at once, each in its own thread (default: the number of processors,"
+                    + " here ${sys:raftkv.processors}).")
+    Integer slots;
+
     @Option(names = "--id", paramLabel = "ID", description = "This worker's name in logs (default: HOST-PID).")
     String id;
 
@@ -55,6 +63,7 @@ public final class WorkerMain implements Callable<Integer> {
     boolean help;
 
     public static void main(String[] args) {
+        System.setProperty("raftkv.processors", Integer.toString(Runtime.getRuntime().availableProcessors()));
         Mains.run(new WorkerMain(), args);
     }
 
@@ -66,15 +75,23 @@ public final class WorkerMain implements Callable<Integer> {
         if (giveUpAfter.isNegative() || giveUpAfter.isZero()) {
             throw new StartupException("--give-up-after must be positive");
         }
+        int slotCount = slots != null ? slots : Runtime.getRuntime().availableProcessors();
+        if (slotCount < 1) {
+            throw new StartupException("--slots must be at least 1, was " + slotCount);
+        }
         AppSpec spec = appOptions.spec();
-        MapReduceApp app = appOptions.load();
+        // One instance per slot: an app instance runs one task at a time, so apps need no locking.
+        List<MapReduceApp> apps = new ArrayList<>(slotCount);
+        for (int i = 0; i < slotCount; i++) {
+            apps.add(appOptions.load());
+        }
         String workerId = id != null ? id : defaultId();
         PrometheusMeterRegistry registry = Metrics.newRegistry("mr-worker", workerId);
         MetricsEndpoint endpoint = metricsPort == null ? null : MetricsEndpoint.start("0.0.0.0", metricsPort,
                 registry);
-        log.info("worker {} running app {} for coordinator {}", workerId, spec, coordinator);
+        log.info("worker {} running app {} in {} slots for coordinator {}", workerId, spec, slotCount, coordinator);
         try (CoordinatorClient client = new CoordinatorClient(coordinator, giveUpAfter)) {
-            return new Worker(app, spec.id(), workerId, client, new WorkerMetrics(registry)).run();
+            return new Worker(apps, spec.id(), workerId, client, new WorkerMetrics(registry)).run();
         } catch (CoordinatorClient.CoordinatorGoneException e) {
             if (e.everReached()) {
                 // The coordinator exits soon after the job is done; a worker that was busy then lands here.

@@ -31,6 +31,31 @@ class TaskRunnersTest {
     @TempDir
     Path referenceDir;
 
+    /** Splits of 256 bytes: the indexer's output names files, so every split must pass on its file's name. */
+    @ParameterizedTest(name = "{0} in 256-byte splits")
+    @CsvSource({"wc", "indexer"})
+    void splitRunEqualsSequentialRun(String app) throws Exception {
+        List<Path> inputs = Samples.texts();
+        List<String> names = inputs.stream().map(Path::toString).toList();
+        int task = 0;
+        for (int i = 0; i < inputs.size(); i++) {
+            long size = Files.size(inputs.get(i));
+            for (long offset = 0; offset < size; offset += 256) {
+                MapTaskRunner.run(create(app), task++, inputs.get(i), offset, Math.min(256, size - offset),
+                        names.get(i), 2, workDir);
+            }
+        }
+        assertTrue(task > 2 * inputs.size(), "the samples are cut into several splits each: " + task);
+        List<String> distributed = new ArrayList<>();
+        for (int y = 0; y < 2; y++) {
+            ReduceTaskRunner.run(create(app), y, task, workDir);
+            distributed.addAll(Files.readAllLines(JobFiles.output(workDir, y)));
+        }
+        SequentialRunner.run(create(app), names, referenceDir);
+        assertEquals(Files.readAllLines(JobFiles.output(referenceDir, 0)).stream().sorted().toList(),
+                distributed.stream().sorted().toList());
+    }
+
     @ParameterizedTest(name = "{0} with R={1}")
     @CsvSource({"wc, 1", "wc, 3", "wc, 10", "indexer, 1", "indexer, 4", "nocrash, 2", "early_exit, 5"})
     void partitionedRunEqualsSequentialRun(String app, int reduces) throws Exception {

@@ -32,6 +32,8 @@ class WorkerMainTest {
                 "error: Invalid value for option '--coordinator': 'localhost' is not host:port");
         assertUsageError(List.of("--coordinator", "localhost:7070", "--app-class", "com.example.Nope"),
                 "error: app class com.example.Nope not found in the class path");
+        assertUsageError(List.of("--coordinator", "localhost:7070", "--app", "wc", "--slots", "0"),
+                "error: --slots must be at least 1, was 0");
     }
 
     private static void assertUsageError(List<String> args, String messageStart) {
