@@ -40,6 +40,12 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
         }
     }
 
+    /** A duration as this converter reads it back, for messages: {@code 10s}, {@code 1500ms}. */
+    public static String text(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
     /** Parses {@code value}; negative or unreadable durations are an {@link IllegalArgumentException}. */
     public static Duration parse(String value) {
         String text = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);

@@ -1,6 +1,7 @@
 package io.raftkv.common.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 
 /**
@@ -28,10 +29,22 @@ public final class Mains {
     private static int onBadParameters(CommandLine.ParameterException ex, String[] args) {
         CommandLine cli = ex.getCommandLine();
         PrintWriter err = cli.getErr();
-        err.println("error: " + ex.getMessage());
+        err.println("error: " + message(ex, cli));
         err.println("Try '" + cli.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
         return ExitCodes.USAGE;
+    }
+
+    /** Picocli's message, except for an unknown command, which names the commands there are. */
+    private static String message(CommandLine.ParameterException ex, CommandLine cli) {
+        if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !cli.getSubcommands().isEmpty()) {
+            List<String> arguments = unmatched.getUnmatched();
+            if (!arguments.isEmpty() && !arguments.get(0).startsWith("-")) {
+                return "unknown command '" + arguments.get(0) + "'; the commands are: "
+                        + String.join(", ", cli.getSubcommands().keySet());
+            }
+        }
+        return ex.getMessage();
     }
 
     private static int onExecutionFailure(Exception ex, CommandLine cli) {

@@ -30,6 +30,11 @@ public final class CallFailures {
         };
     }
 
+    /** Whether the call failed because nothing listens at the node's address (a stopped node, a wrong port). */
+    public static boolean isConnectionRefused(StatusRuntimeException e) {
+        return e.getStatus().getCode() == Status.Code.UNAVAILABLE && describe(e).endsWith("(connection refused)");
+    }
+
     /** The gist of a connection failure, without the transport's wording ("finishConnect(..) failed ..."). */
     private static String networkReason(Throwable cause, String message) {
         if (cause instanceof UnknownHostException || message.contains("Unable to resolve host")) {

@@ -6,6 +6,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
+import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.proto.service.LeaderHint;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ import java.util.function.Function;
  * goes to the configured address of the hinted id. Thread-safe.
  */
 public final class LeaderSeekingClient<S extends AbstractStub<S>> implements AutoCloseable {
+    private static final long REFUSED_ROUND_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private final List<Endpoint> endpoints;
     private final List<S> stubs;
     private final ClientOptions options;
@@ -125,6 +127,8 @@ public final class LeaderSeekingClient<S extends AbstractStub<S>> implements Aut
         int target = leader;
         int failuresThisRound = 0;
         int hintsFollowed = 0;
+        boolean allRefusedThisRound = true;
+        int refusedRounds = 0;
         Map<HostPort, String> problems = new LinkedHashMap<>();
         while (true) {
             long remaining = deadline - System.nanoTime();
@@ -143,8 +147,10 @@ public final class LeaderSeekingClient<S extends AbstractStub<S>> implements Aut
                 }
                 answer = null;
                 problems.put(endpoint.address, CallFailures.describe(e));
+                allRefusedThisRound &= CallFailures.isConnectionRefused(e);
             }
             if (answer != null) {
+                allRefusedThisRound = false;
                 endpoint.learnNodeId(answer.nodeId());
                 switch (answer.code()) {
                     case INVALID_ARGUMENT -> throw new RequestRejectedException(answer.message());
@@ -174,10 +180,19 @@ public final class LeaderSeekingClient<S extends AbstractStub<S>> implements Aut
             target = (target + 1) % endpoints.size();
             if (++failuresThisRound >= endpoints.size()) {
                 // No node could serve in a whole round: an election, a partition or a restart. Wait a little.
-                pause(backoff, deadline);
+                refusedRounds = allRefusedThisRound ? refusedRounds + 1 : 0;
+                if (refusedRounds >= 2 && options.failFastWhenAllRefuse()) {
+                    throw new ServiceUnavailableException("every node refused the connection, twice in a row"
+                            + listed(problems) + "; is the cluster running?");
+                }
+                // Before the second round of refusals that would end the call, a longer pause: a node may be
+                // restarting.
+                boolean lastChance = refusedRounds == 1 && options.failFastWhenAllRefuse();
+                pause(lastChance ? Math.max(backoff, REFUSED_ROUND_PAUSE_NANOS) : backoff, deadline);
                 backoff = Math.min(backoff * 2, options.maxBackoff().toNanos());
                 failuresThisRound = 0;
                 hintsFollowed = 0;
+                allRefusedThisRound = true;
                 for (Endpoint each : endpoints) {
                     each.channel.resetConnectBackoff();
                 }
@@ -252,18 +267,22 @@ public final class LeaderSeekingClient<S extends AbstractStub<S>> implements Aut
     }
 
     private ServiceUnavailableException unavailable(String what, Map<HostPort, String> problems) {
-        StringBuilder message = new StringBuilder("no leader completed the ").append(what).append(" within ")
-                .append(format(options.timeout().toMillis()));
-        if (!problems.isEmpty()) {
-            message.append(" (");
-            String separator = "";
-            for (Map.Entry<HostPort, String> problem : problems.entrySet()) {
-                message.append(separator).append(problem.getKey()).append(": ").append(problem.getValue());
-                separator = "; ";
-            }
-            message.append(')');
+        return new ServiceUnavailableException("no leader completed the " + what + " within "
+                + DurationConverter.text(options.timeout()) + listed(problems));
+    }
+
+    /** " (node: problem; ...)", or nothing when there is none. */
+    private static String listed(Map<HostPort, String> problems) {
+        if (problems.isEmpty()) {
+            return "";
         }
-        return new ServiceUnavailableException(message.toString());
+        StringBuilder message = new StringBuilder(" (");
+        String separator = "";
+        for (Map.Entry<HostPort, String> problem : problems.entrySet()) {
+            message.append(separator).append(problem.getKey()).append(": ").append(problem.getValue());
+            separator = "; ";
+        }
+        return message.append(')').toString();
     }
 
     private static String describe(LeaderHint hint) {
@@ -272,9 +291,5 @@ public final class LeaderSeekingClient<S extends AbstractStub<S>> implements Aut
         }
         return ", leader is " + (hint.getLeaderId().isEmpty() ? "?" : hint.getLeaderId())
                 + (hint.getLeaderAddress().isEmpty() ? "" : " at " + hint.getLeaderAddress());
-    }
-
-    private static String format(long millis) {
-        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
 }

@@ -1,5 +1,6 @@
 package io.raftkv.common.grpc;
 
+import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.cli.Mains;
@@ -11,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -75,7 +77,7 @@ public final class HealthProbe implements Callable<Integer> {
             System.out.println(target + " " + name);
             return status == 1 ? ExitCodes.OK : ExitCodes.UNAVAILABLE;
         } catch (SocketTimeoutException e) {
-            return unavailable("did not answer within " + timeoutMs + " ms");
+            return unavailable("did not answer within " + DurationConverter.text(Duration.ofMillis(timeoutMs)));
         } catch (BadAnswer e) {
             return unavailable(e.getMessage());
         } catch (IOException e) {

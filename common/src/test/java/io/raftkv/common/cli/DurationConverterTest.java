@@ -26,4 +26,14 @@ class DurationConverterTest {
         assertEquals("'soon' is not a duration (examples: 10s, 500ms, 2m)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> DurationConverter.parse("-5s"));
     }
+
+    @Test
+    void writesDurationsTheWayItReadsThem() {
+        for (Duration duration : new Duration[] {Duration.ofSeconds(10), Duration.ofMillis(1_500), Duration.ofMillis(800),
+                Duration.ofMinutes(2)}) {
+            assertEquals(duration, DurationConverter.parse(DurationConverter.text(duration)));
+        }
+        assertEquals("10s", DurationConverter.text(Duration.ofSeconds(10)));
+        assertEquals("1500ms", DurationConverter.text(Duration.ofMillis(1_500)));
+    }
 }

@@ -206,4 +206,44 @@ class LeaderSeekingClientTest {
         assertTrue(visited.size() < 200, "attempts: " + visited.size());
         assertNotEquals(0, visited.size());
     }
+
+    private Answer<String> refused(FakeStub stub) {
+        visited.add(stub.port());
+        throw Status.UNAVAILABLE.withDescription("Connection refused").asRuntimeException();
+    }
+
+    @Test
+    void everyNodeRefusingTwiceInARowEndsTheCallEarlyWhenAskedTo() {
+        try (LeaderSeekingClient<FakeStub> failFast = new LeaderSeekingClient<>(CLUSTER,
+                channel -> new FakeStub(channel, CallOptions.DEFAULT),
+                FAST.withTimeout(Duration.ofMinutes(5)).failingFastWhenAllRefuse(), sessions)) {
+            ServiceUnavailableException e = assertThrows(ServiceUnavailableException.class,
+                    () -> failFast.call("get", this::refused));
+            assertTrue(e.getMessage().startsWith("every node refused the connection, twice in a row"), e.getMessage());
+            for (HostPort address : CLUSTER) {
+                assertTrue(e.getMessage().contains(address + ": unreachable (connection refused)"), e.getMessage());
+            }
+            assertEquals(6, visited.size(), "two rounds of three nodes: " + visited);
+
+            // One node that answers, even without leading, means the cluster is there: keep trying to the deadline.
+            visited.clear();
+            try (LeaderSeekingClient<FakeStub> shortFailFast = new LeaderSeekingClient<>(CLUSTER,
+                    channel -> new FakeStub(channel, CallOptions.DEFAULT), FAST.failingFastWhenAllRefuse(), sessions)) {
+                ServiceUnavailableException partly = assertThrows(ServiceUnavailableException.class,
+                        () -> shortFailFast.call("get", stub -> stub.port() == 7002
+                                ? new Answer<String>(ErrorCode.NOT_LEADER, null, "", null, "n2")
+                                : refused(stub)));
+                assertTrue(partly.getMessage().startsWith("no leader completed the get within 400ms"),
+                        partly.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void refusalsAreRetriedToTheDeadlineByDefault() {
+        ServiceUnavailableException e = assertThrows(ServiceUnavailableException.class,
+                () -> client.call("get", this::refused));
+        assertTrue(e.getMessage().startsWith("no leader completed the get within 400ms"), e.getMessage());
+        assertTrue(visited.size() > 6, "attempts: " + visited.size());
+    }
 }

@@ -1,6 +1,7 @@
 package io.raftkv.kv.client;
 
 import com.google.protobuf.ByteString;
+import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.client.Answer;
 import io.raftkv.common.client.ClientOptions;
@@ -208,8 +209,8 @@ public final class ShardedClerk implements KvClient {
             }
             routing = fresh;
         }
-        throw new KvUnavailableException(what + " did not complete within " + options.timeout().toMillis()
-                + " ms: " + problem);
+        throw new KvUnavailableException(what + " did not complete within "
+                + DurationConverter.text(options.timeout()) + ": " + problem);
     }
 
     private Group group(long gid, List<HostPort> servers) {

@@ -1,5 +1,6 @@
 package io.raftkv.raft.runtime;
 
+import io.raftkv.common.cli.DurationConverter;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.raftkv.common.cli.HostPort;
@@ -22,6 +23,7 @@ import io.raftkv.raft.storage.SnapshotStore;
 import io.raftkv.raft.transport.RaftTransport;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -290,7 +292,7 @@ final class EventLoop implements Runnable {
             for (ReadTracker.Group g : reads.takeStale(now - settings.readRetryNanos())) {
                 if (now - g.startNanos > settings.readTimeoutNanos()) {
                     g.fail(new TimeoutException("the read barrier was not confirmed within "
-                            + settings.readTimeoutNanos() / 1_000_000 + " ms"));
+                            + DurationConverter.text(Duration.ofNanos(settings.readTimeoutNanos()))));
                 } else {
                     ask(g); // the request or its answer may have been lost
                 }
@@ -301,7 +303,7 @@ final class EventLoop implements Runnable {
             if (now - t.deadlineNanos() > 0) {
                 it.remove();
                 t.future().completeExceptionally(new TimeoutException("leadership did not move to " + t.target()
-                        + " within " + settings.transferTimeoutNanos() / 1_000_000 + " ms"));
+                        + " within " + DurationConverter.text(Duration.ofNanos(settings.transferTimeoutNanos()))));
             }
         }
     }

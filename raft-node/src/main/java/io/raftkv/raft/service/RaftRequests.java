@@ -1,5 +1,6 @@
 package io.raftkv.raft.service;
 
+import io.raftkv.common.cli.DurationConverter;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.raftkv.proto.service.ErrorCode;
@@ -65,15 +66,15 @@ public final class RaftRequests {
     public CompletableFuture<byte[]> propose(byte[] command) {
         long timeout = timeoutNanos();
         return bounded(call(() -> raft.propose(command)).thenCompose(Proposal::applied), timeout,
-                "the write did not complete within " + millis(timeout)
-                        + " ms; it may still be applied: retry it with the same sequence");
+                "the write did not complete within " + text(timeout)
+                        + "; it may still be applied: retry it with the same sequence");
     }
 
     /** Waits until this node may serve a linearizable read, then runs {@code read} on {@code executor}. */
     public <T> CompletableFuture<T> read(Supplier<T> read, Executor executor) {
         long timeout = timeoutNanos();
         return bounded(call(raft::readBarrier), timeout,
-                "the read did not complete within " + millis(timeout) + " ms")
+                "the read did not complete within " + text(timeout))
                 .thenApplyAsync(ignored -> read.get(), executor);
     }
 
@@ -138,8 +139,8 @@ public final class RaftRequests {
         return limit;
     }
 
-    private static long millis(long nanos) {
-        return TimeUnit.NANOSECONDS.toMillis(Math.max(nanos, 0));
+    private static String text(long nanos) {
+        return DurationConverter.text(Duration.ofNanos(Math.max(nanos, 0)));
     }
 
     private static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> action) {

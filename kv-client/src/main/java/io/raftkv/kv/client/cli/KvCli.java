@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
             "  echo -n world | kv append greeting -",
             "  kv status",
             "  kv bench --workload mixed --clients 16 --duration 30s",
-            "  kv --controller 127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103 put greeting hello   (a sharded store)",
+            "  kv --controller 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 put greeting hello   (bin/cluster up --sharded)",
             "  kv --controller localhost:7101 --address-map '*=localhost' get greeting   (the sharded compose cluster)",
             "",
             "Exit codes: 0 ok, 1 key not found, 2 usage error, 3 cluster unavailable or timed out, "
@@ -194,7 +194,8 @@ public final class KvCli implements Callable<Integer> {
         Duration limit = timeout == null ? ClientOptions.DEFAULT.timeout() : timeout;
         Duration attempt = wholeTimeoutPerAttempt || limit.compareTo(Duration.ofSeconds(1)) < 0 ? limit
                 : Duration.ofSeconds(1);
-        return ClientOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt);
+        // A person waiting at a prompt: a cluster that refuses every connection is down, no need to wait it out.
+        return ClientOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt).failingFastWhenAllRefuse();
     }
 
     static int error(int code, String message) {

@@ -98,7 +98,7 @@ public final class ShardCtl implements Callable<Integer> {
         Duration limit = timeout == null ? ClientOptions.DEFAULT.timeout() : timeout;
         Duration attempt = limit.compareTo(Duration.ofSeconds(1)) < 0 ? limit : Duration.ofSeconds(1);
         try (ControllerClerk clerk = new ControllerClerk(nodes,
-                ClientOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt))) {
+                ClientOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt).failingFastWhenAllRefuse())) {
             return action.apply(clerk);
         } catch (ServiceUnavailableException e) {
             return KvCli.error(ExitCodes.UNAVAILABLE, e.getMessage());

@@ -110,7 +110,8 @@ class KvCliTest {
 
         CliRun unknown = kv("--cluster", cluster, "frobnicate", "k");
         assertEquals(2, unknown.exitCode(), unknown::toString);
-        assertTrue(unknown.stderr().contains("frobnicate"), unknown::toString);
+        assertTrue(unknown.stderr().startsWith("error: unknown command 'frobnicate'; the commands are: put, get,"),
+                unknown::toString);
 
         CliRun missingValue = kv("--cluster", cluster, "put", "k");
         assertEquals(2, missingValue.exitCode(), missingValue::toString);
@@ -156,9 +157,15 @@ class KvCliTest {
     void anUnreachableClusterExitsWithThree() {
         String nowhere = new HostPort("127.0.0.1", Ports.freePort()) + ","
                 + new HostPort("127.0.0.1", Ports.freePort());
-        CliRun run = kv("--cluster", nowhere, "--timeout", "1s", "put", "k", "v");
-        assertOneLineError(run, 3, "no leader completed the put within 1s");
-        assertTrue(run.stderr().contains("unreachable"), run::toString);
+        // Every node refuses the connection: the CLI gives up long before its minute (the target, under 2 s
+        // for the whole process, is measured on bin/kv, not asserted here).
+        long started = System.nanoTime();
+        CliRun run = kv("--cluster", nowhere, "--timeout", "60s", "put", "k", "v");
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+        assertOneLineError(run, 3, "every node refused the connection, twice in a row");
+        assertTrue(run.stderr().contains(nowhere.split(",")[1] + ": unreachable (connection refused)"),
+                run::toString);
+        assertTrue(seconds < 30, "gave up only after " + seconds + " s: " + run);
 
         leader.mode = FakeKvNode.Mode.SILENT;
         CliRun silent = kv("--cluster", cluster, "--timeout", "800ms", "get", "k");

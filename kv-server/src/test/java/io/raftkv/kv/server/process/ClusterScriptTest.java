@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * bin/cluster end to end: {@code up} in a temporary directory on free ports, puts and gets through bin/kv, {@code up}
- * again on the running cluster, a second cluster on ports in use, up restarting a node that was killed, one whose nodes die at start (the log's tail is
- * shown), {@code status}, {@code down} (data kept) and {@code down --purge}. The nodes run from this build's class path (RAFTKV_KV_SERVER_BIN), since kv-server's jar is
+ * again on the running cluster, a second cluster on ports in use, up restarting a node that was killed, up restarting
+ * a node whose Raft log is corrupt (the others keep serving), one whose nodes die at start (the log's tail is shown), {@code status}, {@code down} (data kept) and {@code down --purge}. The nodes run from this build's class path (RAFTKV_KV_SERVER_BIN), since kv-server's jar is
  * packaged only after its tests; bin/kv runs kv-client's built jar when there is one. Skipped without bash or curl, failed instead under {@code RAFTKV_REQUIRE_TOOLS=1} (as CI sets).
  */
 class ClusterScriptTest {
@@ -76,6 +76,8 @@ class ClusterScriptTest {
             Result up = run(env, Duration.ofSeconds(150), script.toString(), "up", data.toString(),
                     "--base-port", Integer.toString(base), "--metrics-base-port", Integer.toString(metricsBase));
             assertEquals(0, up.exitCode(), up::toString);
+            assertTrue(up.stderr().contains("n2 answers on 127.0.0.1:" + (base + 1))
+                    && up.stderr().contains("the cluster has a leader: n"), "progress lines: " + up);
             String expected = "export KV_CLUSTER=127.0.0.1:" + base + ",127.0.0.1:" + (base + 1) + ",127.0.0.1:"
                     + (base + 2);
             List<String> lines = up.stdout().lines().toList();
@@ -121,6 +123,23 @@ class ClusterScriptTest {
             Result afterRestart = run(kvEnv, Duration.ofSeconds(60), kv.toString(), "get", "k");
             assertEquals(new Result(0, "from bin/kv\n", ""), afterRestart);
 
+            // n3 killed and its Raft log corrupted: up shows n3's error, exits 3 and leaves n1 and n2 serving.
+            ProcessHandle.of(pids.get(2)).ifPresent(ProcessHandle::destroyForcibly);
+            Eventually.await("n3 dies", Duration.ofSeconds(20),
+                    () -> ProcessHandle.of(pids.get(2)).map(h -> !h.isAlive()).orElse(true));
+            Files.writeString(data.resolve("n3/raft/log/CURRENT"), "not a manifest name");
+            Result corrupt = run(env, Duration.ofSeconds(150), script.toString(), "up", data.toString());
+            assertEquals(3, corrupt.exitCode(), corrupt::toString);
+            assertTrue(corrupt.stderr().contains("node n3 exited while starting")
+                    && corrupt.stderr().contains("is corrupt")
+                    && corrupt.stderr().contains("left running: n1 n2"), corrupt::toString);
+            for (int i = 0; i < 2; i++) {
+                assertTrue(ProcessHandle.of(pids.get(i)).map(ProcessHandle::isAlive).orElse(false),
+                        "n" + (i + 1) + " must keep running: " + corrupt);
+            }
+            assertEquals(0, run(kvEnv, Duration.ofSeconds(60), kv.toString(), "put", "k", "n1 and n2 serve")
+                    .exitCode());
+
             Result dies = run(env, Duration.ofSeconds(90), script.toString(), "up", dir.resolve("bad").toString(),
                     "--base-port", Integer.toString(freeRange(3)), "--metrics-base-port",
                     Integer.toString(freeRange(3)), "--", "--max-raft-state", "0");
@@ -136,7 +155,8 @@ class ClusterScriptTest {
 
             Result down = run(env, Duration.ofSeconds(60), script.toString(), "down", data.toString());
             assertEquals(0, down.exitCode(), down::toString);
-            assertTrue(down.stdout().contains("stopped 3 node(s)"), down::toString);
+            assertTrue(down.stdout().contains("stopped 2 node(s)") && down.stdout().contains("n1 stopped (pid "),
+                    down::toString);
             for (long pid : pids) {
                 Eventually.await("pid " + pid + " exits", Duration.ofSeconds(20),
                         () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
