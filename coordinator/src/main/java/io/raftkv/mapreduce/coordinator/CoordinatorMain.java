@@ -66,10 +66,15 @@ public final class CoordinatorMain implements Callable<Integer> {
     long splitSize;
 
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "${env:MR_WORK_DIR:-.}",
-            description = "Where intermediate and output files go; workers must see it at the same path"
-                    + " (default: the current directory, env MR_WORK_DIR). Job files of an earlier run there are"
-                    + " deleted.")
+            description = "Where the output files mr-out-* go: workers stream them here. Job files of an earlier"
+                    + " run there are deleted (default: the current directory, env MR_WORK_DIR).")
     Path workDir;
+
+    @Option(names = "--shared-work-dir", negatable = false,
+            description = "Every worker sees --work-dir at the same path (a shared filesystem): map outputs and"
+                    + " output files are written there directly, nothing is served over the network. Without it,"
+                    + " map outputs stay on each worker's local disk and reduce workers fetch them from there.")
+    boolean sharedWorkDir;
 
     @Option(names = "--task-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "10s",
@@ -114,6 +119,7 @@ public final class CoordinatorMain implements Callable<Integer> {
         GrpcServer server = GrpcServer.builder(host, port)
                 .description("coordinator port")
                 .addService(new CoordinatorService(job, scheduler, clock, metrics))
+                .intercept(new PeerAddress())
                 .start();
         MetricsEndpoint metricsEndpoint = null;
         try {
@@ -125,16 +131,19 @@ public final class CoordinatorMain implements Callable<Integer> {
                 log.info("deleted {} files of an earlier job from {}", stale, job.workDir());
             }
             log.info("job {}: app {}, {} map tasks ({} input files, split size {} bytes), {} reduce tasks,"
-                    + " work dir {}; workers connect to port {}{}", job.id(), appOptions.spec(), job.splits().size(),
-                    inputs.size(), splitSize, job.reduces(), job.workDir(), server.port(),
+                    + " work dir {} ({}); workers connect to port {}{}", job.id(), appOptions.spec(),
+                    job.splits().size(), inputs.size(), splitSize, job.reduces(), job.workDir(),
+                    job.sharedWorkDir() ? "shared with the workers" : "map outputs stay on the workers",
+                    server.port(),
                     metricsEndpoint == null ? "" : ", metrics on port " + metricsEndpoint.port());
             long started = System.nanoTime();
             JobSnapshot end = awaitEnd(scheduler, clock);
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             linger(scheduler, clock);
             log.info("job {} {} after {} ms: {} re-assignments, {} backup copies, {} failed and {} timed-out"
-                    + " attempts", job.id(), end.done() ? "done" : "aborted", took.toMillis(), end.reassignments(),
-                    end.backups(), end.failures(), end.timeouts());
+                    + " attempts, {} map tasks re-run for lost outputs", job.id(), end.done() ? "done" : "aborted",
+                    took.toMillis(), end.reassignments(), end.backups(), end.failures(), end.timeouts(),
+                    end.lostMapOutputs());
             if (!end.done()) {
                 System.err.println("error: job aborted: " + end.abortReason());
                 return ExitCodes.FAILURE;
@@ -189,7 +198,7 @@ public final class CoordinatorMain implements Callable<Integer> {
             splits.addAll(InputSplits.of(input, path, Files.size(path), splitSize));
         }
         String jobId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        return new Job(jobId, spec.id(), dir, splits, reduces);
+        return new Job(jobId, spec.id(), dir, sharedWorkDir, splits, reduces);
     }
 
     private static JobSnapshot awaitEnd(Scheduler scheduler, LongSupplier clock) throws InterruptedException {

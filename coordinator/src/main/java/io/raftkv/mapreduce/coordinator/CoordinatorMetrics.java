@@ -37,6 +37,8 @@ final class CoordinatorMetrics {
                 JobSnapshot::timeouts);
         counter(registry, scheduler, clock, "mr.task.superseded.reports",
                 "Reports for tasks another copy had already completed", JobSnapshot::superseded);
+        counter(registry, scheduler, clock, "mr.map.outputs.lost",
+                "Completed map tasks run again because a reduce could not fetch their output", JobSnapshot::lostMapOutputs);
         Gauge.builder("mr.job.done", () -> scheduler.snapshot(clock.getAsLong()).done() ? 1 : 0)
                 .description("1 once every task of the job is done")
                 .register(registry);

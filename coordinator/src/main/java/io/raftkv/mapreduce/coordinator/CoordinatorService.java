@@ -3,15 +3,22 @@ package io.raftkv.mapreduce.coordinator;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.raftkv.proto.mapreduce.CoordinatorGrpc;
+import io.raftkv.proto.mapreduce.DataChunk;
 import io.raftkv.proto.mapreduce.JobAborted;
 import io.raftkv.proto.mapreduce.JobDone;
+import io.raftkv.proto.mapreduce.MapOutputLocation;
 import io.raftkv.proto.mapreduce.MapTask;
+import io.raftkv.proto.mapreduce.OutputChunk;
+import io.raftkv.proto.mapreduce.ReadInputRequest;
 import io.raftkv.proto.mapreduce.ReduceTask;
 import io.raftkv.proto.mapreduce.ReportReply;
 import io.raftkv.proto.mapreduce.TaskReply;
 import io.raftkv.proto.mapreduce.TaskReport;
 import io.raftkv.proto.mapreduce.TaskRequest;
 import io.raftkv.proto.mapreduce.Wait;
+import io.raftkv.proto.mapreduce.WriteOutputReply;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,12 +35,15 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
     private final Scheduler scheduler;
     private final LongSupplier clock;
     private final CoordinatorMetrics metrics;
+    private final WorkerAddresses workerAddresses = new WorkerAddresses();
+    private final JobDataService data;
 
     CoordinatorService(Job job, Scheduler scheduler, LongSupplier clock, CoordinatorMetrics metrics) {
         this.job = job;
         this.scheduler = scheduler;
         this.clock = clock;
         this.metrics = metrics;
+        this.data = new JobDataService(job);
     }
 
     @Override
@@ -48,6 +58,8 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
                     .asRuntimeException());
             return;
         }
+        workerAddresses.record(request.getWorkerId(), request.getShuffleHost(), request.getShufflePort(),
+                PeerAddress.current());
         // The report first: a success may finish the map phase and so decide what this request gets.
         boolean accepted = request.hasReport() && report(request.getReport());
         Assignment assignment = scheduler.assign(request.getWorkerId(), clock.getAsLong());
@@ -70,17 +82,34 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
                     report.getJobId(), job.id());
             return false;
         }
+        List<Scheduler.LostOutput> unreachable = new ArrayList<>(report.getUnreachableCount());
+        for (MapOutputLocation location : report.getUnreachableList()) {
+            unreachable.add(new Scheduler.LostOutput(location.getMapTask(), location.getWorkerId()));
+        }
         ReportOutcome outcome = scheduler.report(report.getAttemptId(), report.getSuccess(), report.getError(),
-                clock.getAsLong());
+                unreachable, clock.getAsLong());
         logReport(outcome);
         metrics.reported(outcome);
         return outcome.accepted();
     }
 
+    /** Serves a map task's input split to a worker that has no copy of the input file. */
+    @Override
+    public void readInput(ReadInputRequest request, StreamObserver<DataChunk> responses) {
+        data.readInput(request, responses);
+    }
+
+    /** Stores a reduce task's output, streamed by a worker that shares no directory with the coordinator. */
+    @Override
+    public StreamObserver<OutputChunk> writeOutput(StreamObserver<WriteOutputReply> responses) {
+        return data.writeOutput(responses);
+    }
+
     private TaskReply.Builder reply(Assignment assignment) {
         TaskReply.Builder reply = TaskReply.newBuilder()
                 .setJobId(job.id())
-                .setWorkDir(job.workDir().toString());
+                .setWorkDir(job.workDir().toString())
+                .setSharedWorkDir(job.sharedWorkDir());
         switch (assignment.kind()) {
             case RUN -> {
                 TaskId task = assignment.task();
@@ -93,12 +122,17 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
                             .setInputName(split.name())
                             .setOffset(split.offset())
                             .setLength(split.length())
+                            .setInputSize(split.fileSize())
                             .setReduces(job.reduces()));
                 } else {
-                    reply.setReduce(ReduceTask.newBuilder()
+                    ReduceTask.Builder reduce = ReduceTask.newBuilder()
                             .setAttemptId(assignment.attemptId())
                             .setPartition(task.index())
-                            .setMaps(job.splits().size()));
+                            .setMaps(job.splits().size());
+                    if (!job.sharedWorkDir()) {
+                        reduce.addAllMapOutputs(workerAddresses.locations(assignment.mapOutputWorkers()));
+                    }
+                    reply.setReduce(reduce);
                 }
             }
             case WAIT -> reply.setWait(Wait.newBuilder().setRetryAfterMs(WAIT_MILLIS));
@@ -141,6 +175,8 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
             }
             case SUPERSEDED -> log.debug("{} attempt {} on worker {} finished after the task was already done",
                     outcome.task(), outcome.attemptId(), outcome.workerId());
+            case MAP_OUTPUTS_LOST -> log.warn("{} attempt {} on worker {}: {}", outcome.task(), outcome.attemptId(),
+                    outcome.workerId(), outcome.detail());
             case FAILED -> log.warn("{} attempt {} on worker {} failed: {}", outcome.task(), outcome.attemptId(),
                     outcome.workerId(), outcome.detail());
             case ABORTED_JOB -> log.error("aborting the job: {}", outcome.detail());

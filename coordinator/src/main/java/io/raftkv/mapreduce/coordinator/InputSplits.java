@@ -21,11 +21,11 @@ final class InputSplits {
         }
         List<Job.Split> splits = new ArrayList<>();
         if (size == 0) {
-            splits.add(new Job.Split(name, path, 0, 0));
+            splits.add(new Job.Split(name, path, 0, 0, size));
             return splits;
         }
         for (long offset = 0; offset < size; offset += splitSize) {
-            splits.add(new Job.Split(name, path, offset, Math.min(splitSize, size - offset)));
+            splits.add(new Job.Split(name, path, offset, Math.min(splitSize, size - offset), size));
         }
         return splits;
     }

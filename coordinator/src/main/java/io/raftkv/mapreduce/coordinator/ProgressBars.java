@@ -30,7 +30,8 @@ final class ProgressBars implements ProgressDisplay {
         bar.setExtraMessage(s.running(current) + " running"
                 + (s.reassignments() + s.backups() > 0
                         ? ", " + s.reassignments() + " re-assigned, " + s.backups() + " backups"
-                        : ""));
+                        : "")
+                + (s.lostMapOutputs() > 0 ? ", " + s.lostMapOutputs() + " maps re-run for lost outputs" : ""));
     }
 
     @Override

@@ -22,8 +22,9 @@ final class ProgressLog implements ProgressDisplay {
         lastMapsDone = s.mapsDone();
         lastReducesDone = s.reducesDone();
         lastLine = now;
-        log.info("map {}/{} done ({} running), reduce {}/{} done ({} running)", s.mapsDone(), s.maps(),
-                s.mapsRunning(), s.reducesDone(), s.reduces(), s.reducesRunning());
+        log.info("map {}/{} done ({} running), reduce {}/{} done ({} running){}", s.mapsDone(), s.maps(),
+                s.mapsRunning(), s.reducesDone(), s.reduces(), s.reducesRunning(),
+                s.lostMapOutputs() > 0 ? ", " + s.lostMapOutputs() + " map(s) re-run for lost outputs" : "");
     }
 
     @Override

@@ -21,6 +21,11 @@ record ReportOutcome(Kind kind, TaskId task, long attemptId, String workerId, Du
         SUPERSEDED,
         /** The attempt failed; the task went back to the queue (or keeps running as another copy). */
         FAILED,
+        /**
+         * A reduce attempt could not fetch some map outputs: those map tasks run again, the reduce goes back to the
+         * queue, and its failure count is unchanged.
+         */
+        MAP_OUTPUTS_LOST,
         /** The attempt failed once too often for its task: the job is aborted. */
         ABORTED_JOB,
         /** No such attempt in this job. */
@@ -29,6 +34,7 @@ record ReportOutcome(Kind kind, TaskId task, long attemptId, String workerId, Du
 
     /** Whether the report decided the task's fate. */
     boolean accepted() {
-        return kind == Kind.COMPLETED || kind == Kind.FAILED || kind == Kind.ABORTED_JOB;
+        return kind == Kind.COMPLETED || kind == Kind.FAILED || kind == Kind.MAP_OUTPUTS_LOST
+                || kind == Kind.ABORTED_JOB;
     }
 }

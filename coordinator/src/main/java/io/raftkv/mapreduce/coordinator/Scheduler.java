@@ -18,7 +18,10 @@ import java.util.Set;
  * that asks (lowest index first); an attempt not reported within the task timeout is written off and its task is
  * handed out again; when a phase has no idle task left, an idle worker gets a backup copy of a straggler (an attempt
  * running well beyond the phase's median task time); the first reported success completes a task and later reports
- * for it change nothing; a task that fails too often aborts the job.
+ * for it change nothing; a task that fails too often aborts the job. Without a shared directory a map task's output
+ * lives on the worker that completed it: when a reduce attempt reports that it could not fetch some map outputs,
+ * exactly those map tasks go back to the queue (the job returns to the map phase until they are done again), and the
+ * reduce attempt's failure is not held against its task.
  */
 final class Scheduler {
     /**
@@ -39,6 +42,7 @@ final class Scheduler {
     private long failures;
     private long timeouts;
     private long superseded;
+    private long lostMapOutputs;
     private String abortReason;
 
     Scheduler(int maps, int reduces, SchedulerConfig config) {
@@ -82,7 +86,7 @@ final class Scheduler {
                     reassignments++;
                 }
                 Attempt attempt = start(task, workerId, now, false);
-                return Assignment.run(task.id, attempt.id, reason, timedOut);
+                return Assignment.run(task.id, attempt.id, reason, mapOutputWorkers(phase), timedOut);
             }
         }
         if (config.backupTasks()) {
@@ -100,6 +104,17 @@ final class Scheduler {
      * @param error why it failed (ignored on success)
      */
     synchronized ReportOutcome report(long attemptId, boolean success, String error, long now) {
+        return report(attemptId, success, error, List.of(), now);
+    }
+
+    /**
+     * A worker reports how attempt {@code attemptId} ended; a failed reduce attempt may name the map outputs it could
+     * not fetch.
+     *
+     * @param unreachable map outputs a failed reduce attempt could not fetch, each with the worker it tried
+     */
+    synchronized ReportOutcome report(long attemptId, boolean success, String error, List<LostOutput> unreachable,
+            long now) {
         Attempt attempt = attempts.get(attemptId);
         if (attempt == null) {
             return new ReportOutcome(ReportOutcome.Kind.UNKNOWN, null, attemptId, null, Duration.ZERO, false, null);
@@ -118,8 +133,18 @@ final class Scheduler {
             // A late report from an attempt that was written off still counts: its files are complete.
             task.state = TaskState.DONE;
             task.running.clear();
+            task.completedBy = attempt.workerId;
             finishedRuntimes.get(task.id.phase()).add(runtime.toNanos());
             return outcome(ReportOutcome.Kind.COMPLETED, attempt, runtime, null);
+        }
+        if (task.id.phase() == Phase.REDUCE && !unreachable.isEmpty()) {
+            // Not the reduce's fault: its input is gone. Run the lost map tasks again, then the reduce.
+            List<Integer> rerun = invalidate(unreachable);
+            if (task.running.isEmpty()) {
+                task.state = TaskState.IDLE;
+            }
+            return outcome(ReportOutcome.Kind.MAP_OUTPUTS_LOST, attempt, runtime,
+                    "map output(s) unreachable, re-running map task(s) " + rerun + ": " + error);
         }
         failures++;
         task.failures++;
@@ -131,6 +156,31 @@ final class Scheduler {
             task.state = TaskState.IDLE;
         }
         return outcome(ReportOutcome.Kind.FAILED, attempt, runtime, error);
+    }
+
+    /** A map output a reduce attempt could not fetch: map task X, as completed by the given worker. */
+    record LostOutput(int mapTask, String workerId) {}
+
+    /**
+     * Sends back to the queue the map tasks whose outputs were lost, unless they have been re-run (or are being
+     * re-run) since, which other reports of the same loss find; returns the ones sent back by this call.
+     */
+    private List<Integer> invalidate(List<LostOutput> lost) {
+        List<Integer> rerun = new ArrayList<>();
+        List<Task> maps = tasks.get(Phase.MAP);
+        for (LostOutput output : lost) {
+            if (output.mapTask() < 0 || output.mapTask() >= maps.size()) {
+                continue;
+            }
+            Task map = maps.get(output.mapTask());
+            if (map.state == TaskState.DONE && output.workerId().equals(map.completedBy)) {
+                map.state = TaskState.IDLE;
+                map.completedBy = null;
+                lostMapOutputs++;
+                rerun.add(output.mapTask());
+            }
+        }
+        return rerun;
     }
 
     synchronized JobSnapshot snapshot(long now) {
@@ -158,7 +208,7 @@ final class Scheduler {
         return new JobSnapshot(
                 tasks.get(Phase.MAP).size(), map[0], map[1], map[2],
                 tasks.get(Phase.REDUCE).size(), reduce[0], reduce[1], reduce[2],
-                reassignments, backups, failures, timeouts, superseded, done, abortReason, awaiting);
+                reassignments, backups, failures, timeouts, superseded, lostMapOutputs, done, abortReason, awaiting);
     }
 
     private int[] count(Phase phase) {
@@ -234,7 +284,19 @@ final class Scheduler {
         backups++;
         Attempt attempt = start(slowest, workerId, now, true);
         return Assignment.backup(slowest.id, attempt.id, Duration.ofNanos(slowestRuntime), Duration.ofNanos(typical),
-                timedOut);
+                mapOutputWorkers(phase), timedOut);
+    }
+
+    /** For a reduce attempt: the worker holding each map task's output (all are done in the reduce phase). */
+    private List<String> mapOutputWorkers(Phase phase) {
+        if (phase != Phase.REDUCE) {
+            return List.of();
+        }
+        List<String> workers = new ArrayList<>();
+        for (Task map : tasks.get(Phase.MAP)) {
+            workers.add(map.completedBy);
+        }
+        return List.copyOf(workers);
     }
 
     private static long median(List<Long> values) {
@@ -268,6 +330,8 @@ final class Scheduler {
         final TaskId id;
         final List<Attempt> running = new ArrayList<>(2);
         TaskState state = TaskState.IDLE;
+        /** The worker whose attempt completed the task: for a map task, where its output lives. */
+        String completedBy;
         int attemptsStarted;
         int failures;
 

@@ -38,7 +38,10 @@ class FaultToleranceTest {
     void workersThatCrashOrHangAtRandomAreReplacedAndTheOutputIsStillRight() throws Exception {
         try (JobHarness job = new JobHarness(dir, "--app", "crash")) {
             // R=4 puts each of the app's four keys in its own partition, so a reduce attempt rolls the dice once.
-            JvmProcess coordinator = job.startCoordinator(List.of("--reduces", "4", "--task-timeout", "2s"), inputs);
+            // A shared directory, as in the lab's crash test: with map outputs on the workers' own disks, workers
+            // dying on every third task would lose them faster than they are re-made (losing them is tested below).
+            JvmProcess coordinator = job.startCoordinator(List.of("--reduces", "4", "--task-timeout", "2s",
+                    "--shared-work-dir"), inputs);
             List<JvmProcess> workers = new ArrayList<>();
             long deadline = System.nanoTime() + JobHarness.JOB_DEADLINE.toNanos();
             int started = 0;
@@ -90,11 +93,17 @@ class FaultToleranceTest {
         }
     }
 
+    /**
+     * The killed worker ran every map task and holds every map output on its local disk, so the replacement cannot
+     * fetch them: the coordinator re-runs exactly those map tasks, and the output is still the sequential one.
+     */
     @Test
-    void aWorkerKilledInTheMiddleOfAReduceTaskIsReplaced() throws Exception {
+    void aWorkerKilledInTheMiddleOfAReduceTaskIsReplacedAndItsLostMapOutputsAreRecomputed() throws Exception {
         int workerMetricsPort = Ports.freePort();
+        int coordinatorMetricsPort = Ports.freePort();
         try (JobHarness job = new JobHarness(dir, "--app-class", SLOW_WC)) {
-            job.startCoordinator(List.of("--reduces", "2", "--task-timeout", "2s", "--no-backup-tasks"), inputs);
+            job.startCoordinator(List.of("--reduces", "2", "--task-timeout", "2s", "--no-backup-tasks",
+                    "--metrics-port", Integer.toString(coordinatorMetricsPort)), inputs);
             JvmProcess doomed = job.startWorker(STUCK_IN_REDUCE, "--metrics-port",
                     Integer.toString(workerMetricsPort));
             Eventually.await("the first worker to be inside a reduce task", MARKER_WAIT,
@@ -109,8 +118,19 @@ class FaultToleranceTest {
             assertEquals(job.sequentialOutput(AppSpec.userClass(SLOW_WC, null), inputs), job.sortedOutput());
             String log = job.coordinator().output();
             assertTrue(log.contains("re-assigning reduce task 0 to worker worker-2"), log);
+            assertTrue(log.contains("map output(s) unreachable, re-running map task(s) " + allMapTasks()), log);
             assertReassignedOnlyAfterTimeouts(job.coordinator(), "worker-1");
+            // The coordinator exits when the job is done, so its counter is read from the closing log instead.
+            assertEquals(inputs.size(), lostMapOutputs(log), log);
         }
+    }
+
+    private String allMapTasks() {
+        List<Integer> tasks = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            tasks.add(i);
+        }
+        return tasks.toString();
     }
 
     @Test
@@ -209,8 +229,26 @@ class FaultToleranceTest {
                 .filter(line -> line.contains("was not reported in time; the task goes back to the queue")).count();
         int reassignments = summary(coordinator).reassignments();
         assertEquals(1, lostTimeouts, log);
-        assertTrue(reassignments >= 1 && reassignments <= timeouts,
-                reassignments + " re-assignments after " + timeouts + " timeouts:\n" + log);
+        // A reduce that could not fetch lost map outputs sends those map tasks and itself back to the queue.
+        long lostOutputRequeues = 0;
+        Matcher rerun = RERUN.matcher(log);
+        while (rerun.find()) {
+            lostOutputRequeues += 1 + rerun.group(1).split(",").length;
+        }
+        assertTrue(reassignments >= 1 && reassignments <= timeouts + lostOutputRequeues,
+                reassignments + " re-assignments after " + timeouts + " timeouts and " + lostOutputRequeues
+                        + " tasks re-queued for lost map outputs:\n" + log);
+    }
+
+    private static final Pattern RERUN = Pattern.compile("re-running map task\\(s\\) \\[([0-9, ]+)]");
+
+    private static long lostMapOutputs(String log) {
+        long lost = 0;
+        Matcher rerun = RERUN.matcher(log);
+        while (rerun.find()) {
+            lost += rerun.group(1).split(",").length;
+        }
+        return lost;
     }
 
     private static String scrape(int port) throws Exception {

@@ -12,14 +12,14 @@ class InputSplitsTest {
 
     @Test
     void aFileCutsIntoSplitSizedRangesWithAShorterLastOne() {
-        assertEquals(List.of(new Job.Split("big.txt", FILE, 0, 4), new Job.Split("big.txt", FILE, 4, 4),
-                new Job.Split("big.txt", FILE, 8, 2)), InputSplits.of("big.txt", FILE, 10, 4));
+        assertEquals(List.of(new Job.Split("big.txt", FILE, 0, 4, 10), new Job.Split("big.txt", FILE, 4, 4, 10),
+                new Job.Split("big.txt", FILE, 8, 2, 10)), InputSplits.of("big.txt", FILE, 10, 4));
     }
 
     @Test
     void smallAndEmptyFilesAreOneSplitEach() {
-        assertEquals(List.of(new Job.Split("big.txt", FILE, 0, 4)), InputSplits.of("big.txt", FILE, 4, 4));
-        assertEquals(List.of(new Job.Split("big.txt", FILE, 0, 0)), InputSplits.of("big.txt", FILE, 0, 4));
+        assertEquals(List.of(new Job.Split("big.txt", FILE, 0, 4, 4)), InputSplits.of("big.txt", FILE, 4, 4));
+        assertEquals(List.of(new Job.Split("big.txt", FILE, 0, 0, 0)), InputSplits.of("big.txt", FILE, 0, 4));
     }
 
     @Test

@@ -65,6 +65,44 @@ class SchedulerTest {
     }
 
     @Test
+    void aReduceThatCannotFetchMapOutputsSendsExactlyThoseMapsBackWithoutCountingAFailure() {
+        Scheduler s = new Scheduler(2, 1, SchedulerConfig.of(TIMEOUT, false, 1));
+        Assignment m0 = s.assign("w1", at(0));
+        Assignment m1 = s.assign("w2", at(0));
+        s.report(m0.attemptId(), true, "", at(1));
+        s.report(m1.attemptId(), true, "", at(1));
+        Assignment r0 = s.assign("w3", at(2));
+        assertRuns(r0, Phase.REDUCE, 0, Assignment.Reason.FIRST);
+        assertEquals(List.of("w1", "w2"), r0.mapOutputWorkers());
+
+        // w1 stopped answering: only map 0 runs again, and the reduce waits for it.
+        ReportOutcome lost = s.report(r0.attemptId(), false, "w1 unreachable",
+                List.of(new Scheduler.LostOutput(0, "w1")), at(3));
+        assertEquals(ReportOutcome.Kind.MAP_OUTPUTS_LOST, lost.kind());
+        Assignment again = s.assign("w3", at(3));
+        assertRuns(again, Phase.MAP, 0, Assignment.Reason.REASSIGNED);
+        assertEquals(Assignment.Kind.WAIT, s.assign("w2", at(3)).kind());
+        // The same report again (a retried call) sends nothing back twice.
+        assertNotEquals(ReportOutcome.Kind.MAP_OUTPUTS_LOST, s.report(r0.attemptId(), false, "again",
+                List.of(new Scheduler.LostOutput(0, "w1")), at(3.1)).kind());
+
+        s.report(again.attemptId(), true, "", at(4));
+        Assignment retry = s.assign("w2", at(4));
+        assertRuns(retry, Phase.REDUCE, 0, Assignment.Reason.REASSIGNED);
+        assertEquals(List.of("w3", "w2"), retry.mapOutputWorkers(), "map 0's output now lives on w3");
+        // A loss reported against the old holder of map 0 is stale: w3's copy stands.
+        assertEquals(ReportOutcome.Kind.MAP_OUTPUTS_LOST, s.report(retry.attemptId(), false, "stale",
+                List.of(new Scheduler.LostOutput(0, "w1")), at(5)).kind());
+        Assignment third = s.assign("w2", at(5));
+        assertRuns(third, Phase.REDUCE, 0, Assignment.Reason.REASSIGNED);
+        s.report(third.attemptId(), true, "", at(6));
+        JobSnapshot end = s.snapshot(at(6));
+        assertTrue(end.done(), "max task failures is 1, yet the lost outputs did not abort the job");
+        assertEquals(1, end.lostMapOutputs());
+        assertEquals(0, end.failures());
+    }
+
+    @Test
     void anAttemptNotReportedInTimeIsHandedToAnotherWorker() {
         Scheduler s = scheduler(1, 1);
         Assignment first = s.assign("w1", at(0));

@@ -1,16 +1,8 @@
 package io.raftkv.mapreduce.io;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes a file so that readers see either nothing or the whole file: the content goes to a hidden temp file in the
@@ -18,8 +10,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * the target. A process that dies half way leaves only a temp file behind, never a partial target.
  */
 public final class AtomicFiles {
-    private static final int BUFFER_BYTES = 64 * 1024;
-
     /** Writes the content through the given stream; the stream is closed by {@link #write}. */
     @FunctionalInterface
     public interface Body {
@@ -43,25 +33,9 @@ public final class AtomicFiles {
     }
 
     private static void write(Path target, Body body, boolean sync) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Path temp = dir.resolve("." + target.getFileName() + "." + randomSuffix() + ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                    OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_BYTES)) {
-                body.writeTo(out);
-                out.flush();
-                if (sync) {
-                    channel.force(true);
-                }
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temp);
-            throw e;
+        try (AtomicFileWriter writer = new AtomicFileWriter(target)) {
+            body.writeTo(writer.stream());
+            writer.commit(sync);
         }
-    }
-
-    private static String randomSuffix() {
-        return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     }
 }

@@ -8,11 +8,11 @@ import java.util.regex.Pattern;
 
 /**
  * The names of a job's files in its work directory: map task X writes {@code mr-X-Y} for each reduce partition Y,
- * reduce task Y writes {@code mr-out-Y}. Files being written are hidden temp files ({@code .mr-...tmp}) until
+ * reduce task Y writes {@code mr-out-Y}; {@code mr-X-Y.crc} holds the checksum of {@code mr-X-Y}. Files being written are hidden temp files ({@code .mr-...tmp}) until
  * renamed.
  */
 public final class JobFiles {
-    private static final Pattern JOB_FILE = Pattern.compile("mr-(\\d+-\\d+|out-\\d+)|\\.mr-.*\\.tmp");
+    private static final Pattern JOB_FILE = Pattern.compile("mr-(\\d+-\\d+(\\.crc)?|out-\\d+)|\\.mr-.*\\.tmp");
 
     private JobFiles() {}
 

@@ -30,23 +30,36 @@ public final class SplitReader {
      *               sends, and the single split of an empty file)
      */
     public static byte[] read(Path file, long offset, long length) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            Range range = lineRange(channel, offset, length);
+            return readRange(channel, file, range.begin(), range.end());
+        }
+    }
+
+    /** Bytes {@code [begin, end)} of a file: the whole lines a split owns. */
+    public record Range(long begin, long end) {
+        public long length() {
+            return end - begin;
+        }
+    }
+
+    /** The byte range of the lines the split owns (empty when no line starts inside it), without reading them. */
+    public static Range lineRange(FileChannel channel, long offset, long length) throws IOException {
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("a split needs a non-negative offset and length, got offset "
                     + offset + " and length " + length);
         }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (offset == 0 && length == 0) {
-                return readRange(channel, file, 0, size);
-            }
-            long end = Math.min(size, offset + length);
-            long begin = offset == 0 ? 0 : afterNewline(channel, offset - 1, size);
-            if (begin >= end) {
-                // No line starts inside the range: it lies within a line an earlier split owns.
-                return new byte[0];
-            }
-            return readRange(channel, file, begin, afterNewline(channel, end - 1, size));
+        long size = channel.size();
+        if (offset == 0 && length == 0) {
+            return new Range(0, size);
         }
+        long end = Math.min(size, offset + length);
+        long begin = offset == 0 ? 0 : afterNewline(channel, offset - 1, size);
+        if (begin >= end) {
+            // No line starts inside the range: it lies within a line an earlier split owns.
+            return new Range(begin, begin);
+        }
+        return new Range(begin, afterNewline(channel, end - 1, size));
     }
 
     /** The position just after the first {@code '\n'} at or after {@code from}, or the file size if none. */

@@ -7,6 +7,7 @@ import io.raftkv.mapreduce.app.MapReduceApp;
 import io.raftkv.mapreduce.io.AtomicFiles;
 import io.raftkv.mapreduce.io.IntermediateWriter;
 import io.raftkv.mapreduce.io.JobFiles;
+import io.raftkv.mapreduce.io.PartitionChecksum;
 import io.raftkv.mapreduce.io.Partitioner;
 import io.raftkv.mapreduce.io.SplitReader;
 import java.io.IOException;
@@ -21,7 +22,7 @@ import java.util.Optional;
 /**
  * Runs one map task: reads the input split's whole lines ({@link SplitReader}), calls the app's map, groups the pairs
  * by key (a key's values keep their emission order), applies the combiner if the app has one, splits the keys into R
- * partitions, and writes each partition sorted by key as {@code mr-X-Y}. Every partition gets a file, empty ones
+ * partitions, and writes each partition sorted by key as {@code mr-X-Y}, with its checksum beside it. Every partition gets a file, empty ones
  * included, so a reduce task can tell a missing file from an empty partition.
  */
 public final class MapTaskRunner {
@@ -42,11 +43,21 @@ public final class MapTaskRunner {
      */
     public static Result run(MapReduceApp app, int mapTask, Path input, long offset, long length, String inputName,
             int reduces, Path workDir) throws IOException {
+        return run(app, mapTask, SplitReader.read(input, offset, length), inputName, reduces, workDir, workDir);
+    }
+
+    /**
+     * Maps the given split bytes (whole lines, however they were read) and writes {@code mr-X-Y} into
+     * {@code outputDir}.
+     *
+     * @param appDir the directory the app may keep side files in ({@link AppContext})
+     */
+    public static Result run(MapReduceApp app, int mapTask, byte[] bytes, String inputName, int reduces,
+            Path outputDir, Path appDir) throws IOException {
         if (reduces < 1) {
             throw new IllegalArgumentException("reduces must be at least 1, was " + reduces);
         }
-        byte[] bytes = SplitReader.read(input, offset, length);
-        app.setUp(new AppContext(workDir));
+        app.setUp(new AppContext(appDir));
         List<KeyValue> pairs = app.map(inputName, new String(bytes, StandardCharsets.UTF_8));
 
         // Grouping first means partitioning and sorting work per distinct key, not per pair.
@@ -69,7 +80,7 @@ public final class MapTaskRunner {
         for (int y = 0; y < reduces; y++) {
             List<Map.Entry<String, List<String>>> partition = partitions.get(y);
             partition.sort(Map.Entry.comparingByKey());
-            written += writePartition(JobFiles.intermediate(workDir, mapTask, y), partition);
+            written += writePartition(JobFiles.intermediate(outputDir, mapTask, y), partition);
         }
         return new Result(bytes.length, pairs.size(), written);
     }
@@ -89,6 +100,7 @@ public final class MapTaskRunner {
             }
             writer.finish();
         });
+        PartitionChecksum.of(file).writeBeside(file);
         return written[0];
     }
 }

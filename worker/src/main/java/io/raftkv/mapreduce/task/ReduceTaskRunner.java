@@ -25,24 +25,41 @@ public final class ReduceTaskRunner {
     /** What a finished reduce task read and wrote. */
     public record Result(long recordsRead, long keysWritten) {}
 
+    /** Reduces {@code mr-0-Y .. mr-(M-1)-Y} of a shared work directory into its {@code mr-out-Y}. */
     public static Result run(MapReduceApp app, int partition, int maps, Path workDir) throws IOException {
-        app.setUp(new AppContext(workDir));
-        List<Cursor> cursors = new ArrayList<>(maps);
+        List<Path> inputs = new ArrayList<>(maps);
+        for (int x = 0; x < maps; x++) {
+            Path file = JobFiles.intermediate(workDir, x, partition);
+            if (!Files.exists(file)) {
+                throw new NoSuchFileException(file.toString(), null, "output of map task " + x + " is missing");
+            }
+            inputs.add(file);
+        }
+        return run(app, inputs, JobFiles.output(workDir, partition), true, workDir);
+    }
+
+    /**
+     * Merges the given intermediate files (index = map task) into {@code output}.
+     *
+     * @param sync whether to force the output to disk before it is renamed into place (not for a local copy that is
+     *             uploaded and deleted)
+     * @param appDir the directory the app may keep side files in ({@link AppContext})
+     */
+    public static Result run(MapReduceApp app, List<Path> inputs, Path output, boolean sync, Path appDir)
+            throws IOException {
+        app.setUp(new AppContext(appDir));
+        List<Cursor> cursors = new ArrayList<>(inputs.size());
         try {
-            PriorityQueue<Cursor> heap = new PriorityQueue<>(Math.max(1, maps), Cursor.ORDER);
-            for (int x = 0; x < maps; x++) {
-                Path file = JobFiles.intermediate(workDir, x, partition);
-                if (!Files.exists(file)) {
-                    throw new NoSuchFileException(file.toString(), null, "output of map task " + x + " is missing");
-                }
-                Cursor cursor = new Cursor(x, new IntermediateReader(file));
+            PriorityQueue<Cursor> heap = new PriorityQueue<>(Math.max(1, inputs.size()), Cursor.ORDER);
+            for (int x = 0; x < inputs.size(); x++) {
+                Cursor cursor = new Cursor(x, new IntermediateReader(inputs.get(x)));
                 cursors.add(cursor);
                 if (cursor.advance()) {
                     heap.add(cursor);
                 }
             }
             long[] counts = new long[2];
-            AtomicFiles.write(JobFiles.output(workDir, partition), out -> {
+            AtomicFiles.Body body = out -> {
                 OutputLines lines = new OutputLines(out);
                 List<String> values = new ArrayList<>();
                 while (!heap.isEmpty()) {
@@ -60,7 +77,12 @@ public final class ReduceTaskRunner {
                     counts[1]++;
                 }
                 lines.flush();
-            });
+            };
+            if (sync) {
+                AtomicFiles.write(output, body);
+            } else {
+                AtomicFiles.writeWithoutSync(output, body);
+            }
             return new Result(counts[0], counts[1]);
         } finally {
             for (Cursor cursor : cursors) {

@@ -7,10 +7,18 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.cli.StartupException;
+import io.raftkv.mapreduce.transfer.OutputUploader;
 import io.raftkv.proto.mapreduce.CoordinatorGrpc;
+import io.raftkv.proto.mapreduce.DataChunk;
+import io.raftkv.proto.mapreduce.OutputChunk;
+import io.raftkv.proto.mapreduce.ReadInputRequest;
 import io.raftkv.proto.mapreduce.TaskReply;
 import io.raftkv.proto.mapreduce.TaskRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -28,6 +36,8 @@ final class CoordinatorClient implements AutoCloseable {
      * machine also sets up the connection, which can take seconds.
      */
     private static final Duration RPC_DEADLINE = Duration.ofSeconds(5);
+    /** For moving an input split or a reduce output: generous, since a split may be 1 GiB. */
+    private static final Duration TRANSFER_DEADLINE = Duration.ofMinutes(10);
     private static final long FIRST_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 500;
 
@@ -35,6 +45,7 @@ final class CoordinatorClient implements AutoCloseable {
     private final Duration giveUpAfter;
     private final ManagedChannel channel;
     private final CoordinatorGrpc.CoordinatorBlockingStub stub;
+    private final OutputUploader uploader;
     /** Written by any slot's thread. */
     private volatile boolean everReached;
 
@@ -43,6 +54,7 @@ final class CoordinatorClient implements AutoCloseable {
         this.giveUpAfter = giveUpAfter;
         this.channel = NettyChannelBuilder.forTarget(address.target()).usePlaintext().build();
         this.stub = CoordinatorGrpc.newBlockingStub(channel);
+        this.uploader = new OutputUploader(CoordinatorGrpc.newStub(channel), TRANSFER_DEADLINE);
     }
 
     /** Safe to call from several slots at once: the channel and stub are thread-safe. */
@@ -50,6 +62,31 @@ final class CoordinatorClient implements AutoCloseable {
         String what = request.hasReport() ? "report attempt " + request.getReport().getAttemptId()
                 + " and ask for a task" : "ask for a task";
         return call(what, () -> deadlineStub().requestTask(request));
+    }
+
+    /**
+     * The split of a map task, read from the coordinator (for a worker with no copy of the input). Not retried: a
+     * failure fails the attempt, which the coordinator hands out again.
+     */
+    byte[] readInput(String jobId, int mapTask) throws IOException {
+        ReadInputRequest request = ReadInputRequest.newBuilder().setJobId(jobId).setMapTask(mapTask).build();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            Iterator<DataChunk> chunks = stub.withDeadlineAfter(TRANSFER_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                    .readInput(request);
+            while (chunks.hasNext()) {
+                chunks.next().getData().writeTo(bytes);
+            }
+        } catch (StatusRuntimeException e) {
+            throw new IOException("cannot read the input of map task " + mapTask + " from coordinator " + address
+                    + ": " + e.getStatus(), e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Streams a reduce attempt's output file to the coordinator, which stores it; returns the bytes stored. */
+    long uploadOutput(OutputChunk header, Path file) throws IOException, InterruptedException {
+        return uploader.upload(header, file);
     }
 
     private CoordinatorGrpc.CoordinatorBlockingStub deadlineStub() {

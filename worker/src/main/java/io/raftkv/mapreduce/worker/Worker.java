@@ -1,6 +1,7 @@
 package io.raftkv.mapreduce.worker;
 
 import io.raftkv.mapreduce.app.MapReduceApp;
+import io.raftkv.proto.mapreduce.TaskRequest;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -22,22 +23,27 @@ final class Worker {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
     private final List<MapReduceApp> apps;
-    private final String appId;
-    private final String workerId;
+    private final TaskRequest baseRequest;
     private final CoordinatorClient coordinator;
     private final WorkerMetrics metrics;
+    private final LocalStore store;
+    private final InputSource inputFrom;
 
-    /** @param apps one app instance per slot: an app instance runs one task at a time */
-    Worker(List<MapReduceApp> apps, String appId, String workerId, CoordinatorClient coordinator,
-            WorkerMetrics metrics) {
+    /**
+     * @param apps one app instance per slot: an app instance runs one task at a time
+     * @param baseRequest the worker's id, app and map output address
+     */
+    Worker(List<MapReduceApp> apps, TaskRequest baseRequest, CoordinatorClient coordinator, WorkerMetrics metrics,
+            LocalStore store, InputSource inputFrom) {
         if (apps.isEmpty()) {
             throw new IllegalArgumentException("a worker needs at least one slot");
         }
         this.apps = List.copyOf(apps);
-        this.appId = appId;
-        this.workerId = workerId;
+        this.baseRequest = baseRequest;
         this.coordinator = coordinator;
         this.metrics = metrics;
+        this.store = store;
+        this.inputFrom = inputFrom;
     }
 
     /**
@@ -60,7 +66,8 @@ final class Worker {
         try {
             ExecutorCompletionService<Integer> slots = new ExecutorCompletionService<>(pool);
             for (MapReduceApp app : apps) {
-                slots.submit(() -> new WorkerSlot(app, appId, workerId, coordinator, metrics, reached, tasksRun).run());
+                slots.submit(() -> new WorkerSlot(app, baseRequest, coordinator, metrics, reached, tasksRun, store,
+                        inputFrom).run());
             }
             int exitCode = result(slots.take());
             log.info("job over; this worker ran {} task attempts in {} slots", tasksRun.get(), apps.size());

@@ -5,14 +5,19 @@ import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.cli.Mains;
 import io.raftkv.common.cli.StartupException;
+import io.raftkv.common.grpc.GrpcServer;
 import io.raftkv.common.metrics.Metrics;
 import io.raftkv.common.metrics.MetricsEndpoint;
 import io.raftkv.mapreduce.app.AppSpec;
 import io.raftkv.mapreduce.app.MapReduceApp;
 import io.raftkv.mapreduce.cli.AppOptions;
 import io.raftkv.common.cli.DurationConverter;
+import io.raftkv.proto.mapreduce.TaskRequest;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +33,10 @@ import picocli.CommandLine.Option;
         description = {
             "Asks the coordinator for map and reduce tasks, runs them with the given app and reports back, up to"
                     + " --slots tasks at a time, until the coordinator says the job is done (exit 0) or has been"
-                    + " unreachable for --give-up-after. The work directory comes from the coordinator: it must be"
-                    + " shared with it.",
+                    + " unreachable for --give-up-after. Unless the coordinator runs with --shared-work-dir, nothing"
+                    + " needs to be shared: the worker keeps its map outputs in --local-dir and serves them to the"
+                    + " other workers on --shuffle-port, reads input files it cannot see from the coordinator, and"
+                    + " sends reduce output to the coordinator.",
             ""})
 public final class WorkerMain implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
@@ -50,6 +57,27 @@ public final class WorkerMain implements Callable<Integer> {
             description = "Run up to N tasks at once, each in its own thread (default: the number of processors,"
                     + " here ${sys:raftkv.processors}).")
     Integer slots;
+
+    @Option(names = "--local-dir", paramLabel = "DIR", defaultValue = "${env:MR_LOCAL_DIR}",
+            description = "Where to keep map outputs and fetched partitions (env MR_LOCAL_DIR; default: a new"
+                    + " temporary directory). Job files here are deleted when the worker exits.")
+    Path localDir;
+
+    @Option(names = "--shuffle-port", paramLabel = "PORT", defaultValue = "${env:MR_SHUFFLE_PORT:-0}",
+            description = "The port this worker serves its map outputs on (default: any free port, env"
+                    + " MR_SHUFFLE_PORT).")
+    int shufflePort;
+
+    @Option(names = "--advertise-host", paramLabel = "HOST", defaultValue = "${env:MR_ADVERTISE_HOST}",
+            description = "The host other workers reach this worker's map outputs at (env MR_ADVERTISE_HOST;"
+                    + " default: the address the coordinator sees this worker's requests come from).")
+    String advertiseHost;
+
+    @Option(names = "--input-from", paramLabel = "auto|local|coordinator", defaultValue = "auto",
+            description = "Where to read input splits: 'local' reads the file at the coordinator's path on this"
+                    + " machine, 'coordinator' always streams the split from the coordinator, 'auto' (default) reads"
+                    + " the local file when it exists with the coordinator's size and streams the split otherwise.")
+    InputSource inputFrom;
 
     @Option(names = "--id", paramLabel = "ID", description = "This worker's name in logs (default: HOST-PID).")
     String id;
@@ -86,12 +114,33 @@ public final class WorkerMain implements Callable<Integer> {
             apps.add(appOptions.load());
         }
         String workerId = id != null ? id : defaultId();
+        if (shufflePort < 0 || shufflePort > 65_535) {
+            throw new StartupException("--shuffle-port " + shufflePort + " is outside 0..65535");
+        }
         PrometheusMeterRegistry registry = Metrics.newRegistry("mr-worker", workerId);
         MetricsEndpoint endpoint = metricsPort == null ? null : MetricsEndpoint.start("0.0.0.0", metricsPort,
                 registry);
-        log.info("worker {} running app {} in {} slots for coordinator {}", workerId, spec, slotCount, coordinator);
-        try (CoordinatorClient client = new CoordinatorClient(coordinator, giveUpAfter)) {
-            return new Worker(apps, spec.id(), workerId, client, new WorkerMetrics(registry)).run();
+        Path temporary = null;
+        try {
+            Path root = localDir;
+            if (root == null) {
+                temporary = Files.createTempDirectory("mr-worker-");
+                root = temporary;
+            }
+            try (LocalStore store = openStore(root);
+                    GrpcServer shuffle = GrpcServer.builder("0.0.0.0", shufflePort)
+                            .description("shuffle port (--shuffle-port)")
+                            .addService(new MapOutputService(store, registry))
+                            .start();
+                    CoordinatorClient client = new CoordinatorClient(coordinator, giveUpAfter)) {
+                log.info("worker {} running app {} in {} slots for coordinator {}; map outputs in {}, served on port"
+                        + " {}", workerId, spec, slotCount, coordinator, store.root(), shuffle.port());
+                TaskRequest base = TaskRequest.newBuilder().setWorkerId(workerId).setApp(spec.id())
+                        .setShuffleHost(advertiseHost == null ? "" : advertiseHost)
+                        .setShufflePort(shuffle.port())
+                        .build();
+                return new Worker(apps, base, client, new WorkerMetrics(registry), store, inputFrom).run();
+            }
         } catch (CoordinatorClient.CoordinatorGoneException e) {
             if (e.everReached()) {
                 // The coordinator exits soon after the job is done; a worker that was busy then lands here.
@@ -99,10 +148,38 @@ public final class WorkerMain implements Callable<Integer> {
                 return ExitCodes.OK;
             }
             throw new StartupException(e.getMessage(), ExitCodes.UNAVAILABLE);
+        } catch (IOException e) {
+            throw new StartupException("cannot use local directory: " + e.getMessage());
         } finally {
+            if (temporary != null) {
+                deleteQuietly(temporary);
+            }
             if (endpoint != null) {
                 endpoint.close();
             }
+        }
+    }
+
+    private static LocalStore openStore(Path root) {
+        try {
+            LocalStore store = new LocalStore(root);
+            // A real write: permission bits say nothing to root, or on a read-only mount.
+            try {
+                Files.delete(Files.createTempFile(store.root(), ".write-probe", ""));
+            } catch (IOException e) {
+                throw new StartupException("--local-dir " + store.root() + " is not writable: " + e.getMessage());
+            }
+            return store;
+        } catch (IOException e) {
+            throw new StartupException("cannot create --local-dir " + root + ": " + e.getMessage());
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            LocalStore.deleteTree(dir);
+        } catch (IOException e) {
+            log.warn("could not delete {}: {}", dir, e.toString());
         }
     }
 

@@ -4,12 +4,18 @@ import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.mapreduce.app.MapReduceApp;
 import io.raftkv.mapreduce.task.MapTaskRunner;
 import io.raftkv.mapreduce.task.ReduceTaskRunner;
+import io.raftkv.mapreduce.io.JobFiles;
+import io.raftkv.mapreduce.io.SplitReader;
 import io.raftkv.proto.mapreduce.MapTask;
+import io.raftkv.proto.mapreduce.OutputChunk;
 import io.raftkv.proto.mapreduce.ReduceTask;
 import io.raftkv.proto.mapreduce.TaskReply;
 import io.raftkv.proto.mapreduce.TaskReport;
 import io.raftkv.proto.mapreduce.TaskRequest;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,16 +37,26 @@ final class WorkerSlot {
     private final AtomicBoolean reached;
     private final AtomicInteger tasksRun;
     private final TaskRequest baseRequest;
+    private final LocalStore store;
+    private final MapOutputFetcher fetcher;
+    private final InputSource inputFrom;
 
-    WorkerSlot(MapReduceApp app, String appId, String workerId, CoordinatorClient coordinator, WorkerMetrics metrics,
-            AtomicBoolean reached, AtomicInteger tasksRun) {
+    /**
+     * @param baseRequest this worker's id, app and map output address, sent with every request
+     * @param inputFrom where to read input splits from (a shared work directory always reads in place)
+     */
+    WorkerSlot(MapReduceApp app, TaskRequest baseRequest, CoordinatorClient coordinator, WorkerMetrics metrics,
+            AtomicBoolean reached, AtomicInteger tasksRun, LocalStore store, InputSource inputFrom) {
         this.app = app;
-        this.workerId = workerId;
+        this.workerId = baseRequest.getWorkerId();
         this.coordinator = coordinator;
         this.metrics = metrics;
         this.reached = reached;
         this.tasksRun = tasksRun;
-        this.baseRequest = TaskRequest.newBuilder().setWorkerId(workerId).setApp(appId).build();
+        this.baseRequest = baseRequest;
+        this.store = store;
+        this.fetcher = new MapOutputFetcher(workerId, store, metrics);
+        this.inputFrom = inputFrom;
     }
 
     /** Runs until the job ends; returns the exit code this slot asks for. */
@@ -57,7 +73,9 @@ final class WorkerSlot {
             }
             pending = null;
             if (reached.compareAndSet(false, true)) {
-                log.info("reached coordinator: job {}, work dir {}", reply.getJobId(), reply.getWorkDir());
+                log.info("reached coordinator: job {}, {}", reply.getJobId(), reply.getSharedWorkDir()
+                        ? "shared work dir " + reply.getWorkDir()
+                        : "map outputs kept in " + store.root() + ", output sent to the coordinator");
             }
             switch (reply.getKindCase()) {
                 case MAP -> pending = runMap(reply, reply.getMap());
@@ -86,8 +104,10 @@ final class WorkerSlot {
         log.info("starting {}", what);
         long start = System.nanoTime();
         try {
-            MapTaskRunner.Result result = MapTaskRunner.run(app, task.getTask(), Path.of(task.getInputPath()),
-                    task.getOffset(), task.getLength(), task.getInputName(), task.getReduces(), workDir);
+            byte[] input = readSplit(reply, task);
+            Path outputDir = reply.getSharedWorkDir() ? workDir : store.jobDir(reply.getJobId());
+            MapTaskRunner.Result result = MapTaskRunner.run(app, task.getTask(), input, task.getInputName(),
+                    task.getReduces(), outputDir, workDir);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             log.info("finished {} in {} ms: {} bytes in, {} pairs, {} records written", what, took.toMillis(),
                     result.inputBytes(), result.pairsEmitted(), result.recordsWritten());
@@ -97,19 +117,55 @@ final class WorkerSlot {
         }
     }
 
+    /** The split's lines: from this machine's copy of the input when it has one, else from the coordinator. */
+    private byte[] readSplit(TaskReply reply, MapTask task) throws IOException {
+        Path input = Path.of(task.getInputPath());
+        if (reply.getSharedWorkDir() || inputFrom.readsLocally(input, task.getInputSize())) {
+            return SplitReader.read(input, task.getOffset(), task.getLength());
+        }
+        return coordinator.readInput(reply.getJobId(), task.getTask());
+    }
+
     private TaskReport runReduce(TaskReply reply, ReduceTask task) {
         Path workDir = Path.of(reply.getWorkDir());
         String what = "reduce task " + task.getPartition() + " (attempt " + task.getAttemptId() + ")";
         log.info("starting {}", what);
         long start = System.nanoTime();
         try {
-            ReduceTaskRunner.Result result = ReduceTaskRunner.run(app, task.getPartition(), task.getMaps(), workDir);
+            ReduceTaskRunner.Result result = reply.getSharedWorkDir()
+                    ? ReduceTaskRunner.run(app, task.getPartition(), task.getMaps(), workDir)
+                    : reduceFetched(reply, task, workDir);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             log.info("finished {} in {} ms: {} records in, {} keys out", what, took.toMillis(), result.recordsRead(),
                     result.keysWritten());
             return finished(reply, task.getAttemptId(), "reduce", took, null);
+        } catch (MapOutputFetcher.UnreachableMapOutputsException e) {
+            TaskReport report = failed(reply, task.getAttemptId(), "reduce", what, start, e);
+            return report.toBuilder().addAllUnreachable(e.unreachable()).build();
         } catch (Exception e) {
             return failed(reply, task.getAttemptId(), "reduce", what, start, e);
+        }
+    }
+
+    /**
+     * Without a shared directory: fetch partition Y of every map output, merge them into a local mr-out-Y, stream it
+     * to the coordinator. The attempt's directory goes away whatever happens, so a retry starts from nothing.
+     */
+    private ReduceTaskRunner.Result reduceFetched(TaskReply reply, ReduceTask task, Path appDir) throws Exception {
+        if (task.getMapOutputsCount() != task.getMaps()) {
+            throw new IllegalStateException("the coordinator named " + task.getMapOutputsCount()
+                    + " map output locations for " + task.getMaps() + " map tasks");
+        }
+        Path dir = store.fetchDir(reply.getJobId(), task.getAttemptId());
+        try {
+            List<Path> inputs = fetcher.fetch(reply.getJobId(), task.getPartition(), task.getMapOutputsList(), dir);
+            Path output = JobFiles.output(dir, task.getPartition());
+            ReduceTaskRunner.Result result = ReduceTaskRunner.run(app, inputs, output, false, appDir);
+            coordinator.uploadOutput(OutputChunk.newBuilder().setJobId(reply.getJobId())
+                    .setAttemptId(task.getAttemptId()).setPartition(task.getPartition()).build(), output);
+            return result;
+        } finally {
+            LocalStore.deleteTree(dir);
         }
     }
 

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftkv.testkit.JvmProcess;
 import io.raftkv.testkit.Ports;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The worker's own exits; its work with a coordinator is tested in the coordinator module. */
 class WorkerMainTest {
@@ -34,6 +37,15 @@ class WorkerMainTest {
                 "error: app class com.example.Nope not found in the class path");
         assertUsageError(List.of("--coordinator", "localhost:7070", "--app", "wc", "--slots", "0"),
                 "error: --slots must be at least 1, was 0");
+        assertUsageError(List.of("--coordinator", "localhost:7070", "--app", "wc", "--input-from", "sideways"),
+                "error: Invalid value for option '--input-from'");
+    }
+
+    @Test
+    void refusesALocalDirectoryItCannotCreate(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        assertUsageError(List.of("--coordinator", "localhost:7070", "--app", "wc", "--local-dir",
+                file.resolve("local").toString()), "error: cannot create --local-dir " + file.resolve("local"));
     }
 
     private static void assertUsageError(List<String> args, String messageStart) {
