@@ -120,6 +120,12 @@ previous="$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)"
 build_log="$context-build.log"
 if ! docker build "${build_args[@]}" --label "raftkv.roles=${staged[*]:-}" -t "$tag" "$context" >"$build_log" 2>&1; then
   tail -n 30 "$build_log" >&2
+  if [ -z "$base_image" ] && ! docker image inspect eclipse-temurin:21-jre >/dev/null 2>&1; then
+    # The usual cause offline: the default base image cannot be pulled.
+    die "docker build failed (log: $build_log); without a registry, build a base image first:" \
+      "deploy/base-image/build-base-image.sh --image raftkv/jre-base:local, then pass --base-image" \
+      "raftkv/jre-base:local (bin/compose up does both)"
+  fi
   die "docker build failed (log: $build_log)"
 fi
 id="$(docker image inspect --format '{{.Id}}' "$tag")"

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.raftkv.kv.client.cli.KvCli;
-import io.raftkv.kv.client.cli.ShardCtl;
 import io.raftkv.kv.server.KvServerMain;
-import io.raftkv.kv.shardctrler.ShardCtrlerMain;
 import io.raftkv.testkit.Eventually;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -31,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * bin/cluster end to end: {@code up} in a temporary directory on free ports, puts and gets through bin/kv, {@code up}
  * again on the running cluster, a second cluster on ports in use, up restarting a node that was killed, up restarting
  * a node whose Raft log is corrupt (the others keep serving), one whose nodes die at start (the log's tail is shown), {@code status}, {@code down} (data kept) and {@code down --purge}. The nodes run from this build's class path (RAFTKV_KV_SERVER_BIN), since kv-server's jar is
- * packaged only after its tests; bin/kv runs kv-client's built jar when there is one. Skipped without bash or curl, failed instead under {@code RAFTKV_REQUIRE_TOOLS=1} (as CI sets).
+ * packaged only after its tests; bin/kv runs kv-client's built jar when there is one. The sharded layout is run by
+ * the deploy module's ReadmeQuickStartTest, with every module's jar. Skipped without bash or curl, failed instead under {@code RAFTKV_REQUIRE_TOOLS=1} (as CI sets).
  */
 class ClusterScriptTest {
     private static final Path ROOT = Path.of(System.getProperty("raftkv.projectRoot", "..")).toAbsolutePath();
@@ -169,63 +168,6 @@ class ClusterScriptTest {
         } finally {
             if (Files.isDirectory(data)) {
                 run(env, Duration.ofSeconds(60), script.toString(), "down", data.toString());
-            }
-        }
-    }
-
-    @Test
-    void shardedUpJoinsTheGroupsAndServesThroughTheController() throws Exception {
-        requireTools("bash", "curl");
-        Path script = ROOT.resolve("bin/cluster");
-        Map<String, String> env = Map.of(
-                "RAFTKV_KV_SERVER_BIN", launcher("kv-server", KvServerMain.class.getName()).toString(),
-                "RAFTKV_SHARDCTRLER_BIN", launcher("shardctrler", ShardCtrlerMain.class.getName()).toString(),
-                "RAFTKV_SHARDCTL_BIN", launcher("shardctl", ShardCtl.class.getName()).toString(),
-                "RAFTKV_KV_BIN", launcher("kv", KvCli.class.getName()).toString(),
-                "RAFTKV_JAVA_OPTS", "-Xmx192m");
-        int base = freeRange(23);
-        int metricsBase = freeRange(23);
-        Path data = dir.resolve("sharded");
-        try {
-            Result up = run(env, Duration.ofSeconds(180), script.toString(), "up", "--sharded", "--groups", "2",
-                    data.toString(), "--base-port", Integer.toString(base), "--metrics-base-port",
-                    Integer.toString(metricsBase));
-            assertEquals(0, up.exitCode(), up::toString);
-            String controller = "127.0.0.1:" + base + ",127.0.0.1:" + (base + 1) + ",127.0.0.1:" + (base + 2);
-            List<String> lines = up.stdout().lines().toList();
-            assertEquals("export KV_CONTROLLER=" + controller, lines.get(lines.size() - 1), up::toString);
-            for (String id : List.of("c1", "c2", "c3", "g100-1", "g100-3", "g200-2")) {
-                assertTrue(Files.isRegularFile(data.resolve(id + ".pid")), id + " has no PID file: " + up);
-            }
-            Map<String, String> kvEnv = Map.of("KV_CONTROLLER", controller, "RAFTKV_JAVA_OPTS", "-Xmx128m");
-            String kv = env.get("RAFTKV_KV_BIN");
-            for (int i = 0; i < 4; i++) {
-                assertEquals(0, run(kvEnv, Duration.ofSeconds(60), kv, "put", "key" + i, "v" + i).exitCode());
-            }
-            Result get = run(kvEnv, Duration.ofSeconds(60), kv, "get", "key3");
-            assertEquals(new Result(0, "v3\n", ""), get);
-
-            Result status = run(env, Duration.ofSeconds(60), script.toString(), "status", data.toString());
-            assertEquals(0, status.exitCode(), status::toString);
-            assertTrue(status.stdout().contains("group 100: configuration 1")
-                    && status.stdout().contains("group 200: configuration 1"), status::toString);
-            assertEquals(2, status.stdout().lines().filter(l -> l.matches("g\\d+-\\d +\\S+ +LEADER .*")).count(),
-                    "one leader per group: " + status);
-
-            Result again = run(env, Duration.ofSeconds(60), script.toString(), "up", data.toString());
-            assertEquals(0, again.exitCode(), again::toString);
-            assertTrue(again.stderr().contains("already running"), again::toString);
-            Result plainOnIt = run(env, Duration.ofSeconds(60), script.toString(), "up", "--groups", "3",
-                    data.toString());
-            assertEquals(2, plainOnIt.exitCode(), plainOnIt::toString);
-
-            Result down = run(env, Duration.ofSeconds(90), script.toString(), "down", "--purge", data.toString());
-            assertEquals(0, down.exitCode(), down::toString);
-            assertTrue(down.stdout().contains("stopped 9 node(s)"), down::toString);
-            assertFalse(Files.exists(data), "down --purge leaves " + data);
-        } finally {
-            if (Files.isDirectory(data)) {
-                run(env, Duration.ofSeconds(90), script.toString(), "down", data.toString());
             }
         }
     }
