@@ -2,9 +2,14 @@ package io.raftkv.common.client;
 
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.AbstractStub;
 import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.HostPort;
@@ -33,6 +38,11 @@ import java.util.function.Function;
  */
 public final class LeaderSeekingClient<S extends AbstractStub<S>> implements AutoCloseable {
     private static final long REFUSED_ROUND_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /**
+     * The client's own network threads, stopped by {@link #close}: gRPC's shared ones outlive the client, and a JVM
+     * exiting while a network thread waits in native code first waits 300 ms for it (a third of a CLI call).
+     */
+    private final EventLoopGroup eventLoop;
     private final List<Endpoint> endpoints;
     private final List<S> stubs;
     private final ClientOptions options;
@@ -60,7 +70,9 @@ public final class LeaderSeekingClient<S extends AbstractStub<S>> implements Aut
         private Endpoint(int index, HostPort address) {
             this.index = index;
             this.address = address;
-            this.channel = ManagedChannelBuilder.forAddress(address.host(), address.port())
+            this.channel = NettyChannelBuilder.forAddress(address.host(), address.port())
+                    .eventLoopGroup(eventLoop)
+                    .channelType(NioSocketChannel.class)
                     .usePlaintext()
                     .maxInboundMessageSize(options.maxInboundMessageBytes())
                     .build();
@@ -97,6 +109,9 @@ public final class LeaderSeekingClient<S extends AbstractStub<S>> implements Aut
         }
         this.options = options;
         this.sessions = sessions;
+        this.eventLoop = new MultiThreadIoEventLoopGroup(
+                Math.min(cluster.size(), Runtime.getRuntime().availableProcessors()),
+                new DefaultThreadFactory("raftkv-client-io", true), NioIoHandler.newFactory());
         List<Endpoint> created = new ArrayList<>();
         List<S> createdStubs = new ArrayList<>();
         for (HostPort address : cluster) {
@@ -216,13 +231,13 @@ public final class LeaderSeekingClient<S extends AbstractStub<S>> implements Aut
         for (Endpoint endpoint : endpoints) {
             endpoint.channel.shutdownNow();
         }
-        for (Endpoint endpoint : endpoints) {
-            try {
+        try {
+            for (Endpoint endpoint : endpoints) {
                 endpoint.channel.awaitTermination(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             }
+            eventLoop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).await(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

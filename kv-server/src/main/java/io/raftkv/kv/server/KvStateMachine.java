@@ -1,5 +1,6 @@
 package io.raftkv.kv.server;
 
+import io.raftkv.common.io.FileTrees;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.raft.api.SnapshotSource;
@@ -315,7 +316,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
         KvDb fresh = null;
         boolean committed = false;
         try {
-            StateDirectory.deleteRecursively(incoming);
+            FileTrees.deleteRecursively(incoming);
             Files.createDirectories(incoming);
             long archived = SnapshotArchive.read(data, incoming);
             if (archived != index) {

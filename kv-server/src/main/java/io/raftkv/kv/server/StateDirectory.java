@@ -1,19 +1,17 @@
 package io.raftkv.kv.server;
 
+import io.raftkv.common.io.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -129,11 +127,11 @@ final class StateDirectory {
                 Matcher matcher = STATE_NAME.matcher(name);
                 boolean staleState = matcher.matches() && Long.parseLong(matcher.group(1)) != activeGeneration;
                 if (staleState || name.startsWith(INCOMING_PREFIX) || name.equals(ACTIVE + ".tmp")) {
-                    deleteRecursively(entry);
+                    FileTrees.deleteRecursively(entry);
                 }
             }
         }
-        deleteRecursively(checkpoints());
+        FileTrees.deleteRecursively(checkpoints());
     }
 
     /** The highest generation present on disk (so a new one never reuses a leftover's number). */
@@ -163,32 +161,10 @@ final class StateDirectory {
         }
     }
 
-    static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        Files.walkFileTree(path, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException error) throws IOException {
-                if (error != null) {
-                    throw error;
-                }
-                Files.deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    /** {@link #deleteRecursively} for cleanup that may fail harmlessly (the next open deletes leftovers). */
+    /** {@link FileTrees#deleteRecursively} for cleanup that may fail harmlessly (the next open deletes leftovers). */
     static void deleteQuietly(Path path) {
         try {
-            deleteRecursively(path);
+            FileTrees.deleteRecursively(path);
         } catch (IOException | UncheckedIOException e) {
             LOG.warn("cannot delete {} (it will be deleted at the next start): {}", path, e.toString());
         }

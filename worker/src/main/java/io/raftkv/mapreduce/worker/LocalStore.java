@@ -1,13 +1,11 @@
 package io.raftkv.mapreduce.worker;
 
+import io.raftkv.common.io.FileTrees;
 import io.raftkv.mapreduce.io.JobFiles;
 import io.raftkv.mapreduce.io.PartitionChecksum;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,28 +54,8 @@ final class LocalStore implements AutoCloseable {
     /** A fresh directory for the partitions one reduce attempt fetches. */
     Path fetchDir(String jobId, long attemptId) throws IOException {
         Path dir = jobDir(jobId).resolve("reduce-" + attemptId);
-        deleteTree(dir);
+        FileTrees.deleteRecursively(dir);
         return Files.createDirectories(dir);
-    }
-
-    /** Deletes a directory and everything in it (nothing if it does not exist). */
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path directory, IOException e) throws IOException {
-                Files.deleteIfExists(directory);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private static String checked(String jobId) {
@@ -92,7 +70,7 @@ final class LocalStore implements AutoCloseable {
     public void close() {
         try (var jobs = Files.newDirectoryStream(root, "job-*")) {
             for (Path job : jobs) {
-                deleteTree(job);
+                FileTrees.deleteRecursively(job);
             }
         } catch (IOException e) {
             log.warn("could not delete the job files in {}: {}", root, e.toString());

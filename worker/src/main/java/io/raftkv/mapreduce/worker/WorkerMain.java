@@ -1,5 +1,6 @@
 package io.raftkv.mapreduce.worker;
 
+import io.raftkv.common.io.FileTrees;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.HostPort;
@@ -177,7 +178,7 @@ public final class WorkerMain implements Callable<Integer> {
 
     private static void deleteQuietly(Path dir) {
         try {
-            LocalStore.deleteTree(dir);
+            FileTrees.deleteRecursively(dir);
         } catch (IOException e) {
             log.warn("could not delete {}: {}", dir, e.toString());
         }

@@ -1,5 +1,6 @@
 package io.raftkv.mapreduce.worker;
 
+import io.raftkv.common.io.FileTrees;
 import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.mapreduce.app.MapReduceApp;
 import io.raftkv.mapreduce.task.MapTaskRunner;
@@ -165,7 +166,7 @@ final class WorkerSlot {
                     .setAttemptId(task.getAttemptId()).setPartition(task.getPartition()).build(), output);
             return result;
         } finally {
-            LocalStore.deleteTree(dir);
+            FileTrees.deleteRecursively(dir);
         }
     }
 

@@ -88,7 +88,8 @@ public final class KvCli implements Callable<Integer> {
 
     @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION",
             converter = DurationConverter.class,
-            description = "How long to keep trying, e.g. 500ms, 5s, 1m (default: 10s).")
+            description = "How long to keep trying, e.g. 500ms, 5s, 1m (default: 10s; without --timeout, a cluster"
+                    + " whose every node refuses the connection twice in a row fails at once).")
     Duration timeout;
 
     public KvCli() {
@@ -194,8 +195,10 @@ public final class KvCli implements Callable<Integer> {
         Duration limit = timeout == null ? ClientOptions.DEFAULT.timeout() : timeout;
         Duration attempt = wholeTimeoutPerAttempt || limit.compareTo(Duration.ofSeconds(1)) < 0 ? limit
                 : Duration.ofSeconds(1);
-        // A person waiting at a prompt: a cluster that refuses every connection is down, no need to wait it out.
-        return ClientOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt).failingFastWhenAllRefuse();
+        ClientOptions options = ClientOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt);
+        // A person at a prompt: a cluster that refuses every connection is down, no need to wait it out. An explicit
+        // --timeout asks to wait (a script waiting for a cluster to start, say).
+        return timeout == null ? options.failingFastWhenAllRefuse() : options;
     }
 
     static int error(int code, String message) {

@@ -66,7 +66,8 @@ public final class ShardCtl implements Callable<Integer> {
 
     @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION",
             converter = DurationConverter.class,
-            description = "How long to keep trying one request, e.g. 500ms, 5s, 1m (default: 10s).")
+            description = "How long to keep trying one request, e.g. 500ms, 5s, 1m (default: 10s; without --timeout,"
+                    + " a controller whose every node refuses the connection twice in a row fails at once).")
     Duration timeout;
 
     public ShardCtl() {
@@ -97,8 +98,10 @@ public final class ShardCtl implements Callable<Integer> {
         List<HostPort> nodes = controller(caller);
         Duration limit = timeout == null ? ClientOptions.DEFAULT.timeout() : timeout;
         Duration attempt = limit.compareTo(Duration.ofSeconds(1)) < 0 ? limit : Duration.ofSeconds(1);
+        ClientOptions options = ClientOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt);
+        // As kv: without an explicit --timeout, a controller refusing every connection fails at once.
         try (ControllerClerk clerk = new ControllerClerk(nodes,
-                ClientOptions.DEFAULT.withTimeout(limit).withAttemptTimeout(attempt).failingFastWhenAllRefuse())) {
+                timeout == null ? options.failingFastWhenAllRefuse() : options)) {
             return action.apply(clerk);
         } catch (ServiceUnavailableException e) {
             return KvCli.error(ExitCodes.UNAVAILABLE, e.getMessage());

@@ -1,6 +1,7 @@
 package io.raftkv.kv.client.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.kv.client.FakeKvNode;
@@ -31,14 +32,21 @@ class KvCliProcessTest {
 
     @Test
     void anUnreachableClusterPrintsOneLineAndExitsWithThree() {
-        String nowhere = new HostPort("127.0.0.1", Ports.freePort()).toString();
-        try (JvmProcess get = JvmProcess.builder(KvCli.class).args("--timeout", "1s", "get", "k")
-                .env("KV_CLUSTER", nowhere).log(dir.resolve("get.log")).start()) {
+        // Three closed ports: the CLI gives up after two rounds of refusals, not after its 10 s.
+        List<String> nodes = List.of(new HostPort("127.0.0.1", Ports.freePort()).toString(),
+                new HostPort("127.0.0.1", Ports.freePort()).toString(),
+                new HostPort("127.0.0.1", Ports.freePort()).toString());
+        long started = System.nanoTime();
+        try (JvmProcess get = JvmProcess.builder(KvCli.class).args("get", "k")
+                .env("KV_CLUSTER", String.join(",", nodes)).log(dir.resolve("get.log")).start()) {
             assertEquals(3, get.waitFor(Duration.ofSeconds(60)), get::output);
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
             List<String> lines = get.output().lines().toList();
             assertEquals(1, lines.size(), get::output);
-            assertEquals("error: no leader completed the get within 1s (" + nowhere
-                    + ": unreachable (connection refused))", lines.get(0));
+            assertEquals("error: every node refused the connection, twice in a row (" + nodes.get(0)
+                    + ": unreachable (connection refused); " + nodes.get(1) + ": unreachable (connection refused); "
+                    + nodes.get(2) + ": unreachable (connection refused)); is the cluster running?", lines.get(0));
+            assertTrue(seconds < 9, "exited only after " + seconds + " s");
         }
     }
 }

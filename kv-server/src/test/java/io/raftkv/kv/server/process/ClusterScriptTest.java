@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * bin/cluster end to end: {@code up} in a temporary directory on free ports, puts and gets through bin/kv, {@code up}
  * again on the running cluster, a second cluster on ports in use, up restarting a node that was killed, up restarting
- * a node whose Raft log is corrupt (the others keep serving), one whose nodes die at start (the log's tail is shown), {@code status}, {@code down} (data kept) and {@code down --purge}. The nodes run from this build's class path (RAFTKV_KV_SERVER_BIN), since kv-server's jar is
+ * a node whose Raft log is corrupt (the others keep serving), one whose nodes die at start (the log's tail is shown),
+ * bin/monitor scraping the cluster with the host's prometheus, {@code status}, {@code down} (data kept) and {@code down --purge}. The nodes run from this build's class path (RAFTKV_KV_SERVER_BIN), since kv-server's jar is
  * packaged only after its tests; bin/kv runs kv-client's built jar when there is one. The sharded layout is run by
  * the deploy module's ReadmeQuickStartTest, with every module's jar. Skipped without bash or curl, failed instead under {@code RAFTKV_REQUIRE_TOOLS=1} (as CI sets).
  */
@@ -50,8 +51,7 @@ class ClusterScriptTest {
             return;
         }
         String why = "bin/cluster needs " + missing + " on the PATH";
-        String required = System.getenv("RAFTKV_REQUIRE_TOOLS");
-        if (required != null && (required.trim().equals("1") || required.trim().equalsIgnoreCase("true"))) {
+        if (toolsRequired()) {
             throw new AssertionError("RAFTKV_REQUIRE_TOOLS=1 but " + why);
         }
         assumeTrue(false, why);
@@ -93,6 +93,7 @@ class ClusterScriptTest {
             assertEquals(0, run(kvEnv, Duration.ofSeconds(60), kv.toString(), "put", "k", "from bin/kv").exitCode());
             Result get = run(kvEnv, Duration.ofSeconds(60), kv.toString(), "get", "k");
             assertEquals(new Result(0, "from bin/kv\n", ""), get);
+            monitorScrapesEveryNode(data);
 
             Result again = run(env, Duration.ofSeconds(60), script.toString(), "up", data.toString());
             assertEquals(0, again.exitCode(), again::toString);
@@ -170,6 +171,41 @@ class ClusterScriptTest {
                 run(env, Duration.ofSeconds(60), script.toString(), "down", data.toString());
             }
         }
+    }
+
+    /**
+     * bin/monitor against the running cluster: the host's prometheus, configured from DIR's recorded layout, scrapes
+     * all three nodes. Skipped without a prometheus binary, unless RAFTKV_REQUIRE_TOOLS=1 (CI installs it).
+     */
+    private void monitorScrapesEveryNode(Path data) throws Exception {
+        if (!onPath("prometheus") && !toolsRequired()) {
+            return;
+        }
+        String monitor = ROOT.resolve("bin/monitor").toString();
+        String monitorDir = dir.resolve("monitor").toString();
+        int port = freeRange(1);
+        try {
+            Result up = run(Map.of(), Duration.ofSeconds(60), monitor, "up", "--cluster", data.toString(), "--port",
+                    Integer.toString(port), "--dir", monitorDir);
+            assertEquals(0, up.exitCode(), up::toString);
+            assertEquals("http://localhost:" + port + "\n", up.stdout(), up::toString);
+            Eventually.await("prometheus to scrape all three nodes", Duration.ofSeconds(45), () -> {
+                try {
+                    return run(Map.of(), Duration.ofSeconds(30), monitor, "status", "--dir", monitorDir).stdout()
+                            .contains(": 3 of 3 targets up");
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+        } finally {
+            Result down = run(Map.of(), Duration.ofSeconds(30), monitor, "down", "--dir", monitorDir);
+            assertEquals(0, down.exitCode(), down::toString);
+        }
+    }
+
+    private static boolean toolsRequired() {
+        String required = System.getenv("RAFTKV_REQUIRE_TOOLS");
+        return required != null && (required.trim().equals("1") || required.trim().equalsIgnoreCase("true"));
     }
 
     @Test
