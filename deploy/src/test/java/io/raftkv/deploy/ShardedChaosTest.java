@@ -33,7 +33,11 @@ class ShardedChaosTest {
     static final List<Long> GIDS = List.of(100L, 200L, 300L);
     static final int CLIENTS = 4;
     private static final Duration MIN_LOAD = Duration.ofSeconds(10);
-    private static final Duration SCRIPT_CAP = Duration.ofSeconds(150);
+    /**
+     * The longest fault script, the rolling restart (three waves of four containers stopped and started, each JVM
+     * cold, 12 on 2 cores), has taken 150-153 s on a busy machine: the cap leaves room above that.
+     */
+    private static final Duration SCRIPT_CAP = Duration.ofSeconds(210);
     /** Enough data per shard that a move spans several chunks and a fault can land in the middle of it. */
     private static final int BALLAST_VALUES_PER_SHARD = 24;
     private static final int BALLAST_VALUE_BYTES = 128 * 1024;

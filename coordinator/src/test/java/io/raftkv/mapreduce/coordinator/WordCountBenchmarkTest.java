@@ -7,23 +7,15 @@ import io.raftkv.mapreduce.sequential.SequentialMain;
 import io.raftkv.mapreduce.worker.WorkerMain;
 import io.raftkv.testkit.JvmProcess;
 import io.raftkv.testkit.Ports;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
@@ -31,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Word count over generated text (words drawn from a 20,000-word vocabulary with a Zipf-like distribution): the
+ * Word count over generated text ({@link GeneratedText}): the
  * sequential runner against a coordinator plus 1 and 2 workers, each a separate JVM with full JIT, on (a) about
  * 10 MB in 150 files, (b) one large file cut into splits (size {@code -Draftkv.mr.bench.bigFileMiB}, default 256;
  * split size {@code -Draftkv.mr.bench.splitSize}, default the coordinator's 64MiB; {@code
@@ -44,8 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("benchmark")
 class WordCountBenchmarkTest {
-    private static final int VOCABULARY = 20_000;
-    private static final double ZIPF_EXPONENT = 1.1;
     private static final int REDUCES = 8;
     private static final Duration RUN_DEADLINE = Duration.ofMinutes(20);
     private static final long MIB = 1L << 20;
@@ -58,7 +48,7 @@ class WordCountBenchmarkTest {
 
     @Test
     void manyFiles() throws Exception {
-        List<Path> inputs = generate(dir.resolve("input"), 150, 66_000);
+        List<Path> inputs = GeneratedText.files(dir.resolve("input"), 150, 66_000);
         compare("word count over many files", inputs, List.of(), true);
     }
 
@@ -66,7 +56,7 @@ class WordCountBenchmarkTest {
     void oneLargeFile() throws Exception {
         long mebibytes = Long.getLong("raftkv.mr.bench.bigFileMiB", 256);
         String splitSize = System.getProperty("raftkv.mr.bench.splitSize", "64MiB");
-        List<Path> inputs = generate(dir.resolve("input"), 1, mebibytes * MIB);
+        List<Path> inputs = GeneratedText.files(dir.resolve("input"), 1, mebibytes * MIB);
         compare("word count over one large file, split size " + splitSize, inputs,
                 List.of("--split-size", splitSize), Boolean.parseBoolean(System.getProperty(
                         "raftkv.mr.bench.sequential", "true")));
@@ -183,15 +173,13 @@ class WordCountBenchmarkTest {
         }
     }
 
-    /** The sum of the intermediate files' sizes: what the reduce tasks read. */
-    private static long shuffleBytes(Path workDir) throws IOException {
-        long total = 0;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(workDir, "mr-[0-9]*")) {
-            for (Path file : files) {
-                total += Files.size(file);
-            }
+    /** What the reduce tasks read: the map outputs the workers' logs say they fetched or read in place. */
+    private long shuffleBytes(Path workDir) throws IOException {
+        List<Path> logs = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, workDir.getFileName() + "-worker-*.log")) {
+            files.forEach(logs::add);
         }
-        return total;
+        return ShuffleFigures.fromWorkerLogs(logs).bytes();
     }
 
     private static long bytes(List<Path> inputs) throws IOException {
@@ -204,73 +192,5 @@ class WordCountBenchmarkTest {
 
     private static double loadAverage() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    }
-
-    /** Deterministic text: the same seed gives the same files on every machine. */
-    private static List<Path> generate(Path inputDir, int fileCount, long bytesPerFile) throws IOException {
-        Files.createDirectories(inputDir);
-        Random random = new Random(6_824);
-        String[] words = vocabulary(random);
-        double[] cumulative = zipf(words.length);
-        List<Path> files = new ArrayList<>();
-        for (int f = 0; f < fileCount; f++) {
-            Path file = inputDir.resolve(String.format(Locale.ROOT, "text-%03d.txt", f));
-            long written = 0;
-            try (Writer out = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file),
-                    StandardCharsets.UTF_8), 1 << 20)) {
-                int inLine = 0;
-                while (written < bytesPerFile) {
-                    String word = words[sample(cumulative, random.nextDouble())];
-                    if (inLine == 0) {
-                        word = Character.toUpperCase(word.charAt(0)) + word.substring(1);
-                    }
-                    out.write(word);
-                    written += word.length();
-                    inLine++;
-                    String separator = inLine >= 12 ? ".\n" : random.nextInt(10) == 0 ? ", " : " ";
-                    if (separator.equals(".\n")) {
-                        inLine = 0;
-                    }
-                    out.write(separator);
-                    written += separator.length();
-                }
-            }
-            files.add(file);
-        }
-        return files;
-    }
-
-    private static String[] vocabulary(Random random) {
-        String[] syllables = {"ka", "lo", "mi", "ne", "ru", "ta", "so", "vi", "de", "pa", "gu", "shi", "ton", "mar",
-            "el", "an", "or", "is", "ber", "qua", "zen", "ly", "ight", "ow", "ster"};
-        Set<String> seen = new LinkedHashSet<>();
-        while (seen.size() < VOCABULARY) {
-            int parts = 1 + random.nextInt(4);
-            StringBuilder word = new StringBuilder();
-            for (int p = 0; p < parts; p++) {
-                word.append(syllables[random.nextInt(syllables.length)]);
-            }
-            seen.add(word.toString());
-        }
-        return seen.toArray(String[]::new);
-    }
-
-    /** Cumulative probabilities of ranks 1..n with weight 1/rank^s. */
-    private static double[] zipf(int n) {
-        double[] cumulative = new double[n];
-        double total = 0;
-        for (int rank = 1; rank <= n; rank++) {
-            total += 1.0 / Math.pow(rank, ZIPF_EXPONENT);
-            cumulative[rank - 1] = total;
-        }
-        for (int i = 0; i < n; i++) {
-            cumulative[i] /= total;
-        }
-        return cumulative;
-    }
-
-    private static int sample(double[] cumulative, double u) {
-        int index = Arrays.binarySearch(cumulative, u);
-        return Math.min(cumulative.length - 1, index >= 0 ? index : -index - 1);
     }
 }
