@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * deploy/docker-compose.yml as a user runs it: `up -d` (KV nodes and the MapReduce job) under a unique project name
- * and free host ports, the KV nodes become healthy, the client works through the published ports, /metrics serves
+ * deploy/docker-compose.yml as a user runs it: README.md's quick-start block (bin/compose up, a put and a get, and
+ * last bin/compose down -v) under a unique project name, the KV nodes become healthy, the client works through the published ports, /metrics serves
  * the promised series and they move with traffic, Prometheus scrapes them, the word count finishes, and the cluster
  * survives `kill kv1`. `down -v` runs whatever happens.
  */
@@ -55,26 +55,33 @@ class ComposeSmokeTest {
     private ComposeProject compose;
     private final Map<String, Integer> clientPorts = new LinkedHashMap<>();
     private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
     private Clerk clerk;
 
+    /**
+     * Brings the cluster up as README.md's container quick start says, with its lines run literally (all but the
+     * last, {@code bin/compose down -v}, which {@link #down()} runs): {@code bin/compose up} builds raftkv:latest
+     * when it is missing or older than the jars, on the base image CI names in RAFTKV_BASE_IMAGE, and returns once
+     * a put succeeds; the block's own put and get follow. The ports are the README's; the project name is unique.
+     */
     @BeforeAll
     void up() {
-        String image = RaftkvImage.get();
-        int[] ports = io.raftkv.testkit.Ports.freePorts(7);
-        Map<String, String> environment = new LinkedHashMap<>();
-        environment.put("RAFTKV_IMAGE", image);
+        List<String> block = ReadmeQuickStart.blockWith("bin/compose up");
+        String last = block.get(block.size() - 1);
+        assertTrue(last.startsWith("bin/compose down"), "the README block should end with bin/compose down: " + last);
         for (int i = 0; i < KV_SERVICES.size(); i++) {
-            String service = KV_SERVICES.get(i);
-            clientPorts.put(service, ports[2 * i]);
-            metricsPorts.put(service, ports[2 * i + 1]);
-            environment.put("KV" + (i + 1) + "_PORT", String.valueOf(ports[2 * i]));
-            environment.put("KV" + (i + 1) + "_METRICS_PORT", String.valueOf(ports[2 * i + 1]));
+            clientPorts.put(KV_SERVICES.get(i), 7001 + i);
+            metricsPorts.put(KV_SERVICES.get(i), 9101 + i);
         }
-        environment.put("MR_METRICS_PORT", String.valueOf(ports[6]));
-        compose = new ComposeProject("raftkv-smoke-" + UUID.randomUUID().toString().substring(0, 8), environment);
+        RaftkvImage.baseImage().ifPresent(base -> environment.put("RAFTKV_BASE_IMAGE", base));
+        environment.put("COMPOSE_PROJECT_NAME", "raftkv-smoke-" + UUID.randomUUID().toString().substring(0, 8));
+        compose = new ComposeProject(environment.get("COMPOSE_PROJECT_NAME"), environment);
         long start = System.nanoTime();
         try {
-            compose.run(Duration.ofMinutes(3), "up", "-d");
+            Command.Result run = ReadmeQuickStart.run(Duration.ofMinutes(8), environment,
+                    List.of(block.subList(0, block.size() - 1))).requireSuccess();
+            assertTrue(ReadmeQuickStart.outputLines(run).contains("hello"), "the block's get: " + run.output());
+            assertTrue(run.output().contains("waiting for kv1-kv3 to elect a leader"), "progress: " + run.output());
             for (String service : KV_SERVICES) {
                 compose.awaitHealthy(service, Duration.ofMinutes(2));
             }
@@ -82,18 +89,24 @@ class ComposeSmokeTest {
             compose.down();
             throw e;
         }
-        System.out.printf("compose up and the KV nodes healthy in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        System.out.printf("README block up, put and get, and the KV nodes healthy in %.1f s%n",
+                (System.nanoTime() - start) / 1e9);
         clerk = Clerk.connect(clientPorts.values().stream().map(port -> new HostPort("127.0.0.1", port)).toList(),
                 ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)));
     }
 
+    /** The README block's last line, then compose's own down as a safety net (it never throws). */
     @AfterAll
     void down() {
         if (clerk != null) {
             clerk.close();
         }
         if (compose != null) {
+            List<String> block = ReadmeQuickStart.blockWith("bin/compose up");
+            Command.Result run = ReadmeQuickStart.run(Duration.ofMinutes(2), environment,
+                    List.of(block.subList(block.size() - 1, block.size())));
             compose.down();
+            run.requireSuccess();
         }
     }
 
