@@ -10,8 +10,6 @@ import io.raftkv.kv.shardkv.ShardGroupServer;
 import io.raftkv.raft.runtime.RaftNode;
 import io.raftkv.raft.service.ReplicaFlags;
 import io.raftkv.raft.service.ReplicaProcess;
-import io.raftkv.raft.storage.RocksDbStatistics;
-import io.raftkv.raft.storage.RocksLogStorage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -47,12 +45,6 @@ public final class KvServerMain implements Callable<Integer> {
     @Mixin
     ReplicaFlags replica;
 
-    @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "5s",
-            converter = DurationConverter.class,
-            description = "How long a request may wait for Raft before it is answered TIMEOUT (a shorter client"
-                    + " deadline wins) (default: ${DEFAULT-VALUE}).")
-    Duration requestTimeout;
-
     @Option(names = "--max-key-bytes", paramLabel = "BYTES", defaultValue = "4096",
             description = "Reject longer keys with INVALID_ARGUMENT (default: ${DEFAULT-VALUE}).")
     int maxKeyBytes;
@@ -60,12 +52,6 @@ public final class KvServerMain implements Callable<Integer> {
     @Option(names = "--max-value-bytes", paramLabel = "BYTES", defaultValue = "1048576",
             description = "Reject longer values with INVALID_ARGUMENT (default: ${DEFAULT-VALUE}).")
     int maxValueBytes;
-
-    @Option(names = "--session-ttl", paramLabel = "DURATION", defaultValue = "1h",
-            converter = DurationConverter.class,
-            description = "Forget an idle client's duplicate-detection session after this long, measured in log time;"
-                    + " clients must not retry one write for longer (default: ${DEFAULT-VALUE}).")
-    Duration sessionTtl;
 
     @Option(names = "--group", paramLabel = "GID",
             description = "Run as a replica of replica group GID (a positive number) of a sharded store: the node"
@@ -87,12 +73,6 @@ public final class KvServerMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         KvLimits limits = limits();
-        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-            throw new StartupException("--request-timeout must be positive, not " + requestTimeout);
-        }
-        if (sessionTtl.isNegative() || sessionTtl.isZero()) {
-            throw new StartupException("--session-ttl must be positive, not " + sessionTtl);
-        }
         if (group != null || controller != null) {
             return serveGroup(limits);
         }
@@ -100,14 +80,11 @@ public final class KvServerMain implements Callable<Integer> {
             MeterRegistry registry = process.groupRegistry(GROUP);
             KvStateMachine machine = process.closeOnExit(openState(process.dataDir().resolve("kv")));
             machine.bindMetrics(registry);
-            RocksDbStatistics raftDbStats = process.closeOnExit(new RocksDbStatistics("raft"));
-            raftDbStats.bindTo(registry);
             RaftNode node = process.addNode(process.nodeBuilder(GROUP, process.dataDir().resolve("raft"), machine)
-                    .maxProposalBytes(maxProposalBytes(limits))
-                    .storageOptions(RocksLogStorage.Options.defaults().withStatistics(raftDbStats.statistics())));
+                    .maxProposalBytes(maxProposalBytes(limits)));
             ExecutorService replies = process.closeOnExit(Executors.newVirtualThreadPerTaskExecutor());
             process.addService(new KvService(node, machine,
-                    new NodeIdentity(replica.id(), process.advertisedAddress().toString()), limits, requestTimeout,
+                    new NodeIdentity(replica.id(), process.advertisedAddress().toString()), limits, replica.requestTimeout(),
                     Clock.systemUTC(), replies, registry));
             // A peer's append carries a whole proposal plus the rest of its batch (up to 2 MiB).
             process.maxInboundMessageBytes(Math.max(8 << 20, maxProposalBytes(limits) + (4 << 20)));
@@ -124,7 +101,7 @@ public final class KvServerMain implements Callable<Integer> {
             throw new StartupException("--group must be a positive number, not " + group);
         }
         try (ReplicaProcess process = ReplicaProcess.open("kv-server", replica)) {
-            ShardGroupServer.add(process, group, controller, limits, requestTimeout, sessionTtl,
+            ShardGroupServer.add(process, group, controller, limits, replica.requestTimeout(), replica.sessionTtl(),
                     maxProposalBytes(limits));
             return process.serve();
         }
@@ -145,7 +122,7 @@ public final class KvServerMain implements Callable<Integer> {
 
     private KvStateMachine openState(Path dir) {
         try {
-            return KvStateMachine.open(dir, sessionTtl);
+            return KvStateMachine.open(dir, replica.sessionTtl());
         } catch (IOException e) {
             throw new StartupException("cannot open the key/value state: " + e.getMessage(), ExitCodes.FAILURE);
         }

@@ -1,8 +1,6 @@
 package io.raftkv.kv.server;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.proto.kv.AppendRequest;
@@ -20,12 +18,12 @@ import io.raftkv.proto.kv.WriteReply;
 import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.raft.api.NodeStatus;
 import io.raftkv.raft.api.RaftService;
-import io.raftkv.raft.service.RaftRequests;
+import io.raftkv.raft.service.ReplyForm;
+import io.raftkv.raft.service.RequestFrontEnd;
+import io.raftkv.raft.service.RequestMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The gRPC Kv service of one node, over its {@link RaftService}.
@@ -42,20 +40,26 @@ import org.slf4j.LoggerFactory;
  *   <li>Status reports this node's view of the cluster; any node answers it.
  * </ul>
  *
- * Nothing blocks a gRPC thread: requests wait on futures and replies are sent from {@code executor}. A request that
- * does not finish within {@code requestTimeout} (or the client's deadline, if sooner) is answered TIMEOUT.
+ * The request path itself (propose or read, failures to codes, metrics, the reply) is {@link RequestFrontEnd}'s:
+ * nothing blocks a gRPC thread, and a request that does not finish within {@code requestTimeout} (or the client's
+ * deadline, if sooner) is answered TIMEOUT.
  */
 public final class KvService extends KvGrpc.KvImplBase {
-    private static final Logger LOG = LoggerFactory.getLogger(KvService.class);
+    /** The request timer: tagged by op (get/put/append/delete/status) and result. */
+    static final String METRIC = "kv.requests";
+    private static final ReplyForm<GetReply.Builder, GetReply> GET = new ReplyForm<>(GetReply::newBuilder,
+            GetReply.Builder::setCode, GetReply.Builder::setMessage, GetReply.Builder::setLeader,
+            GetReply.Builder::setNodeId, GetReply.Builder::getCode, GetReply.Builder::build);
+    private static final ReplyForm<WriteReply.Builder, WriteReply> WRITE = new ReplyForm<>(WriteReply::newBuilder,
+            WriteReply.Builder::setCode, WriteReply.Builder::setMessage, WriteReply.Builder::setLeader,
+            WriteReply.Builder::setNodeId, WriteReply.Builder::getCode, WriteReply.Builder::build);
 
     private final RaftService raft;
-    private final RaftRequests requests;
+    private final RequestFrontEnd front;
     private final KvBackend backend;
     private final NodeIdentity self;
     private final KvLimits limits;
     private final Clock clock;
-    private final Executor executor;
-    private final KvRequestMetrics metrics;
 
     /**
      * @param reader the local state machine, read after a read barrier
@@ -72,13 +76,12 @@ public final class KvService extends KvGrpc.KvImplBase {
     public KvService(RaftService raft, KvBackend backend, NodeIdentity self, KvLimits limits, Duration requestTimeout,
             Clock clock, Executor executor, MeterRegistry registry) {
         this.raft = raft;
-        this.requests = new RaftRequests(raft, requestTimeout);
+        this.front = new RequestFrontEnd(raft, requestTimeout, "node", self.id(), executor,
+                new RequestMetrics(registry, METRIC, "Kv service requests by operation and result"));
         this.backend = backend;
         this.self = self;
         this.limits = limits;
         this.clock = clock;
-        this.executor = executor;
-        this.metrics = new KvRequestMetrics(registry);
     }
 
     @Override
@@ -86,43 +89,26 @@ public final class KvService extends KvGrpc.KvImplBase {
         long start = System.nanoTime();
         String invalid = limits.checkKey(request.getKey());
         if (invalid != null) {
-            send(out, GetReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT).setMessage(invalid)
-                    .setNodeId(self.id()).build(), "get", ErrorCode.INVALID_ARGUMENT.name(), start);
+            front.refuse(out, "get", start, GET, ErrorCode.INVALID_ARGUMENT, invalid, reply -> { });
             return;
         }
         byte[] key = request.getKey().toByteArray();
         long refusal = quickRefusal(key);
         if (refusal >= 0) {
-            send(out, GetReply.newBuilder().setCode(ErrorCode.WRONG_GROUP).setConfigNum(refusal)
-                    .setMessage(wrongGroup(refusal)).setNodeId(self.id()).build(), "get",
-                    ErrorCode.WRONG_GROUP.name(), start);
+            front.refuse(out, "get", start, GET, ErrorCode.WRONG_GROUP, wrongGroup(refusal),
+                    reply -> reply.setConfigNum(refusal));
             return;
         }
-        requests.read(() -> backend.read(key), executor)
-                .whenCompleteAsync((read, error) -> {
-                    GetReply.Builder reply = GetReply.newBuilder().setNodeId(self.id());
-                    if (error == null) {
-                        reply.setConfigNum(read.configNum());
-                        if (!read.served()) {
-                            reply.setCode(ErrorCode.WRONG_GROUP).setMessage(wrongGroup(read.configNum()));
-                        } else if (read.value() == null) {
-                            reply.setCode(ErrorCode.NO_KEY);
-                        } else {
-                            reply.setCode(ErrorCode.OK).setValue(ByteString.copyFrom(read.value()));
-                        }
-                    } else {
-                        RaftRequests.Failure failure = requests.failure(error);
-                        if (failure == null) {
-                            fail(out, error, "get", start);
-                            return;
-                        }
-                        reply.setCode(failure.code()).setMessage(failure.message());
-                        if (failure.hint() != null) {
-                            reply.setLeader(failure.hint());
-                        }
-                    }
-                    send(out, reply.build(), "get", reply.getCode().name(), start);
-                }, executor);
+        front.read(out, "get", start, GET, () -> backend.read(key), (reply, read) -> {
+            reply.setConfigNum(read.configNum());
+            if (!read.served()) {
+                reply.setCode(ErrorCode.WRONG_GROUP).setMessage(wrongGroup(read.configNum()));
+            } else if (read.value() == null) {
+                reply.setCode(ErrorCode.NO_KEY);
+            } else {
+                reply.setCode(ErrorCode.OK).setValue(ByteString.copyFrom(read.value()));
+            }
+        });
     }
 
     @Override
@@ -154,15 +140,13 @@ public final class KvService extends KvGrpc.KvImplBase {
             invalid = "a write needs a non-zero client_id and sequence";
         }
         if (invalid != null) {
-            send(out, WriteReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT).setMessage(invalid)
-                    .setNodeId(self.id()).build(), op, ErrorCode.INVALID_ARGUMENT.name(), start);
+            front.refuse(out, op, start, WRITE, ErrorCode.INVALID_ARGUMENT, invalid, reply -> { });
             return;
         }
         long refusal = quickRefusal(key.toByteArray());
         if (refusal >= 0) {
-            send(out, WriteReply.newBuilder().setCode(ErrorCode.WRONG_GROUP).setConfigNum(refusal)
-                    .setMessage(wrongGroup(refusal)).setNodeId(self.id()).build(), op,
-                    ErrorCode.WRONG_GROUP.name(), start);
+            front.refuse(out, op, start, WRITE, ErrorCode.WRONG_GROUP, wrongGroup(refusal),
+                    reply -> reply.setConfigNum(refusal));
             return;
         }
         byte[] command = backend.proposal(KvCommand.newBuilder()
@@ -173,46 +157,23 @@ public final class KvService extends KvGrpc.KvImplBase {
                 .setValue(value)
                 .setTimestampMillis(clock.millis())
                 .build());
-        requests.propose(command)
-                .whenCompleteAsync((replyBytes, error) -> {
-                    WriteReply.Builder reply = WriteReply.newBuilder().setNodeId(self.id());
-                    if (error == null) {
-                        try {
-                            KvCommandResult result = KvCommandResult.parseFrom(replyBytes);
-                            reply.setCode(result.getCode()).setMessage(result.getMessage())
-                                    .setConfigNum(result.getConfigNum());
-                        } catch (InvalidProtocolBufferException e) {
-                            fail(out, e, op, start);
-                            return;
-                        }
-                    } else {
-                        RaftRequests.Failure failure = requests.failure(error);
-                        if (failure == null) {
-                            fail(out, error, op, start);
-                            return;
-                        }
-                        reply.setCode(failure.code()).setMessage(failure.message());
-                        if (failure.hint() != null) {
-                            reply.setLeader(failure.hint());
-                        }
-                    }
-                    send(out, reply.build(), op, reply.getCode().name(), start);
-                }, executor);
+        front.propose(out, op, start, WRITE, command, (applied, reply) -> {
+            KvCommandResult result = KvCommandResult.parseFrom(applied);
+            reply.setCode(result.getCode()).setMessage(result.getMessage()).setConfigNum(result.getConfigNum());
+        });
     }
 
+    /** This node's view of the cluster; any node answers it, from its own state. */
     @Override
     public void status(StatusRequest request, StreamObserver<StatusReply> out) {
-        long start = System.nanoTime();
-        NodeStatus status;
-        try {
-            status = raft.status();
-        } catch (RuntimeException e) {
-            fail(out, e, "status", start);
-            return;
-        }
+        front.local(out, "status", System.nanoTime(), this::status, reply -> ErrorCode.OK);
+    }
+
+    private StatusReply status() {
+        NodeStatus status = raft.status();
         StatusReply.Builder reply = StatusReply.newBuilder();
         backend.describe(reply);
-        send(out, reply
+        return reply
                 .setNodeId(status.id() == null || status.id().isEmpty() ? self.id() : status.id())
                 .setAddress(self.address())
                 .setRole(Role.valueOf(status.role().name()))
@@ -223,29 +184,7 @@ public final class KvService extends KvGrpc.KvImplBase {
                 .setAppliedIndex(status.appliedIndex())
                 .setLastIndex(status.lastIndex())
                 .setLastContactMillisAgo(status.lastContactMillisAgo())
-                .build(), "status", ErrorCode.OK.name(), start);
-    }
-
-    private <T> void send(StreamObserver<T> out, T reply, String op, String result, long start) {
-        metrics.record(op, result, start); // before the reply, so that a client that has it sees it counted
-        try {
-            out.onNext(reply);
-            out.onCompleted();
-        } catch (RuntimeException e) {
-            LOG.debug("could not answer a {} request (the client went away?): {}", op, e.toString());
-        }
-    }
-
-    private <T> void fail(StreamObserver<T> out, Throwable error, String op, long start) {
-        Throwable cause = RaftRequests.unwrap(error);
-        LOG.warn("{} request failed: {}", op, cause.toString());
-        metrics.record(op, "error", start);
-        try {
-            out.onError(Status.UNAVAILABLE.withDescription("node " + self.id() + " cannot serve the request: " + cause)
-                    .asRuntimeException());
-        } catch (RuntimeException e) {
-            LOG.debug("could not answer a {} request (the client went away?): {}", op, e.toString());
-        }
+                .build();
     }
 
     /**

@@ -45,18 +45,6 @@ public final class ShardCtrlerMain implements Callable<Integer> {
                     + " cluster is first created: a later start with another value fails (default: ${DEFAULT-VALUE}).")
     int shards;
 
-    @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "5s",
-            converter = DurationConverter.class,
-            description = "How long a request may wait for Raft before it is answered TIMEOUT (a shorter client"
-                    + " deadline wins) (default: ${DEFAULT-VALUE}).")
-    Duration requestTimeout;
-
-    @Option(names = "--session-ttl", paramLabel = "DURATION", defaultValue = "1h",
-            converter = DurationConverter.class,
-            description = "Forget an idle client's duplicate-detection session after this long, measured in log time;"
-                    + " clients must not retry one change for longer (default: ${DEFAULT-VALUE}).")
-    Duration sessionTtl;
-
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -69,27 +57,21 @@ public final class ShardCtrlerMain implements Callable<Integer> {
         if (shards < 1 || shards > MAX_SHARDS) {
             throw new StartupException("--shards must be between 1 and " + MAX_SHARDS + ", not " + shards);
         }
-        if (sessionTtl.isNegative() || sessionTtl.isZero()) {
-            throw new StartupException("--session-ttl must be positive, not " + sessionTtl);
-        }
-        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-            throw new StartupException("--request-timeout must be positive, not " + requestTimeout);
-        }
         try (ReplicaProcess process = ReplicaProcess.open("shardctrler", replica)) {
             MeterRegistry registry = process.groupRegistry(GROUP);
             ControllerStateMachine machine = process.closeOnExit(openState(process));
             machine.onNewConfig(new ControllerMetrics(registry));
             RaftNode node = process.addNode(process.nodeBuilder(GROUP, process.dataDir().resolve("raft"), machine));
             ExecutorService replies = process.closeOnExit(Executors.newVirtualThreadPerTaskExecutor());
-            process.addService(new ControllerService(node, machine, replica.id(), requestTimeout, Clock.systemUTC(),
-                    replies));
+            process.addService(new ControllerService(node, machine, replica.id(), replica.requestTimeout(),
+                    Clock.systemUTC(), replies, registry));
             return process.serve();
         }
     }
 
     private ControllerStateMachine openState(ReplicaProcess process) {
         try {
-            return ControllerStateMachine.open(process.dataDir().resolve("ctrl"), shards, sessionTtl);
+            return ControllerStateMachine.open(process.dataDir().resolve("ctrl"), shards, replica.sessionTtl());
         } catch (IOException e) {
             throw new StartupException("cannot open the controller state: " + e.getMessage(), ExitCodes.FAILURE);
         }

@@ -13,8 +13,6 @@ import io.raftkv.raft.core.Role;
 import io.raftkv.raft.runtime.RaftNode;
 import io.raftkv.raft.service.RaftRequests;
 import io.raftkv.raft.service.ReplicaProcess;
-import io.raftkv.raft.storage.RocksDbStatistics;
-import io.raftkv.raft.storage.RocksLogStorage;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,20 +47,17 @@ public final class ShardGroupServer {
         ShardGroupStore store = process.closeOnExit(open(process, gid, sessionTtl));
         store.machine().bindMetrics(registry);
         ShardGroupMetrics metrics = new ShardGroupMetrics(store, registry);
-        RocksDbStatistics raftDbStats = process.closeOnExit(new RocksDbStatistics("raft"));
-        raftDbStats.bindTo(registry);
         int proposalLimit = Math.max(maxProposalBytes, MAX_CHUNK_PROPOSAL_BYTES);
         RaftNode node = process.addNode(process.nodeBuilder(group, process.dataDir().resolve("raft"),
                         store.machine())
-                .maxProposalBytes(proposalLimit)
-                .storageOptions(RocksLogStorage.Options.defaults().withStatistics(raftDbStats.statistics())));
+                .maxProposalBytes(proposalLimit));
         ExecutorService replies = process.closeOnExit(Executors.newVirtualThreadPerTaskExecutor());
         Clock clock = Clock.systemUTC();
         NodeIdentity self = new NodeIdentity(process.nodeId(), process.advertisedAddress().toString());
         process.addService(new KvService(node, new ShardBackend(store), self, limits, requestTimeout, clock, replies,
                 registry));
         process.addService(new ShardMigrationService(store, node, process.nodeId(), requestTimeout, clock, replies,
-                ShardGroupStore.CHUNK_BYTES));
+                ShardGroupStore.CHUNK_BYTES, registry));
         process.maxInboundMessageBytes(proposalLimit + (8 << 20));
 
         GrpcGroupPeers peers = process.closeOnExit(new GrpcGroupPeers(

@@ -1,8 +1,7 @@
 package io.raftkv.kv.shardkv;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.shardkv.DeleteShardReply;
 import io.raftkv.proto.shardkv.DeleteShardRequest;
@@ -13,13 +12,12 @@ import io.raftkv.proto.shardkv.ShardKvCommand;
 import io.raftkv.proto.shardkv.ShardMigrationGrpc;
 import io.raftkv.proto.shardkv.ShardRef;
 import io.raftkv.raft.api.RaftService;
-import io.raftkv.raft.service.RaftRequests;
+import io.raftkv.raft.service.ReplyForm;
+import io.raftkv.raft.service.RequestFrontEnd;
+import io.raftkv.raft.service.RequestMetrics;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The side of a replica that other groups talk to when a shard changes owner. PullShard is answered by any replica
@@ -27,85 +25,46 @@ import org.slf4j.LoggerFactory;
  * group's log on its leader and answered once applied.
  */
 public final class ShardMigrationService extends ShardMigrationGrpc.ShardMigrationImplBase {
-    private static final Logger LOG = LoggerFactory.getLogger(ShardMigrationService.class);
+    /** The request timer: tagged by op (pull_shard/delete_shard) and result. */
+    static final String METRIC = "shard.migration.requests";
+    private static final ReplyForm<DeleteShardReply.Builder, DeleteShardReply> DELETE = new ReplyForm<>(
+            DeleteShardReply::newBuilder, DeleteShardReply.Builder::setCode, DeleteShardReply.Builder::setMessage,
+            DeleteShardReply.Builder::setLeader, DeleteShardReply.Builder::setNodeId,
+            DeleteShardReply.Builder::getCode, DeleteShardReply.Builder::build);
 
     private final ShardGroupStore store;
-    private final RaftRequests requests;
-    private final String nodeId;
+    private final RequestFrontEnd front;
     private final Clock clock;
-    private final Executor executor;
     private final int chunkBytes;
 
     public ShardMigrationService(ShardGroupStore store, RaftService raft, String nodeId, Duration requestTimeout,
-            Clock clock, Executor executor, int chunkBytes) {
+            Clock clock, Executor executor, int chunkBytes, MeterRegistry registry) {
         this.store = store;
-        this.requests = new RaftRequests(raft, requestTimeout);
-        this.nodeId = nodeId;
+        this.front = new RequestFrontEnd(raft, requestTimeout, "node", nodeId, executor,
+                new RequestMetrics(registry, METRIC, "Shard migration requests from other groups by operation and"
+                        + " result"));
         this.clock = clock;
-        this.executor = executor;
         this.chunkBytes = chunkBytes;
     }
 
     @Override
     public void pullShard(PullShardRequest request, StreamObserver<PullShardReply> out) {
         // Reading a chunk is RocksDB I/O: not on the gRPC thread.
-        CompletableFuture.supplyAsync(() -> store.pull(request, chunkBytes), executor).whenComplete((reply, error) -> {
-            if (error != null) {
-                LOG.warn("cannot answer a pull of shard {}: {}", request.getShard(), error.toString());
-                fail(out, error);
-                return;
-            }
-            send(out, reply.toBuilder().setCode(ErrorCode.OK).setNodeId(nodeId).build());
-        });
+        front.local(out, "pull_shard", System.nanoTime(),
+                () -> store.pull(request, chunkBytes).toBuilder().setCode(ErrorCode.OK).setNodeId(front.nodeId())
+                        .build(), PullShardReply::getCode);
     }
 
     @Override
     public void deleteShard(DeleteShardRequest request, StreamObserver<DeleteShardReply> out) {
+        long start = System.nanoTime();
         byte[] entry = ShardKvCommand.newBuilder().setTimestampMillis(clock.millis())
                 .setDeleteShard(ShardRef.newBuilder().setConfigNum(request.getConfigNum())
                         .setShard(request.getShard()))
                 .build().toByteArray();
-        requests.propose(entry).whenCompleteAsync((bytes, error) -> {
-            DeleteShardReply.Builder reply = DeleteShardReply.newBuilder().setNodeId(nodeId);
-            if (error == null) {
-                try {
-                    ShardCommandResult result = ShardCommandResult.parseFrom(bytes);
-                    reply.setCode(result.getCode()).setMessage(result.getMessage())
-                            .setConfigNum(result.getConfigNum());
-                } catch (InvalidProtocolBufferException e) {
-                    fail(out, e);
-                    return;
-                }
-            } else {
-                RaftRequests.Failure failure = requests.failure(error);
-                if (failure == null) {
-                    fail(out, error);
-                    return;
-                }
-                reply.setCode(failure.code()).setMessage(failure.message());
-                if (failure.hint() != null) {
-                    reply.setLeader(failure.hint());
-                }
-            }
-            send(out, reply.build());
-        }, executor);
-    }
-
-    private static <T> void send(StreamObserver<T> out, T reply) {
-        try {
-            out.onNext(reply);
-            out.onCompleted();
-        } catch (RuntimeException e) {
-            LOG.debug("could not answer a migration request (the caller went away?): {}", e.toString());
-        }
-    }
-
-    private <T> void fail(StreamObserver<T> out, Throwable error) {
-        try {
-            out.onError(Status.UNAVAILABLE.withDescription("node " + nodeId + " cannot serve the request: "
-                    + RaftRequests.unwrap(error)).asRuntimeException());
-        } catch (RuntimeException e) {
-            LOG.debug("could not answer a migration request (the caller went away?): {}", e.toString());
-        }
+        front.propose(out, "delete_shard", start, DELETE, entry, (applied, reply) -> {
+            ShardCommandResult result = ShardCommandResult.parseFrom(applied);
+            reply.setCode(result.getCode()).setMessage(result.getMessage()).setConfigNum(result.getConfigNum());
+        });
     }
 }

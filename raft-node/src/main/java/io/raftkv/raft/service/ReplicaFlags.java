@@ -54,8 +54,30 @@ public final class ReplicaFlags {
                     + " (default: ${DEFAULT-VALUE}).")
     Duration electionTimeout;
 
+    @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "5s",
+            converter = DurationConverter.class,
+            description = "How long a request may wait for Raft before it is answered TIMEOUT (a shorter client"
+                    + " deadline wins) (default: ${DEFAULT-VALUE}).")
+    Duration requestTimeout;
+
+    @Option(names = "--session-ttl", paramLabel = "DURATION", defaultValue = "1h",
+            converter = DurationConverter.class,
+            description = "Forget an idle client's duplicate-detection session after this long, measured in log time;"
+                    + " clients must not retry one request for longer (default: ${DEFAULT-VALUE}).")
+    Duration sessionTtl;
+
     public String id() {
         return id;
+    }
+
+    /** How long a request may wait for Raft before it is answered TIMEOUT. */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    /** How long, in log time, an idle client's session is kept for duplicate detection. */
+    public Duration sessionTtl() {
+        return sessionTtl;
     }
 
     public Duration heartbeat() {
@@ -107,6 +129,12 @@ public final class ReplicaFlags {
         if (maxRaftState == 0 || maxRaftState < -1) {
             throw new StartupException("--max-raft-state must be positive or -1 (never compact), was "
                     + maxRaftState);
+        }
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new StartupException("--request-timeout must be positive, not " + requestTimeout);
+        }
+        if (sessionTtl.isNegative() || sessionTtl.isZero()) {
+            throw new StartupException("--session-ttl must be positive, not " + sessionTtl);
         }
         if (electionTimeout.compareTo(heartbeat.multipliedBy(2)) < 0) {
             throw new StartupException("--election-timeout (" + electionTimeout.toMillis()

@@ -14,6 +14,8 @@ import io.raftkv.common.metrics.MetricsEndpoint;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.runtime.RaftNode;
 import io.raftkv.raft.runtime.RaftNodeBuilder;
+import io.raftkv.raft.storage.RocksDbStatistics;
+import io.raftkv.raft.storage.RocksLogStorage;
 import io.raftkv.raft.transport.RaftHost;
 import io.raftkv.raft.transport.TransportOptions;
 import java.io.IOException;
@@ -111,13 +113,17 @@ public final class ReplicaProcess implements AutoCloseable {
 
     /**
      * A node builder preset from the process: this node's id, the group, --peers as the members, the shared host,
-     * the registry, --heartbeat, --election-timeout and --max-raft-state. The service adds anything of its own
-     * (limits, storage options) and passes it to {@link #addNode}.
+     * the registry, --heartbeat, --election-timeout and --max-raft-state, and the Raft log's RocksDB statistics in
+     * the group's registry (closed with the process). The service adds anything of its own (limits) and passes it to
+     * {@link #addNode}.
      *
      * @param raftDir the group's own Raft directory (log and snapshots), not shared with any other group
      */
     public RaftNodeBuilder nodeBuilder(String group, Path raftDir, StateMachine machine) {
+        RocksDbStatistics raftDbStats = closeOnExit(new RocksDbStatistics("raft"));
+        raftDbStats.bindTo(groupRegistry(group));
         return RaftNode.builder(flags.id())
+                .storageOptions(RocksLogStorage.Options.defaults().withStatistics(raftDbStats.statistics()))
                 .group(group)
                 .host(host)
                 .peers(members)

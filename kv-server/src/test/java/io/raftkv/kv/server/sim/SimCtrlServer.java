@@ -1,6 +1,7 @@
 package io.raftkv.kv.server.sim;
 
 import com.google.protobuf.Message;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.raftkv.kv.shardctrler.ControllerService;
 import io.raftkv.kv.shardctrler.ControllerStateMachine;
 import io.raftkv.proto.shardctrler.JoinRequest;
@@ -25,7 +26,7 @@ final class SimCtrlServer implements SimFrontEnd {
     SimCtrlServer(Simulation sim, SimNode node, Clock clock, long readTimeoutMicros) {
         this.raft = new SimRaftService(sim, node, readTimeoutMicros);
         this.service = new ControllerService(raft, (ControllerStateMachine) node.stateMachine(), node.id(),
-                SimKvServer.REQUEST_TIMEOUT, clock, Runnable::run);
+                SimKvServer.REQUEST_TIMEOUT, clock, Runnable::run, new SimpleMeterRegistry());
     }
 
     @Override

@@ -42,7 +42,7 @@ final class SimShardServer implements SimFrontEnd {
         this.kv = new KvService(raft, new ShardBackend(store), self, KvLimits.DEFAULT, SimKvServer.REQUEST_TIMEOUT,
                 clock, Runnable::run, new SimpleMeterRegistry());
         this.migration = new ShardMigrationService(store, raft, node.id(), SimKvServer.REQUEST_TIMEOUT, clock,
-                Runnable::run, ShardGroupStore.CHUNK_BYTES);
+                Runnable::run, ShardGroupStore.CHUNK_BYTES, new SimpleMeterRegistry());
         RaftRequests requests = new RaftRequests(raft, SimKvServer.REQUEST_TIMEOUT);
         ShardGroupDriver driver = new ShardGroupDriver(store, new ShardGroupDriver.Log() {
             @Override

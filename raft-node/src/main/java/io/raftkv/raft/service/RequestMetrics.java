@@ -1,4 +1,4 @@
-package io.raftkv.kv.server;
+package io.raftkv.raft.service;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -9,24 +9,27 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Request counts and latency of the Kv service, as the timer {@code kv.requests} tagged by operation
- * (get/put/append/delete/status) and result (ok, no_key, not_leader, timeout, invalid_argument, error).
+ * Request counts and latency of one gRPC service, as a timer (for example {@code kv.requests}) tagged by operation
+ * and result (the reply's error code in lower case: ok, no_key, not_leader, timeout, invalid_argument..., or error for
+ * a request answered with a gRPC failure).
  */
-final class KvRequestMetrics {
-    static final String NAME = "kv.requests";
-
+public final class RequestMetrics {
     private final MeterRegistry registry;
+    private final String name;
+    private final String description;
     private final ConcurrentMap<String, Timer> timers = new ConcurrentHashMap<>();
 
-    KvRequestMetrics(MeterRegistry registry) {
+    public RequestMetrics(MeterRegistry registry, String name, String description) {
         this.registry = registry;
+        this.name = name;
+        this.description = description;
     }
 
     /** Records one request of {@code op} that started at {@code startNanos} ({@link System#nanoTime()}). */
-    void record(String op, String result, long startNanos) {
+    public void record(String op, String result, long startNanos) {
         String tag = result.toLowerCase(Locale.ROOT);
-        timers.computeIfAbsent(op + '/' + tag, k -> Timer.builder(NAME)
-                        .description("Kv service requests by operation and result")
+        timers.computeIfAbsent(op + '/' + tag, k -> Timer.builder(name)
+                        .description(description)
                         .tag("op", op)
                         .tag("result", tag)
                         .publishPercentileHistogram()
