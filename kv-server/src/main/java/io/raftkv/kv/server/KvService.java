@@ -21,6 +21,7 @@ import io.raftkv.raft.api.RaftService;
 import io.raftkv.raft.service.ReplyForm;
 import io.raftkv.raft.service.RequestFrontEnd;
 import io.raftkv.raft.service.RequestMetrics;
+import io.raftkv.raft.service.SessionTable;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -136,7 +137,7 @@ public final class KvService extends KvGrpc.KvImplBase {
         if (invalid == null) {
             invalid = limits.checkValue(value);
         }
-        if (invalid == null && (clientId == 0 || sequence == 0)) {
+        if (invalid == null && !SessionTable.identifies(clientId, sequence)) {
             invalid = "a write needs a non-zero client_id and sequence";
         }
         if (invalid != null) {

@@ -60,11 +60,6 @@ public final class KvWrites {
         }
     }
 
-    /** Whether a write names a client session (every write must, for exactly-once). */
-    public static boolean hasSession(KvCommand command) {
-        return command.getClientId() != 0 && command.getSequence() != 0;
-    }
-
     public static KvCommandResult result(ErrorCode code, String message) {
         return KvCommandResult.newBuilder().setCode(code).setMessage(message).build();
     }

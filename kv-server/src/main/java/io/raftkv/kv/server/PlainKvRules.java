@@ -45,18 +45,13 @@ public final class PlainKvRules implements KvRules {
                 return KvWrites.result(ErrorCode.INVALID_ARGUMENT, "the log entry is not a KV command").toByteArray();
             }
             long clock = context.observeClock(command.getTimestampMillis());
-            if (!KvWrites.hasSession(command)) {
+            if (!SessionTable.identifies(command.getClientId(), command.getSequence())) {
                 return KvWrites.result(ErrorCode.INVALID_ARGUMENT, "a write needs a client id and a sequence number")
                         .toByteArray();
             }
             SessionTable.Changes changes = KvSessionStore.changesIn(context.batch(), context.db());
-            byte[] applied = table.appliedReply(command.getClientId(), command.getSequence(), clock, changes);
-            if (applied != null) {
-                return applied;
-            }
-            byte[] reply = KvWrites.execute(command, command.getKey().toByteArray(), context).toByteArray();
-            table.record(command.getClientId(), command.getSequence(), reply, clock, changes);
-            return reply;
+            return table.applyOnce(command.getClientId(), command.getSequence(), clock, changes,
+                    () -> KvWrites.execute(command, command.getKey().toByteArray(), context).toByteArray());
         }
 
         @Override

@@ -16,6 +16,7 @@ import io.raftkv.raft.api.RaftService;
 import io.raftkv.raft.service.ReplyForm;
 import io.raftkv.raft.service.RequestFrontEnd;
 import io.raftkv.raft.service.RequestMetrics;
+import io.raftkv.raft.service.SessionTable;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -69,7 +70,7 @@ public final class ControllerService extends ShardCtrlerGrpc.ShardCtrlerImplBase
     private void change(String op, String invalid, long clientId, long sequence, CtrlCommand.Builder command,
             StreamObserver<ChangeReply> out) {
         long start = System.nanoTime();
-        if (invalid == null && (clientId == 0 || sequence == 0)) {
+        if (invalid == null && !SessionTable.identifies(clientId, sequence)) {
             invalid = "a change needs a non-zero client_id and sequence";
         }
         if (invalid != null) {

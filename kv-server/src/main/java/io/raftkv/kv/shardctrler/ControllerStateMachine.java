@@ -123,7 +123,7 @@ public final class ControllerStateMachine implements StateMachine {
         checkUsable();
         List<byte[]> replies = new ArrayList<>(commands.size());
         List<Config> made = new ArrayList<>();
-        Config latest = history.latest();
+        Config before = history.latest();
         long index = appliedIndex;
         long clock = logTime;
         try (WriteBatch batch = new WriteBatch()) {
@@ -145,27 +145,20 @@ public final class ControllerStateMachine implements StateMachine {
                     continue;
                 }
                 clock = Math.max(clock, parsed.getTimestampMillis());
-                if (parsed.getClientId() == 0 || parsed.getSequence() == 0) {
+                if (!SessionTable.identifies(parsed.getClientId(), parsed.getSequence())) {
                     replies.add(result(ErrorCode.INVALID_ARGUMENT, "a change needs a client id and a sequence", 0));
                     continue;
                 }
-                byte[] recorded = sessions.appliedReply(parsed.getClientId(), parsed.getSequence(), clock, changes);
-                if (recorded != null) {
-                    replies.add(recorded);
-                    continue;
-                }
-                ConfigChanges.Outcome outcome = change(latest, parsed);
-                byte[] reply;
-                if (outcome.isInvalid()) {
-                    reply = result(ErrorCode.INVALID_ARGUMENT, outcome.invalid(), latest.getNum());
-                } else {
-                    latest = outcome.config();
-                    made.add(latest);
-                    ControllerStore.putConfig(batch, latest);
-                    reply = result(ErrorCode.OK, "", latest.getNum());
-                }
-                sessions.record(parsed.getClientId(), parsed.getSequence(), reply, clock, changes);
-                replies.add(reply);
+                replies.add(sessions.applyOnce(parsed.getClientId(), parsed.getSequence(), clock, changes, () -> {
+                    Config latest = made.isEmpty() ? before : made.getLast();
+                    ConfigChanges.Outcome outcome = change(latest, parsed);
+                    if (outcome.isInvalid()) {
+                        return result(ErrorCode.INVALID_ARGUMENT, outcome.invalid(), latest.getNum());
+                    }
+                    made.add(outcome.config());
+                    ControllerStore.putConfig(batch, outcome.config());
+                    return result(ErrorCode.OK, "", outcome.config().getNum());
+                }));
             }
             ControllerStore.putMeta(batch, index, clock);
             store.write(batch);
@@ -181,7 +174,7 @@ public final class ControllerStateMachine implements StateMachine {
         appliedIndex = index;
         logTime = clock;
         if (!made.isEmpty()) {
-            onNewConfig.accept(latest);
+            onNewConfig.accept(made.getLast());
         }
         return replies;
     }

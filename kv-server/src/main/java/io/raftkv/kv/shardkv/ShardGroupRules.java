@@ -142,7 +142,7 @@ public final class ShardGroupRules implements KvRules {
         }
 
         private byte[] write(KvCommand write, ApplyContext context, long clock) throws RocksDBException {
-            if (!KvWrites.hasSession(write)) {
+            if (!SessionTable.identifies(write.getClientId(), write.getSequence())) {
                 return KvWrites.result(ErrorCode.INVALID_ARGUMENT, "a write needs a client id and a sequence number")
                         .toByteArray();
             }
@@ -157,13 +157,8 @@ public final class ShardGroupRules implements KvRules {
             }
             SessionTable table = sessions.get(shard);
             SessionTable.Changes changes = ShardKeys.sessions(shard).changes(context.batch(), context.db());
-            byte[] applied = table.appliedReply(write.getClientId(), write.getSequence(), clock, changes);
-            if (applied != null) {
-                return applied;
-            }
-            byte[] reply = KvWrites.execute(write, ShardKeys.dataKey(shard, key), context).toByteArray();
-            table.record(write.getClientId(), write.getSequence(), reply, clock, changes);
-            return reply;
+            return table.applyOnce(write.getClientId(), write.getSequence(), clock, changes,
+                    () -> KvWrites.execute(write, ShardKeys.dataKey(shard, key), context).toByteArray());
         }
 
         private byte[] nextConfig(Config next, ApplyContext context) throws RocksDBException {

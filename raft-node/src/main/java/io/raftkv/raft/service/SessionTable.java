@@ -31,6 +31,12 @@ public final class SessionTable {
         void delete(long clientId);
     }
 
+    /** A write's effect on the service's state, and its reply; run only for a write its session has not seen. */
+    @FunctionalInterface
+    public interface Write<E extends Exception> {
+        byte[] apply() throws E;
+    }
+
     private record Activity(long lastActiveMillis, long clientId) implements Comparable<Activity> {
         @Override
         public int compareTo(Activity other) {
@@ -50,6 +56,31 @@ public final class SessionTable {
         this.ttlMillis = ttl.toMillis();
     }
 
+    /**
+     * Whether a request names a client session. Every replicated write must: exactly-once needs the client id and the
+     * sequence number, and 0 is neither.
+     */
+    public static boolean identifies(long clientId, long sequence) {
+        return clientId != 0 && sequence != 0;
+    }
+
+    /**
+     * The exactly-once step every replicated service applies a client's write through, at log time
+     * {@code logTimeMillis}: sessions idle past the TTL are forgotten first; a write the session has seen (this
+     * sequence or a later one) is answered with the reply recorded for it, and {@code write} does not run; otherwise
+     * {@code write} runs and its reply, a refusal included, is recorded, so a retry gets the same answer.
+     */
+    public <E extends Exception> byte[] applyOnce(long clientId, long sequence, long logTimeMillis, Changes changes,
+            Write<E> write) throws E {
+        byte[] recorded = appliedReply(clientId, sequence, logTimeMillis, changes);
+        if (recorded != null) {
+            return recorded;
+        }
+        byte[] reply = write.apply();
+        record(clientId, sequence, reply, logTimeMillis, changes);
+        return reply;
+    }
+
     /** Puts a stored session back (when the service loads its state or a snapshot); persists nothing. */
     public void restore(long clientId, ClientSession session) {
         put(clientId, session);
@@ -58,10 +89,10 @@ public final class SessionTable {
     /**
      * Looks a write up before it is applied at log time {@code logTimeMillis}: first forgets the sessions that have
      * been idle for longer than the TTL, then returns the reply recorded for {@code (clientId, sequence)} if that
-     * write, or a later one of the client, was applied already; null if the write is new (apply it, then
-     * {@link #record} it).
+     * write, or a later one of the client, was applied already; null if the write is new. Services go through
+     * {@link #applyOnce}, which pairs this with {@link #record}.
      */
-    public byte[] appliedReply(long clientId, long sequence, long logTimeMillis, Changes changes) {
+    byte[] appliedReply(long clientId, long sequence, long logTimeMillis, Changes changes) {
         expire(logTimeMillis, changes);
         ClientSession session = byClient.get(clientId);
         if (session != null && Long.compareUnsigned(sequence, session.getLastSequence()) <= 0) {
@@ -71,7 +102,7 @@ public final class SessionTable {
     }
 
     /** Records that the client's write {@code sequence} was applied at {@code logTimeMillis} and replied {@code reply}. */
-    public void record(long clientId, long sequence, byte[] reply, long logTimeMillis, Changes changes) {
+    void record(long clientId, long sequence, byte[] reply, long logTimeMillis, Changes changes) {
         ClientSession session = ClientSession.newBuilder()
                 .setLastSequence(sequence)
                 .setReply(com.google.protobuf.ByteString.copyFrom(reply))

@@ -45,15 +45,18 @@ class SessionTableTest {
         final Stored stored = new Stored();
         long total;
 
+        int executed;
+
+        /** A negative add is refused, and the refusal is the write's reply like any other. */
         byte[] apply(long clientId, long sequence, int add, long logTime) {
-            byte[] earlier = table.appliedReply(clientId, sequence, logTime, stored);
-            if (earlier != null) {
-                return earlier;
-            }
-            total += add;
-            byte[] reply = ("total=" + total).getBytes(StandardCharsets.UTF_8);
-            table.record(clientId, sequence, reply, logTime, stored);
-            return reply;
+            return table.applyOnce(clientId, sequence, logTime, stored, () -> {
+                executed++;
+                if (add < 0) {
+                    return "refused: a negative add".getBytes(StandardCharsets.UTF_8);
+                }
+                total += add;
+                return ("total=" + total).getBytes(StandardCharsets.UTF_8);
+            });
         }
     }
 
@@ -92,6 +95,26 @@ class SessionTableTest {
         assertEquals("total=60", new String(retry, StandardCharsets.UTF_8));
         target.apply(2, 3, 1, 1_300);
         assertEquals(61, target.total);
+    }
+
+    @Test
+    void aRefusalIsRecordedSoARetryIsRefusedAgainWithoutRunningTheWrite() {
+        Counter counter = new Counter();
+        byte[] refused = counter.apply(3, 1, -1, 1_000);
+        assertEquals("refused: a negative add", new String(refused, StandardCharsets.UTF_8));
+        // The retry carries the same sequence; were it run again, a changed request could now succeed.
+        assertArrayEquals(refused, counter.apply(3, 1, 5, 1_001));
+        assertEquals(1, counter.executed);
+        assertEquals(0, counter.total);
+        assertEquals("total=5", new String(counter.apply(3, 2, 5, 1_002), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aRequestIdentifiesASessionOnlyWithBothAClientIdAndASequence() {
+        assertEquals(true, SessionTable.identifies(1, 1));
+        assertEquals(false, SessionTable.identifies(0, 1));
+        assertEquals(false, SessionTable.identifies(1, 0));
+        assertEquals(true, SessionTable.identifies(-1, -1), "ids are unsigned 64-bit numbers");
     }
 
     @Test
