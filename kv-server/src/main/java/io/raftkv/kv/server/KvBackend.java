@@ -1,5 +1,6 @@
 package io.raftkv.kv.server;
 
+import io.raftkv.kv.state.KvReader;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.proto.kv.StatusReply;
 

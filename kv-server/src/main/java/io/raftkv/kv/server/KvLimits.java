@@ -1,6 +1,7 @@
 package io.raftkv.kv.server;
 
 import com.google.protobuf.ByteString;
+import io.raftkv.kv.state.KvStateMachine;
 
 /** Request size limits, checked before anything is proposed; a violation is answered INVALID_ARGUMENT. */
 public record KvLimits(int maxKeyBytes, int maxValueBytes) {

@@ -3,6 +3,7 @@ package io.raftkv.kv.server;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.raftkv.kv.state.KvReader;
 import io.raftkv.proto.kv.AppendRequest;
 import io.raftkv.proto.kv.DeleteRequest;
 import io.raftkv.proto.kv.GetReply;

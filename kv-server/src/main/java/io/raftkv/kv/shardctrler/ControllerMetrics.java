@@ -16,12 +16,12 @@ import java.util.function.Consumer;
  * configuration's number), {@code shardctrler.groups} (its groups) and {@code shardctrler.group.shards} (the shards
  * each group holds, tagged {@code group=<gid>}; a group that left disappears).
  */
-final class ControllerMetrics implements Consumer<Config> {
+public final class ControllerMetrics implements Consumer<Config> {
     private final AtomicLong num = new AtomicLong();
     private final AtomicLong groups = new AtomicLong();
     private final MultiGauge shardsPerGroup;
 
-    ControllerMetrics(MeterRegistry registry) {
+    public ControllerMetrics(MeterRegistry registry) {
         Gauge.builder("shardctrler.config.num", num, AtomicLong::get).strongReference(true)
                 .description("Number of the latest configuration").register(registry);
         Gauge.builder("shardctrler.groups", groups, AtomicLong::get).strongReference(true)

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The shard controller's replicated state: every configuration ever made, and the client sessions that make Join,
- * Leave and Move exactly-once, kept in RocksDB ({@link ControllerStore}) and in memory for queries
+ * Leave and Move exactly-once, kept in RocksDB ({@link ControllerDb}) and in memory for queries
  * ({@link ConfigHistory}).
  *
  * <p>A command is applied once per (client id, sequence); a retry is answered with the recorded result, refusals
@@ -37,7 +37,7 @@ public final class ControllerStateMachine implements StateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerStateMachine.class);
     private static final byte[] NO_REPLY = new byte[0];
 
-    private final ControllerStore store;
+    private final ControllerDb db;
     private final int shards;
     private final Duration sessionTtl;
     private volatile ConfigHistory history;
@@ -47,8 +47,8 @@ public final class ControllerStateMachine implements StateMachine {
     private volatile boolean failed;
     private volatile Consumer<Config> onNewConfig = config -> { };
 
-    private ControllerStateMachine(ControllerStore store, int shards, Duration sessionTtl) {
-        this.store = store;
+    private ControllerStateMachine(ControllerDb db, int shards, Duration sessionTtl) {
+        this.db = db;
         this.shards = shards;
         this.sessionTtl = sessionTtl;
     }
@@ -59,15 +59,15 @@ public final class ControllerStateMachine implements StateMachine {
      * @throws IOException when the directory is damaged or was created with another number of shards
      */
     public static ControllerStateMachine open(Path dir, int shards, Duration sessionTtl) throws IOException {
-        ControllerStore store = ControllerStore.open(dir, shards);
+        ControllerDb db = ControllerDb.open(dir, shards);
         try {
-            ControllerStateMachine machine = new ControllerStateMachine(store, shards, sessionTtl);
+            ControllerStateMachine machine = new ControllerStateMachine(db, shards, sessionTtl);
             SessionTable table = new SessionTable(sessionTtl);
-            ControllerStore.Contents contents = store.load(table);
+            ControllerDb.Contents contents = db.load(table);
             machine.install(contents.configs(), table, contents.appliedIndex(), contents.logTimeMillis());
             return machine;
         } catch (IOException | RuntimeException e) {
-            store.close();
+            db.close();
             throw e;
         }
     }
@@ -109,9 +109,9 @@ public final class ControllerStateMachine implements StateMachine {
     /** The bytes stored in RocksDB for configuration {@code num} (null if none), to compare replicas. */
     public byte[] storedConfig(long num) {
         try {
-            return store.storedConfig(num);
+            return db.storedConfig(num);
         } catch (RocksDBException e) {
-            throw new IllegalStateException("cannot read configuration " + num + " in " + store.dir() + ": "
+            throw new IllegalStateException("cannot read configuration " + num + " in " + db.dir() + ": "
                     + e.getMessage(), e);
         }
     }
@@ -127,7 +127,7 @@ public final class ControllerStateMachine implements StateMachine {
         long index = appliedIndex;
         long clock = logTime;
         try (WriteBatch batch = new WriteBatch()) {
-            SessionTable.Changes changes = ControllerStore.sessionChanges(batch);
+            SessionTable.Changes changes = ControllerDb.sessionChanges(batch);
             for (Command command : commands) {
                 if (command.index() <= index) {
                     throw new IllegalArgumentException("command " + command.index() + " is not after " + index);
@@ -156,17 +156,17 @@ public final class ControllerStateMachine implements StateMachine {
                         return result(ErrorCode.INVALID_ARGUMENT, outcome.invalid(), latest.getNum());
                     }
                     made.add(outcome.config());
-                    ControllerStore.putConfig(batch, outcome.config());
+                    ControllerDb.putConfig(batch, outcome.config());
                     return result(ErrorCode.OK, "", outcome.config().getNum());
                 }));
             }
-            ControllerStore.putMeta(batch, index, clock);
-            store.write(batch);
+            ControllerDb.putMeta(batch, index, clock);
+            db.write(batch);
         } catch (RocksDBException | RuntimeException e) {
             // The session table in memory may now be ahead of the disk: refuse to go on.
             failed = true;
             throw new IllegalStateException("cannot apply commands up to index " + index + " to the controller state"
-                    + " in " + store.dir() + ": " + e.getMessage(), e);
+                    + " in " + db.dir() + ": " + e.getMessage(), e);
         }
         for (Config config : made) {
             history.append(config);
@@ -197,9 +197,9 @@ public final class ControllerStateMachine implements StateMachine {
         checkUsable();
         long durable = appliedIndex;
         try {
-            store.sync();
+            db.sync();
         } catch (RocksDBException e) {
-            throw new IllegalStateException("cannot fsync the controller state in " + store.dir() + ": "
+            throw new IllegalStateException("cannot fsync the controller state in " + db.dir() + ": "
                     + e.getMessage(), e);
         }
         return durable;
@@ -261,11 +261,11 @@ public final class ControllerStateMachine implements StateMachine {
             throw new IOException("the controller snapshot at index " + index + " holds no configuration");
         }
         try {
-            store.replaceAll(snapshot);
+            db.replaceAll(snapshot);
         } catch (RocksDBException e) {
             failed = true;
             throw new IOException("cannot install the controller snapshot at index " + index + " in "
-                    + store.dir() + ": " + e.getMessage(), e);
+                    + db.dir() + ": " + e.getMessage(), e);
         }
         this.history = restored;
         this.sessions = table;
@@ -278,7 +278,7 @@ public final class ControllerStateMachine implements StateMachine {
 
     @Override
     public void close() {
-        store.close();
+        db.close();
     }
 
     private void checkUsable() {

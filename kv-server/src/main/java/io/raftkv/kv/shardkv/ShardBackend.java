@@ -8,10 +8,10 @@ import io.raftkv.proto.shardkv.ShardKvCommand;
 
 /** The Kv service's view of one replica of a replica group: writes go into the group's log as shard commands. */
 public final class ShardBackend implements KvBackend {
-    private final ShardGroupStore store;
+    private final ShardGroupReplica replica;
 
-    public ShardBackend(ShardGroupStore store) {
-        this.store = store;
+    public ShardBackend(ShardGroupReplica replica) {
+        this.replica = replica;
     }
 
     @Override
@@ -22,21 +22,21 @@ public final class ShardBackend implements KvBackend {
 
     @Override
     public long refusal(byte[] key) {
-        GroupView view = store.view();
+        GroupView view = replica.view();
         int shard = view.shardOf(key);
         return shard >= 0 && view.serves(shard) ? -1 : view.configNum();
     }
 
     @Override
     public Read read(byte[] key) {
-        ShardGroupStore.ReadResult result = store.get(key);
+        ShardGroupReplica.ReadResult result = replica.get(key);
         return new Read(result.served(), result.value(), result.configNum());
     }
 
     @Override
     public void describe(StatusReply.Builder status) {
-        GroupView view = store.view();
-        long[] keys = store.keysPerShard();
+        GroupView view = replica.view();
+        long[] keys = replica.keysPerShard();
         status.setGroupId(view.gid()).setConfigNum(view.configNum());
         for (int shard = 0; shard < view.shardCount(); shard++) {
             status.addShards(ShardStatus.newBuilder().setShard(shard).setState(view.stateOf(shard))

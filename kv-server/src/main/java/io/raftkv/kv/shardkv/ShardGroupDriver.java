@@ -55,7 +55,7 @@ public final class ShardGroupDriver {
     }
 
     private final long gid;
-    private final ShardGroupStore store;
+    private final ShardGroupReplica replica;
     private final Log log;
     private final GroupPeers peers;
     private final Executor loop;
@@ -78,10 +78,10 @@ public final class ShardGroupDriver {
         PullTimes NONE = nanos -> {};
     }
 
-    public ShardGroupDriver(ShardGroupStore store, Log log, GroupPeers peers, Executor loop, Clock clock,
+    public ShardGroupDriver(ShardGroupReplica replica, Log log, GroupPeers peers, Executor loop, Clock clock,
             PullTimes pullTimes) {
-        this.gid = store.gid();
-        this.store = store;
+        this.gid = replica.gid();
+        this.replica = replica;
         this.log = log;
         this.peers = peers;
         this.loop = loop;
@@ -94,7 +94,7 @@ public final class ShardGroupDriver {
         if (!log.isLeader()) {
             return;
         }
-        GroupView view = store.view();
+        GroupView view = replica.view();
         if (view.settled()) {
             askForNextConfig(view.configNum());
             return;
@@ -196,7 +196,7 @@ public final class ShardGroupDriver {
 
     /** Asks the shard's source for the chunk after the last installed one (the applied view says which). */
     private void pullNext(int shard, long num) {
-        GroupView view = store.view();
+        GroupView view = replica.view();
         if (view.configNum() != num || view.stateOf(shard) != ShardState.PULLING || !log.isLeader()) {
             finishPull(shard);
             return;
@@ -259,7 +259,7 @@ public final class ShardGroupDriver {
             CompletableFuture<PullShardReply> next = nextAfter == null ? null
                     : fetch(source, shard, num, nextAfter);
             propose(ShardKvCommand.newBuilder().setInstall(chunk)).whenCompleteAsync((applied, proposeError) -> {
-                GroupView view = store.view();
+                GroupView view = replica.view();
                 if (proposeError != null || view.configNum() != num || !log.isLeader()) {
                     finishPull(shard);
                 } else if (chunk.getLast()) {
@@ -284,7 +284,7 @@ public final class ShardGroupDriver {
     }
 
     private void askToDelete(int shard, long num) {
-        GroupView view = store.view();
+        GroupView view = replica.view();
         sourceOf(shard, view, source -> {
             if (source == null) {
                 deleting.remove(shard);

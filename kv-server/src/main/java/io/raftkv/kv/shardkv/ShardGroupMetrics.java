@@ -15,23 +15,23 @@ import java.util.concurrent.TimeUnit;
 final class ShardGroupMetrics implements ShardGroupDriver.PullTimes {
     private final Timer pullTime;
 
-    ShardGroupMetrics(ShardGroupStore store, MeterRegistry registry) {
-        Gauge.builder("shardkv.config.applied", store, s -> s.view().configNum())
+    ShardGroupMetrics(ShardGroupReplica replica, MeterRegistry registry) {
+        Gauge.builder("shardkv.config.applied", replica, s -> s.view().configNum())
                 .description("Number of the configuration this replica has applied").register(registry);
         for (ShardState state : ShardState.values()) {
             if (state == ShardState.UNRECOGNIZED) {
                 continue;
             }
-            Gauge.builder("shardkv.shards", store, s -> s.view().count(state))
+            Gauge.builder("shardkv.shards", replica, s -> s.view().count(state))
                     .tag("state", state.name().toLowerCase())
                     .description("Shards of the applied configuration in each state on this replica")
                     .register(registry);
         }
-        FunctionCounter.builder("shardkv.shards.pulled", store, s -> s.counters().shardsPulled())
+        FunctionCounter.builder("shardkv.shards.pulled", replica, s -> s.counters().shardsPulled())
                 .description("Shards this replica installed from their previous owner").register(registry);
-        FunctionCounter.builder("shardkv.shards.deleted", store, s -> s.counters().shardsDeleted())
+        FunctionCounter.builder("shardkv.shards.deleted", replica, s -> s.counters().shardsDeleted())
                 .description("Shards this replica deleted after handing them over").register(registry);
-        FunctionCounter.builder("shardkv.migrated.bytes", store, s -> s.counters().bytesPulled())
+        FunctionCounter.builder("shardkv.migrated.bytes", replica, s -> s.counters().bytesPulled())
                 .description("Bytes of keys and values this replica installed from other groups")
                 .register(registry);
         this.pullTime = Timer.builder("shardkv.pull.time")

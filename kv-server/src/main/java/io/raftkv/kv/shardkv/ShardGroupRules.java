@@ -2,10 +2,10 @@ package io.raftkv.kv.shardkv;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.raftkv.kv.server.ApplyContext;
-import io.raftkv.kv.server.KvDb;
-import io.raftkv.kv.server.KvRules;
-import io.raftkv.kv.server.KvWrites;
+import io.raftkv.kv.state.ApplyContext;
+import io.raftkv.kv.state.KvDb;
+import io.raftkv.kv.state.KvRules;
+import io.raftkv.kv.state.KvWrites;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.proto.kv.KvCommandResult;
 import io.raftkv.proto.kv.ShardState;
@@ -220,8 +220,8 @@ public final class ShardGroupRules implements KvRules {
                 return done(ErrorCode.OK, "shard " + shard + " was deleted already");
             }
             KvDb db = context.db();
-            deleteShardRange(context, db.data, shard);
-            deleteShardRange(context, db.sessions, shard);
+            deleteShardKeys(context, db.data, shard);
+            deleteShardKeys(context, db.sessions, shard);
             sessions.set(shard, new SessionTable(sessionTtl));
             state = state.toBuilder().setShards(shard, ShardProgress.newBuilder().setState(ShardState.NOT_OWNED))
                     .build();
@@ -247,7 +247,7 @@ public final class ShardGroupRules implements KvRules {
          * delete, and the keys must be seen through the batch (a lagging replica may apply a write to the shard, the
          * configuration that hands it over, and its deletion in one batch).
          */
-        private void deleteShardRange(ApplyContext context, ColumnFamilyHandle family, int shard)
+        private void deleteShardKeys(ApplyContext context, ColumnFamilyHandle family, int shard)
                 throws RocksDBException {
             List<byte[]> keys = new ArrayList<>();
             try (RocksIterator base = context.db().db().newIterator(family);

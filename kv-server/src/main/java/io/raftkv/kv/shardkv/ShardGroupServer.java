@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The wiring of a kv-server that is a replica of a replica group: its {@link ShardGroupStore} under a Raft node
+ * The wiring of a kv-server that is a replica of a replica group: its {@link ShardGroupReplica} under a Raft node
  * named after the group, the Kv service over a {@link ShardBackend}, the {@link ShardMigrationService} other groups
  * pull from, and the {@link ShardGroupDriver} ticking every 100 ms on its own thread.
  */
@@ -35,7 +35,7 @@ public final class ShardGroupServer {
     /** How often the leader looks for a new configuration and moves shards (the lab's 100 ms). */
     static final Duration TICK = Duration.ofMillis(100);
     /** The largest pull chunk a proposal may carry: a chunk's bytes plus one key and value of the largest size. */
-    static final int MAX_CHUNK_PROPOSAL_BYTES = ShardGroupStore.CHUNK_BYTES + (24 << 20);
+    static final int MAX_CHUNK_PROPOSAL_BYTES = ShardGroupReplica.CHUNK_BYTES + (24 << 20);
 
     private ShardGroupServer() {}
 
@@ -44,20 +44,20 @@ public final class ShardGroupServer {
             Duration requestTimeout, Duration sessionTtl, int maxProposalBytes) {
         String group = "g" + gid;
         MeterRegistry registry = process.groupRegistry(group);
-        ShardGroupStore store = process.closeOnExit(open(process, gid, sessionTtl));
-        store.machine().bindMetrics(registry);
-        ShardGroupMetrics metrics = new ShardGroupMetrics(store, registry);
+        ShardGroupReplica replica = process.closeOnExit(open(process, gid, sessionTtl));
+        replica.machine().bindMetrics(registry);
+        ShardGroupMetrics metrics = new ShardGroupMetrics(replica, registry);
         int proposalLimit = Math.max(maxProposalBytes, MAX_CHUNK_PROPOSAL_BYTES);
         RaftNode node = process.addNode(process.nodeBuilder(group, process.dataDir().resolve("raft"),
-                        store.machine())
+                        replica.machine())
                 .maxProposalBytes(proposalLimit));
         ExecutorService replies = process.closeOnExit(Executors.newVirtualThreadPerTaskExecutor());
         Clock clock = Clock.systemUTC();
         NodeIdentity self = new NodeIdentity(process.nodeId(), process.advertisedAddress().toString());
-        process.addService(new KvService(node, new ShardBackend(store), self, limits, requestTimeout, clock, replies,
+        process.addService(new KvService(node, new ShardBackend(replica), self, limits, requestTimeout, clock, replies,
                 registry));
-        process.addService(new ShardMigrationService(store, node, process.nodeId(), requestTimeout, clock, replies,
-                ShardGroupStore.CHUNK_BYTES, registry));
+        process.addService(new ShardMigrationService(replica, node, process.nodeId(), requestTimeout, clock, replies,
+                ShardGroupReplica.CHUNK_BYTES, registry));
         process.maxInboundMessageBytes(proposalLimit + (8 << 20));
 
         GrpcGroupPeers peers = process.closeOnExit(new GrpcGroupPeers(
@@ -65,7 +65,7 @@ public final class ShardGroupServer {
                 requestTimeout, proposalLimit + (8 << 20)));
         ScheduledExecutorService loop = process.closeOnExit(new ClosingScheduler(group)).executor();
         RaftRequests requests = new RaftRequests(node, requestTimeout);
-        ShardGroupDriver driver = new ShardGroupDriver(store, new ShardGroupDriver.Log() {
+        ShardGroupDriver driver = new ShardGroupDriver(replica, new ShardGroupDriver.Log() {
             @Override
             public boolean isLeader() {
                 return node.status().role() == Role.LEADER;
@@ -85,9 +85,9 @@ public final class ShardGroupServer {
         }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private static ShardGroupStore open(ReplicaProcess process, long gid, Duration sessionTtl) {
+    private static ShardGroupReplica open(ReplicaProcess process, long gid, Duration sessionTtl) {
         try {
-            return ShardGroupStore.open(process.dataDir().resolve("kv"), gid, sessionTtl);
+            return ShardGroupReplica.open(process.dataDir().resolve("kv"), gid, sessionTtl);
         } catch (IOException e) {
             throw new StartupException("cannot open the key/value state: " + e.getMessage(), ExitCodes.FAILURE);
         }

@@ -1,13 +1,13 @@
 package io.raftkv.kv.shardkv;
 
-import io.raftkv.kv.server.KvSessionStore;
+import io.raftkv.kv.state.SessionKeys;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
  * How a replica group lays its shards out in RocksDB: every data key and every client session is prefixed with its
  * shard's number (2 bytes, big-endian), so that one shard is one contiguous key range: read in key order for a pull,
- * and deleted with one range delete.
+ * and deleted by walking that range (see {@code ShardGroupRules}).
  */
 final class ShardKeys {
     static final int PREFIX_BYTES = 2;
@@ -41,7 +41,7 @@ final class ShardKeys {
     }
 
     /** Where {@code shard}'s client sessions are kept. */
-    static KvSessionStore sessions(int shard) {
-        return KvSessionStore.withPrefix(prefix(shard));
+    static SessionKeys sessions(int shard) {
+        return SessionKeys.withPrefix(prefix(shard));
     }
 }

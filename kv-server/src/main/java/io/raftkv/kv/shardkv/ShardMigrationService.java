@@ -32,14 +32,14 @@ public final class ShardMigrationService extends ShardMigrationGrpc.ShardMigrati
             DeleteShardReply.Builder::setLeader, DeleteShardReply.Builder::setNodeId,
             DeleteShardReply.Builder::getCode, DeleteShardReply.Builder::build);
 
-    private final ShardGroupStore store;
+    private final ShardGroupReplica replica;
     private final RequestFrontEnd front;
     private final Clock clock;
     private final int chunkBytes;
 
-    public ShardMigrationService(ShardGroupStore store, RaftService raft, String nodeId, Duration requestTimeout,
+    public ShardMigrationService(ShardGroupReplica replica, RaftService raft, String nodeId, Duration requestTimeout,
             Clock clock, Executor executor, int chunkBytes, MeterRegistry registry) {
-        this.store = store;
+        this.replica = replica;
         this.front = new RequestFrontEnd(raft, requestTimeout, "node", nodeId, executor,
                 new RequestMetrics(registry, METRIC, "Shard migration requests from other groups by operation and"
                         + " result"));
@@ -51,7 +51,7 @@ public final class ShardMigrationService extends ShardMigrationGrpc.ShardMigrati
     public void pullShard(PullShardRequest request, StreamObserver<PullShardReply> out) {
         // Reading a chunk is RocksDB I/O: not on the gRPC thread.
         front.local(out, "pull_shard", System.nanoTime(),
-                () -> store.pull(request, chunkBytes).toBuilder().setCode(ErrorCode.OK).setNodeId(front.nodeId())
+                () -> replica.pull(request, chunkBytes).toBuilder().setCode(ErrorCode.OK).setNodeId(front.nodeId())
                         .build(), PullShardReply::getCode);
     }
 

@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.raftkv.common.cli.HostPort;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.common.grpc.GrpcServer;
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.GetResult;
 import io.raftkv.kv.client.KvInvalidArgumentException;
+import io.raftkv.kv.plain.PlainKvRules;
+import io.raftkv.kv.state.KvStateMachine;
 import io.raftkv.testkit.linearizability.CheckResult;
 import io.raftkv.testkit.linearizability.HistoryRecorder;
 import io.raftkv.testkit.linearizability.KvModel;
@@ -47,7 +49,7 @@ class ClerkAgainstServiceTest {
     }
 
     private Node node(String id) throws Exception {
-        KvStateMachine machine = KvStateMachine.open(dir.resolve(id), KvStateMachine.DEFAULT_SESSION_TTL);
+        KvStateMachine machine = PlainKvRules.openState(dir.resolve(id), KvStateMachine.DEFAULT_SESSION_TTL);
         resources.add(machine);
         SingleNodeRaft raft = new SingleNodeRaft(machine, id, "");
         resources.add(raft);

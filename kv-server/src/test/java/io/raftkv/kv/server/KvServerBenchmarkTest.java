@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.raftkv.common.cli.HostPort;
+import io.raftkv.common.client.ClientOptions;
 import io.raftkv.common.grpc.GrpcServer;
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.GetResult;
+import io.raftkv.kv.plain.PlainKvRules;
+import io.raftkv.kv.state.Feeder;
+import io.raftkv.kv.state.KvStateMachine;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.raft.api.SnapshotSource;
 import java.io.BufferedOutputStream;
@@ -41,7 +44,7 @@ class KvServerBenchmarkTest {
         byte[] value = new byte[100];
         for (int batchSize : new int[] {1, 10, 100, 1_000}) {
             int total = batchSize == 1 ? 50_000 : 200_000;
-            try (KvStateMachine machine = KvStateMachine.open(dir.resolve("apply-" + batchSize),
+            try (KvStateMachine machine = PlainKvRules.openState(dir.resolve("apply-" + batchSize),
                     KvStateMachine.DEFAULT_SESSION_TTL)) {
                 Feeder feed = new Feeder(machine);
                 long start = System.nanoTime();
@@ -65,8 +68,8 @@ class KvServerBenchmarkTest {
     void snapshotCaptureStreamAndRestore() throws IOException {
         int keys = 200_000;
         Random random = new Random(1);
-        try (KvStateMachine source = KvStateMachine.open(dir.resolve("source"), KvStateMachine.DEFAULT_SESSION_TTL);
-                KvStateMachine target = KvStateMachine.open(dir.resolve("target"),
+        try (KvStateMachine source = PlainKvRules.openState(dir.resolve("source"), KvStateMachine.DEFAULT_SESSION_TTL);
+                KvStateMachine target = PlainKvRules.openState(dir.resolve("target"),
                         KvStateMachine.DEFAULT_SESSION_TTL)) {
             Feeder feed = new Feeder(source);
             for (int done = 0; done < keys; done += 1_000) {
@@ -104,7 +107,7 @@ class KvServerBenchmarkTest {
     @Test
     void sequentialAppendsThroughTheClerkAndService() throws Exception {
         ExecutorService executor = Executors.newCachedThreadPool();
-        try (KvStateMachine machine = KvStateMachine.open(dir.resolve("service"), KvStateMachine.DEFAULT_SESSION_TTL);
+        try (KvStateMachine machine = PlainKvRules.openState(dir.resolve("service"), KvStateMachine.DEFAULT_SESSION_TTL);
                 SingleNodeRaft raft = new SingleNodeRaft(machine, "n1", "");
                 GrpcServer server = GrpcServer.builder("127.0.0.1", 0).addService(new KvService(raft, machine,
                         new NodeIdentity("n1", ""), KvLimits.DEFAULT, Duration.ofSeconds(5), Clock.systemUTC(),

@@ -9,9 +9,10 @@ import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.raftkv.common.grpc.GrpcServer;
+import io.raftkv.kv.plain.PlainKvRules;
+import io.raftkv.kv.state.KvStateMachine;
 import io.raftkv.proto.kv.AppendRequest;
 import io.raftkv.proto.kv.DeleteRequest;
-import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.kv.GetReply;
 import io.raftkv.proto.kv.GetRequest;
 import io.raftkv.proto.kv.KvGrpc;
@@ -20,6 +21,7 @@ import io.raftkv.proto.kv.Role;
 import io.raftkv.proto.kv.StatusReply;
 import io.raftkv.proto.kv.StatusRequest;
 import io.raftkv.proto.kv.WriteReply;
+import io.raftkv.proto.service.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -49,7 +51,7 @@ class KvServiceTest {
 
     @BeforeEach
     void start() throws Exception {
-        machine = KvStateMachine.open(dir, KvStateMachine.DEFAULT_SESSION_TTL);
+        machine = PlainKvRules.openState(dir, KvStateMachine.DEFAULT_SESSION_TTL);
         raft = new SingleNodeRaft(machine, "n1", "127.0.0.1:7001");
         executor = Executors.newCachedThreadPool();
         registry = new SimpleMeterRegistry();

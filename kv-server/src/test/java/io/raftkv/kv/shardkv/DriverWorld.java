@@ -38,7 +38,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
 /**
- * Replica groups of one replica each (the real {@link ShardGroupStore} and {@link ShardGroupDriver}, no Raft: a
+ * Replica groups of one replica each (the real {@link ShardGroupReplica} and {@link ShardGroupDriver}, no Raft: a
  * proposal applies when its task runs), a controller that is a list of configurations, and one queue of tasks run in
  * a seeded random order: every proposal, apply, pull, delete and reply is its own task, so runs interleave the
  * groups' migrations in many orders, and a seed reproduces one. A group can be taken down (its calls fail, its
@@ -63,14 +63,14 @@ final class DriverWorld implements AutoCloseable {
     /** One group's only replica. */
     final class Group {
         final long gid;
-        final ShardGroupStore store;
+        final ShardGroupReplica store;
         final ShardGroupDriver driver;
         private long index;
 
         Group(long gid) {
             this.gid = gid;
             try {
-                this.store = ShardGroupStore.open(root.resolve("g" + gid), gid, Duration.ofHours(1));
+                this.store = ShardGroupReplica.open(root.resolve("g" + gid), gid, Duration.ofHours(1));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -313,7 +313,7 @@ final class DriverWorld implements AutoCloseable {
     String read(String key) {
         byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
         for (Group group : groups.values()) {
-            ShardGroupStore.ReadResult result = group.store.get(bytes);
+            ShardGroupReplica.ReadResult result = group.store.get(bytes);
             if (result.served()) {
                 return result.value() == null ? null : new String(result.value(), StandardCharsets.UTF_8);
             }

@@ -5,8 +5,8 @@ import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.SnapshotMetadata;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
-import io.raftkv.raft.storage.SnapshotStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -51,7 +51,7 @@ final class Applier implements Runnable {
 
     private final String nodeId;
     private final StateMachine stateMachine;
-    private final SnapshotStore snapshots;
+    private final SnapshotDirectory snapshots;
     private final ConfState voters;
     private final ExecutorService snapshotWriter;
     private final Inbox loop;
@@ -63,7 +63,7 @@ final class Applier implements Runnable {
     private volatile long applied;
     private long appliedTerm;
 
-    Applier(String nodeId, StateMachine stateMachine, SnapshotStore snapshots, ConfState voters,
+    Applier(String nodeId, StateMachine stateMachine, SnapshotDirectory snapshots, ConfState voters,
             ExecutorService snapshotWriter, Inbox loop, NodeMetrics metrics) {
         this.nodeId = nodeId;
         this.stateMachine = stateMachine;

@@ -1,25 +1,25 @@
 package io.raftkv.raft.runtime;
 
-import io.raftkv.common.cli.DurationConverter;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.SnapshotMetadata;
-import io.raftkv.raft.core.Role;
 import io.raftkv.raft.api.NotLeaderException;
 import io.raftkv.raft.core.ProposeResult;
 import io.raftkv.raft.core.RawNode;
 import io.raftkv.raft.core.ReadState;
 import io.raftkv.raft.core.Ready;
+import io.raftkv.raft.core.Role;
 import io.raftkv.raft.core.SoftState;
 import io.raftkv.raft.storage.LogWrite;
 import io.raftkv.raft.storage.NodeStorage;
+import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
-import io.raftkv.raft.storage.SnapshotStore;
 import io.raftkv.raft.transport.RaftTransport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -98,7 +98,7 @@ final class EventLoop implements Runnable {
     private long now;
 
     EventLoop(String id, Map<String, HostPort> members, Settings settings, RawNode raw, NodeStorage storage,
-            SnapshotStore snapshots, SnapshotFile baseFile, SnapshotFile sendable, RaftTransport transport,
+            SnapshotDirectory snapshots, SnapshotFile baseFile, SnapshotFile sendable, RaftTransport transport,
             Applier applier, Persister persister, Inbox inbox, NodeMetrics metrics, NodeStatusView view) {
         this.id = id;
         this.members = members;

@@ -18,8 +18,8 @@ import io.raftkv.raft.core.Role;
 import io.raftkv.raft.storage.CorruptStorageException;
 import io.raftkv.raft.storage.NodeStorage;
 import io.raftkv.raft.storage.RocksLogStorage;
+import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
-import io.raftkv.raft.storage.SnapshotStore;
 import io.raftkv.raft.transport.RaftHost;
 import io.raftkv.raft.transport.RaftTransport;
 import io.raftkv.raft.transport.TransportListener;
@@ -92,7 +92,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
     private final AtomicInteger outstanding = new AtomicInteger();
 
     private NodeStorage storage;
-    private SnapshotStore snapshots;
+    private SnapshotDirectory snapshots;
     private ExecutorService snapshotWriter;
     private Applier applier;
     private Persister persister;
@@ -163,7 +163,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
         ConfState voters = ConfState.newBuilder().addAllVoters(members.keySet()).build();
         Path dir = config.dataDir;
         try {
-            snapshots = SnapshotStore.open(dir.resolve("snapshots"));
+            snapshots = SnapshotDirectory.open(dir.resolve("snapshots"));
             List<SnapshotFile> files = snapshots.verifyAll();
             storage = RocksLogStorage.open(dir.resolve("log"), voters, config.storageOptions);
             SnapshotMetadata base = storage.base();
@@ -237,7 +237,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
         if (baseFile == null) {
             throw new CorruptStorageException("the state machine has applied up to " + applied + " but the raft log in "
                     + storage.dir() + " starts after " + base.getIndex() + " and there is no snapshot file "
-                    + SnapshotStore.fileName(base) + " in " + snapshots.dir() + " to restore from");
+                    + SnapshotDirectory.fileName(base) + " in " + snapshots.dir() + " to restore from");
         }
         LOG.info("{}: the state machine is at {}, behind the log base {}: restoring {}", name, applied,
                 base.getIndex(), baseFile.path());

@@ -1,8 +1,8 @@
 package io.raftkv.raft.runtime;
 
 import io.raftkv.proto.raft.SnapshotMetadata;
+import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
-import io.raftkv.raft.storage.SnapshotStore;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,12 +16,12 @@ import java.util.Map;
 final class SnapshotFiles {
     private record Key(long index, long term) {}
 
-    private final SnapshotStore store;
+    private final SnapshotDirectory store;
     private final Map<Key, SnapshotFile> staged = new HashMap<>();
     private SnapshotFile base;
     private SnapshotFile sendable;
 
-    SnapshotFiles(SnapshotStore store, SnapshotFile base, SnapshotFile sendable) {
+    SnapshotFiles(SnapshotDirectory store, SnapshotFile base, SnapshotFile sendable) {
         this.store = store;
         this.base = base;
         this.sendable = sendable;

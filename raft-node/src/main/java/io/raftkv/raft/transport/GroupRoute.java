@@ -3,7 +3,7 @@ package io.raftkv.raft.transport;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.proto.raft.Message;
-import io.raftkv.raft.storage.SnapshotStore;
+import io.raftkv.raft.storage.SnapshotDirectory;
 import java.util.Set;
 
 /**
@@ -16,12 +16,12 @@ final class GroupRoute {
     final String selfId;
     final Set<String> peers;
     final TransportListener listener;
-    final SnapshotStore store;
+    final SnapshotDirectory store;
     private final Counter received;
     private final Counter misrouted;
     private final Counter snapshotBytesReceived;
 
-    GroupRoute(String group, String selfId, Set<String> peers, TransportListener listener, SnapshotStore store,
+    GroupRoute(String group, String selfId, Set<String> peers, TransportListener listener, SnapshotDirectory store,
             MeterRegistry registry) {
         this.group = group;
         this.selfId = selfId;

@@ -7,8 +7,8 @@ import io.raftkv.common.cli.HostPort;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.RaftTransportGrpc;
+import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
-import io.raftkv.raft.storage.SnapshotStore;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -75,7 +75,7 @@ public final class RaftTransport implements AutoCloseable {
     }
 
     /** Connects to the peers and starts taking this group's inbound traffic to {@code target}. */
-    public synchronized void start(TransportListener target, SnapshotStore snapshots) {
+    public synchronized void start(TransportListener target, SnapshotDirectory snapshots) {
         if (closed) {
             throw new IllegalStateException("the transport is closed");
         }

@@ -12,8 +12,8 @@ import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.RaftTransportGrpc;
 import io.raftkv.proto.raft.SendSummary;
 import io.raftkv.proto.raft.SnapshotChunk;
+import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
-import io.raftkv.raft.storage.SnapshotStore;
 import java.io.IOException;
 import java.util.Set;
 import java.util.TreeSet;
@@ -164,7 +164,7 @@ final class TransportService extends RaftTransportGrpc.RaftTransportImplBase {
         private final StreamObserver<InstallSnapshotReply> response;
         private GroupRoute route;
         private Message message;
-        private SnapshotStore.Incoming incoming;
+        private SnapshotDirectory.Incoming incoming;
         private boolean failed;
 
         Receiver(StreamObserver<InstallSnapshotReply> response) {

@@ -22,9 +22,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Three real nodes in one JVM (gRPC on loopback, RocksDB, apply threads) behind the RaftService API. */
 class RaftNodeTest {
@@ -209,7 +209,7 @@ class RaftNodeTest {
             cluster.stop("n1");
         }
         Path snapshots = dir.resolve("n1").resolve("raft").resolve("snapshots");
-        io.raftkv.raft.storage.SnapshotStore store = io.raftkv.raft.storage.SnapshotStore.open(snapshots);
+        io.raftkv.raft.storage.SnapshotDirectory store = io.raftkv.raft.storage.SnapshotDirectory.open(snapshots);
         io.raftkv.raft.storage.SnapshotFile file = store.write(io.raftkv.proto.raft.SnapshotMetadata.newBuilder()
                 .setIndex(1).setTerm(1).build(), out -> out.write(new byte[5000]));
         java.nio.file.Files.write(file.path(), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);

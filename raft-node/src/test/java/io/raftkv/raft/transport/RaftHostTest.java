@@ -13,8 +13,8 @@ import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.SnapshotMetadata;
+import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
-import io.raftkv.raft.storage.SnapshotStore;
 import io.raftkv.testkit.Eventually;
 import io.raftkv.testkit.Ports;
 import java.io.IOException;
@@ -65,7 +65,7 @@ class RaftHostTest {
     /** One group's node in a process: its transport and what its listener heard. */
     final class Group implements TransportListener {
         final RaftTransport transport;
-        final SnapshotStore store;
+        final SnapshotDirectory store;
         final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
         final LinkedBlockingQueue<SnapshotFile> snapshots = new LinkedBlockingQueue<>();
         final LinkedBlockingQueue<Boolean> snapshotsSent = new LinkedBlockingQueue<>();
@@ -74,7 +74,7 @@ class RaftHostTest {
         Group(Process process, String group, String id) throws IOException {
             transport = new RaftTransport(process.host, group, id, members, TransportOptions.defaults(),
                     new SimpleMeterRegistry());
-            store = SnapshotStore.open(dir.resolve(group + "-" + id));
+            store = SnapshotDirectory.open(dir.resolve(group + "-" + id));
             transport.start(this, store);
         }
 

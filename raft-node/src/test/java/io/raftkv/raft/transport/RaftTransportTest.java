@@ -14,8 +14,8 @@ import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.SnapshotMetadata;
+import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
-import io.raftkv.raft.storage.SnapshotStore;
 import io.raftkv.testkit.Eventually;
 import io.raftkv.testkit.Ports;
 import java.io.IOException;
@@ -51,7 +51,7 @@ class RaftTransportTest {
         final RaftHost host;
         final RaftTransport transport;
         final GrpcServer server;
-        final SnapshotStore store;
+        final SnapshotDirectory store;
         final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
         final LinkedBlockingQueue<SnapshotFile> snapshots = new LinkedBlockingQueue<>();
         final LinkedBlockingQueue<Boolean> snapshotsSent = new LinkedBlockingQueue<>();
@@ -66,7 +66,7 @@ class RaftTransportTest {
                     .maxInboundMessageBytes(serverMaxMessage)
                     .addService(host.service())
                     .start();
-            this.store = SnapshotStore.open(dir.resolve(id + "-" + System.nanoTime()));
+            this.store = SnapshotDirectory.open(dir.resolve(id + "-" + System.nanoTime()));
             transport.start(this, store);
         }
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.raftkv.kv.client.cli.KvCli;
-import io.raftkv.kv.server.KvServerMain;
+import io.raftkv.kv.main.KvServerMain;
 import io.raftkv.testkit.Eventually;
 import java.io.IOException;
 import java.net.InetAddress;

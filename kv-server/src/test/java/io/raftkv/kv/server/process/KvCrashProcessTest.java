@@ -3,8 +3,8 @@ package io.raftkv.kv.server.process;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftkv.kv.client.Clerk;
 import io.raftkv.common.client.ClientOptions;
+import io.raftkv.kv.client.Clerk;
 import io.raftkv.kv.client.GetResult;
 import io.raftkv.testkit.AppendLedger;
 import io.raftkv.testkit.Eventually;

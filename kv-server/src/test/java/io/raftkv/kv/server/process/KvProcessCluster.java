@@ -1,10 +1,10 @@
 package io.raftkv.kv.server.process;
 
 import io.raftkv.common.cli.HostPort;
-import io.raftkv.kv.client.Clerk;
 import io.raftkv.common.client.ClientOptions;
+import io.raftkv.kv.client.Clerk;
 import io.raftkv.kv.client.NodeReport;
-import io.raftkv.kv.server.KvServerMain;
+import io.raftkv.kv.main.KvServerMain;
 import io.raftkv.proto.kv.Role;
 import io.raftkv.raft.transport.PeerAddresses;
 import io.raftkv.testkit.Eventually;

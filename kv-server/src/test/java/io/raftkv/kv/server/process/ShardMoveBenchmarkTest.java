@@ -11,7 +11,7 @@ import io.raftkv.kv.client.GetResult;
 import io.raftkv.kv.client.KvUnavailableException;
 import io.raftkv.kv.client.NodeReport;
 import io.raftkv.kv.client.ShardedClerk;
-import io.raftkv.kv.shardctrler.ShardCtrlerMain;
+import io.raftkv.kv.main.ShardCtrlerMain;
 import io.raftkv.proto.kv.ShardState;
 import io.raftkv.proto.kv.ShardStatus;
 import io.raftkv.testkit.Eventually;

@@ -1,8 +1,8 @@
 package io.raftkv.kv.server.sim;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.raftkv.kv.server.KvReader;
-import io.raftkv.kv.server.KvStateMachine;
+import io.raftkv.kv.state.KvReader;
+import io.raftkv.kv.state.KvStateMachine;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;

@@ -3,8 +3,9 @@ package io.raftkv.kv.server.sim;
 import static io.raftkv.raft.sim.Scheduler.SECONDS;
 
 import io.raftkv.common.client.ClientOptions;
-import io.raftkv.kv.server.KvReader;
-import io.raftkv.kv.server.KvStateMachine;
+import io.raftkv.kv.plain.PlainKvRules;
+import io.raftkv.kv.state.KvReader;
+import io.raftkv.kv.state.KvStateMachine;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.sim.SimConfig;
 import io.raftkv.raft.sim.SimNode;
@@ -126,7 +127,7 @@ final class KvSimCluster implements AutoCloseable {
 
     private StateMachine openStateMachine(String id) {
         try {
-            KvStateMachine machine = KvStateMachine.open(root.resolve(id), KvStateMachine.DEFAULT_SESSION_TTL);
+            KvStateMachine machine = PlainKvRules.openState(root.resolve(id), KvStateMachine.DEFAULT_SESSION_TTL);
             return duplicateFilter ? machine : new DuplicateBlindStateMachine(machine);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -5,7 +5,7 @@ import static io.raftkv.raft.sim.Scheduler.SECONDS;
 import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.shardctrler.ControllerStateMachine;
 import io.raftkv.kv.shardkv.GroupView;
-import io.raftkv.kv.shardkv.ShardGroupStore;
+import io.raftkv.kv.shardkv.ShardGroupReplica;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.sim.Scheduler;
 import io.raftkv.raft.sim.SimConfig;
@@ -28,7 +28,7 @@ import java.util.function.BooleanSupplier;
 /**
  * A sharded store on the deterministic Raft simulator: a controller of three nodes (the real
  * {@code ControllerStateMachine} and service) and replica groups of three nodes each (the real
- * {@link ShardGroupStore}, Kv service, migration service and driver: {@link SimShardServer}), all sharing one
+ * {@link ShardGroupReplica}, Kv service, migration service and driver: {@link SimShardServer}), all sharing one
  * virtual clock and one seeded random source, so a seed reproduces a whole run. Clerks ({@link SimClerk} with a
  * {@link SimShardRouter}) reach every node over one simulated client network, and so do the groups' drivers.
  *
@@ -48,7 +48,7 @@ final class ShardSimCluster implements AutoCloseable {
     private final VirtualClock clock;
     private final Simulation controller;
     private final Map<Long, Simulation> groups = new LinkedHashMap<>();
-    private final Map<String, ShardGroupStore> stores = new HashMap<>();
+    private final Map<String, ShardGroupReplica> stores = new HashMap<>();
     private final Map<String, FrontEnds> frontEndsById = new HashMap<>();
     private final ClientNetwork network;
     private final SimCtrlClerk admin;
@@ -129,7 +129,7 @@ final class ShardSimCluster implements AutoCloseable {
 
     private StateMachine openGroupState(long gid, String id) {
         try {
-            ShardGroupStore store = ShardGroupStore.open(root.resolve(id), gid, SESSION_TTL);
+            ShardGroupReplica store = ShardGroupReplica.open(root.resolve(id), gid, SESSION_TTL);
             stores.put(id, store);
             return store.machine();
         } catch (IOException e) {
@@ -326,7 +326,7 @@ final class ShardSimCluster implements AutoCloseable {
         Map<String, Long> servedBy = new HashMap<>();
         for (Map.Entry<Long, Simulation> group : groups.entrySet()) {
             for (SimNode node : group.getValue().nodes()) {
-                ShardGroupStore store = node.isUp() ? stores.get(node.id()) : null;
+                ShardGroupReplica store = node.isUp() ? stores.get(node.id()) : null;
                 if (store == null) {
                     continue;
                 }
@@ -353,7 +353,7 @@ final class ShardSimCluster implements AutoCloseable {
         StringBuilder states = new StringBuilder();
         for (Map.Entry<Long, Simulation> group : groups.entrySet()) {
             for (SimNode node : group.getValue().nodes()) {
-                ShardGroupStore store = node.isUp() ? stores.get(node.id()) : null;
+                ShardGroupReplica store = node.isUp() ? stores.get(node.id()) : null;
                 states.append("\n  ").append(node.id()).append(store == null ? " down" : " at configuration "
                         + store.view().configNum() + " " + describe(store.view()));
             }

@@ -3,8 +3,8 @@ package io.raftkv.kv.server.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftkv.testkit.linearizability.KvModel;
 import io.raftkv.testkit.linearizability.CheckResult.Verdict;
+import io.raftkv.testkit.linearizability.KvModel;
 import org.junit.jupiter.api.Test;
 
 class SimHistoryTest {

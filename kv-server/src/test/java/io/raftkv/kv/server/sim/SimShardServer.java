@@ -8,7 +8,7 @@ import io.raftkv.kv.server.NodeIdentity;
 import io.raftkv.kv.shardkv.GroupPeers;
 import io.raftkv.kv.shardkv.ShardBackend;
 import io.raftkv.kv.shardkv.ShardGroupDriver;
-import io.raftkv.kv.shardkv.ShardGroupStore;
+import io.raftkv.kv.shardkv.ShardGroupReplica;
 import io.raftkv.kv.shardkv.ShardMigrationService;
 import io.raftkv.proto.shardkv.DeleteShardRequest;
 import io.raftkv.proto.shardkv.PullShardRequest;
@@ -24,7 +24,7 @@ import java.util.function.Consumer;
 /**
  * One incarnation of a replica group's node: the real Kv service over a {@link ShardBackend}, the real
  * {@link ShardMigrationService}, and the real {@link ShardGroupDriver} ticking every 100 ms of virtual time, all over a
- * {@link SimRaftService} and the node's {@link ShardGroupStore}. Everything runs inside simulation steps.
+ * {@link SimRaftService} and the node's {@link ShardGroupReplica}. Everything runs inside simulation steps.
  */
 final class SimShardServer implements SimFrontEnd {
     static final long DRIVER_TICK = 100 * Scheduler.MILLIS;
@@ -35,14 +35,14 @@ final class SimShardServer implements SimFrontEnd {
     private final SimCalls calls = new SimCalls();
     private boolean crashed;
 
-    SimShardServer(Simulation sim, SimNode node, ShardGroupStore store, GroupPeers peers, Clock clock,
+    SimShardServer(Simulation sim, SimNode node, ShardGroupReplica store, GroupPeers peers, Clock clock,
             long readTimeoutMicros) {
         this.raft = new SimRaftService(sim, node, readTimeoutMicros);
         NodeIdentity self = new NodeIdentity(node.id(), node.id());
         this.kv = new KvService(raft, new ShardBackend(store), self, KvLimits.DEFAULT, SimKvServer.REQUEST_TIMEOUT,
                 clock, Runnable::run, new SimpleMeterRegistry());
         this.migration = new ShardMigrationService(store, raft, node.id(), SimKvServer.REQUEST_TIMEOUT, clock,
-                Runnable::run, ShardGroupStore.CHUNK_BYTES, new SimpleMeterRegistry());
+                Runnable::run, ShardGroupReplica.CHUNK_BYTES, new SimpleMeterRegistry());
         RaftRequests requests = new RaftRequests(raft, SimKvServer.REQUEST_TIMEOUT);
         ShardGroupDriver driver = new ShardGroupDriver(store, new ShardGroupDriver.Log() {
             @Override

@@ -1,7 +1,7 @@
 package io.raftkv.kv.shardctrler;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.raftkv.kv.server.Codec;
+import io.raftkv.kv.state.Codec;
 import io.raftkv.proto.service.ClientSession;
 import io.raftkv.proto.service.ClientSessionEntry;
 import io.raftkv.proto.shardctrler.Config;
@@ -29,7 +29,7 @@ import org.rocksdb.WriteOptions;
  * as one {@link CtrlSnapshot} message, and restoring one is a single synced batch that deletes everything and writes
  * the snapshot's contents: after a crash the database holds either the old state or the new, never a mix.
  */
-final class ControllerStore implements AutoCloseable {
+final class ControllerDb implements AutoCloseable {
     private static final long FORMAT = 1;
     private static final byte META = 'm';
     private static final byte CONFIG = 'c';
@@ -55,7 +55,7 @@ final class ControllerStore implements AutoCloseable {
     /** What the database holds, as loaded at open. */
     record Contents(long appliedIndex, long logTimeMillis, List<Config> configs) {}
 
-    private ControllerStore(Path dir, Options options, RocksDB db) {
+    private ControllerDb(Path dir, Options options, RocksDB db) {
         this.dir = dir;
         this.options = options;
         this.db = db;
@@ -67,7 +67,7 @@ final class ControllerStore implements AutoCloseable {
      * @throws IOException when the directory is not a controller state, is damaged, or was created with another
      *     number of shards
      */
-    static ControllerStore open(Path dir, int shards) throws IOException {
+    static ControllerDb open(Path dir, int shards) throws IOException {
         Files.createDirectories(dir);
         Options options = new Options().setCreateIfMissing(true).setParanoidChecks(true)
                 .setInfoLogLevel(InfoLogLevel.WARN_LEVEL).setKeepLogFileNum(2);
@@ -78,12 +78,12 @@ final class ControllerStore implements AutoCloseable {
             options.close();
             throw new IOException("cannot open the controller state in " + dir + ": " + e.getMessage(), e);
         }
-        ControllerStore store = new ControllerStore(dir, options, db);
+        ControllerDb opened = new ControllerDb(dir, options, db);
         try {
-            store.initializeOrCheck(shards);
-            return store;
+            opened.initializeOrCheck(shards);
+            return opened;
         } catch (IOException | RuntimeException e) {
-            store.close();
+            opened.close();
             throw e;
         }
     }

@@ -1,10 +1,11 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
-import static io.raftkv.kv.server.Feeder.bytes;
-import static io.raftkv.kv.server.Feeder.put;
+import static io.raftkv.kv.state.Feeder.bytes;
+import static io.raftkv.kv.state.Feeder.put;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftkv.kv.plain.PlainKvRules;
 import io.raftkv.raft.api.SnapshotSource;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -32,7 +33,7 @@ class ReadsDuringSwapTest {
     Path dir;
 
     private byte[] snapshotWith(String name, String value) throws Exception {
-        try (KvStateMachine machine = KvStateMachine.open(dir.resolve(name), TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir.resolve(name), TTL)) {
             Feeder feed = new Feeder(machine);
             byte[][] batch = new byte[KEYS][];
             for (int i = 0; i < KEYS; i++) {
@@ -52,7 +53,7 @@ class ReadsDuringSwapTest {
         byte[] a = snapshotWith("a", "A");
         byte[] b = snapshotWith("b", "B");
         Path targetDir = dir.resolve("target");
-        try (KvStateMachine target = KvStateMachine.open(targetDir, TTL)) {
+        try (KvStateMachine target = PlainKvRules.openState(targetDir, TTL)) {
             target.restoreSnapshot(KEYS, 1, new ByteArrayInputStream(a));
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong reads = new AtomicLong();

@@ -1,11 +1,12 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
-import static io.raftkv.kv.server.Feeder.bytes;
-import static io.raftkv.kv.server.Feeder.put;
+import static io.raftkv.kv.state.Feeder.bytes;
+import static io.raftkv.kv.state.Feeder.put;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftkv.kv.plain.PlainKvRules;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.testkit.Eventually;
 import io.raftkv.testkit.JvmProcess;
@@ -34,7 +35,7 @@ class SnapshotSwapCrashTest {
             Path archive = Path.of(args[1]);
             long index = Long.parseLong(args[2]);
             RestoreStep stopAt = RestoreStep.valueOf(args[3]);
-            try (KvStateMachine machine = KvStateMachine.open(dir, TTL, step -> {
+            try (KvStateMachine machine = PlainKvRules.openState(dir, TTL, step -> {
                         if (step == stopAt) {
                             System.out.println("reached " + step);
                             System.out.flush();
@@ -58,12 +59,12 @@ class SnapshotSwapCrashTest {
     @Test
     void aCrashAtAnyStepLeavesTheOldOrTheNewState() throws Exception {
         Path original = dir.resolve("original");
-        try (KvStateMachine machine = KvStateMachine.open(original, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(original, TTL)) {
             new Feeder(machine).apply(put(1, 1, "k", "old", 1), put(1, 2, "only-old", "x", 1));
         }
         Path archive = dir.resolve("snapshot.bin");
         long newIndex;
-        try (KvStateMachine source = KvStateMachine.open(dir.resolve("source"), TTL)) {
+        try (KvStateMachine source = PlainKvRules.openState(dir.resolve("source"), TTL)) {
             Feeder feed = new Feeder(source);
             for (int i = 0; i < 50; i++) {
                 feed.apply(put(2, i + 1, "k", "new" + i, 1));
@@ -86,7 +87,7 @@ class SnapshotSwapCrashTest {
                 child.kill();
             }
             boolean committed = step.compareTo(RestoreStep.COMMITTED) >= 0;
-            try (KvStateMachine machine = KvStateMachine.open(copy, TTL)) {
+            try (KvStateMachine machine = PlainKvRules.openState(copy, TTL)) {
                 if (committed) {
                     assertEquals(newIndex, machine.appliedIndex(), "after " + step);
                     assertArrayEquals(bytes("new49"), machine.get(bytes("k")), "after " + step);

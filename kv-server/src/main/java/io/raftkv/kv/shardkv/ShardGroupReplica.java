@@ -1,9 +1,9 @@
 package io.raftkv.kv.shardkv;
 
 import com.google.protobuf.ByteString;
-import io.raftkv.kv.server.KvDb;
-import io.raftkv.kv.server.KvStateMachine;
-import io.raftkv.kv.server.KvStorageException;
+import io.raftkv.kv.state.KvDb;
+import io.raftkv.kv.state.KvStateMachine;
+import io.raftkv.kv.state.KvStorageException;
 import io.raftkv.proto.kv.ShardState;
 import io.raftkv.proto.shardkv.GroupState;
 import io.raftkv.proto.shardkv.PullShardReply;
@@ -22,22 +22,22 @@ import org.rocksdb.Snapshot;
  * that must see the group state and the data at one instant (a RocksDB snapshot): a client's get, and a chunk of a
  * shard pulled by its new owner. Reads run on any thread.
  */
-public final class ShardGroupStore implements AutoCloseable {
+public final class ShardGroupReplica implements AutoCloseable {
     /** A chunk of a pulled shard holds about this many bytes (at least one key, whatever its size). */
     public static final int CHUNK_BYTES = 1 << 20;
 
     private final KvStateMachine machine;
     private final ShardGroupRules rules;
 
-    private ShardGroupStore(KvStateMachine machine, ShardGroupRules rules) {
+    private ShardGroupReplica(KvStateMachine machine, ShardGroupRules rules) {
         this.machine = machine;
         this.rules = rules;
     }
 
     /** Opens (or creates) the state of a replica of group {@code gid} in {@code dir}. */
-    public static ShardGroupStore open(Path dir, long gid, Duration sessionTtl) throws IOException {
+    public static ShardGroupReplica open(Path dir, long gid, Duration sessionTtl) throws IOException {
         ShardGroupRules rules = new ShardGroupRules(gid, sessionTtl);
-        return new ShardGroupStore(KvStateMachine.open(dir, rules), rules);
+        return new ShardGroupReplica(KvStateMachine.open(dir, rules), rules);
     }
 
     public KvStateMachine machine() {

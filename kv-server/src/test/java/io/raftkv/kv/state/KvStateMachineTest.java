@@ -1,9 +1,9 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
-import static io.raftkv.kv.server.Feeder.append;
-import static io.raftkv.kv.server.Feeder.bytes;
-import static io.raftkv.kv.server.Feeder.delete;
-import static io.raftkv.kv.server.Feeder.put;
+import static io.raftkv.kv.state.Feeder.append;
+import static io.raftkv.kv.state.Feeder.bytes;
+import static io.raftkv.kv.state.Feeder.delete;
+import static io.raftkv.kv.state.Feeder.put;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,9 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.raftkv.proto.service.ErrorCode;
+import io.raftkv.kv.plain.PlainKvRules;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.proto.kv.KvCommandResult;
+import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.raft.api.StateMachine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,7 @@ class KvStateMachineTest {
 
     @Test
     void appliesPutAppendDeleteWithReplies() throws IOException {
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             Feeder feed = new Feeder(machine);
             assertEquals(0, machine.appliedIndex());
             assertEquals(ErrorCode.OK, feed.one(append(1, 1, "k", "a", 1)));
@@ -53,7 +54,7 @@ class KvStateMachineTest {
 
     @Test
     void writesInOneBatchSeeEachOther() throws IOException {
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             List<KvCommandResult> replies = new Feeder(machine).apply(
                     put(1, 1, "k", "x", 1), append(2, 1, "k", "y", 1), append(3, 1, "k", "z", 1),
                     delete(4, 1, "gone", 1), put(5, 1, "gone", "v", 1), delete(6, 1, "gone", 1));
@@ -66,7 +67,7 @@ class KvStateMachineTest {
 
     @Test
     void aRetriedWriteIsAppliedOnceAndGetsTheStoredReply() throws IOException {
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             Feeder feed = new Feeder(machine);
             byte[] first = append(7, 1, "k", "x", 1);
             assertEquals(ErrorCode.OK, feed.one(first));
@@ -96,12 +97,12 @@ class KvStateMachineTest {
     @Test
     void appliedIndexDataAndSessionsSurviveReopen() throws IOException {
         byte[] write = append(9, 1, "k", "once", 5);
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             Feeder feed = new Feeder(machine);
             feed.apply(put(1, 1, "a", "1", 5), write);
             assertEquals(2, machine.sync());
         }
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             assertEquals(2, machine.appliedIndex());
             assertEquals("1", value(machine, "a"));
             assertEquals(2, machine.sessionCount());
@@ -113,7 +114,7 @@ class KvStateMachineTest {
 
     @Test
     void emptyEntriesAndMalformedCommandsAdvanceTheIndexWithoutChangingData() throws IOException {
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             Feeder feed = new Feeder(machine);
             List<KvCommandResult> replies = feed.apply(new byte[0], new byte[] {(byte) 0xff, 1, 2},
                     put(0, 1, "k", "v", 1), put(1, 0, "k", "v", 1),
@@ -131,7 +132,7 @@ class KvStateMachineTest {
 
     @Test
     void anAppendMayNotGrowAValuePastTheStoredLimit() throws IOException {
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             Feeder feed = new Feeder(machine);
             String half = "x".repeat(KvStateMachine.MAX_STORED_VALUE_BYTES / 2);
             assertEquals(ErrorCode.OK, feed.one(put(1, 1, "big", half, 1)));
@@ -151,7 +152,7 @@ class KvStateMachineTest {
         for (int i = 0; i < value.length; i++) {
             value[i] = (byte) i;
         }
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             new Feeder(machine).apply(Feeder.command(1, 1, KvCommand.Op.PUT, key, value, 1));
             assertArrayEquals(value, machine.get(key));
             assertNull(machine.get(new byte[] {0, 1}));
@@ -160,7 +161,7 @@ class KvStateMachineTest {
 
     @Test
     void refusesToApplyAnIndexTwice() throws IOException {
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             machine.apply(List.of(new StateMachine.Command(5, 1, put(1, 1, "k", "v", 1))));
             assertThrows(IllegalArgumentException.class,
                     () -> machine.apply(List.of(new StateMachine.Command(5, 1, put(1, 2, "k", "w", 1)))));
@@ -170,7 +171,7 @@ class KvStateMachineTest {
 
     @Test
     void reportsTheAppliedIndexAndSessionsAsGauges() throws IOException {
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             machine.bindMetrics(registry);
             new Feeder(machine).apply(put(1, 1, "a", "1", 1), put(2, 1, "b", "1", 1), put(2, 2, "b", "2", 1));
@@ -181,7 +182,7 @@ class KvStateMachineTest {
 
     @Test
     void readsAfterCloseFailClearly() throws IOException {
-        KvStateMachine machine = KvStateMachine.open(dir, TTL);
+        KvStateMachine machine = PlainKvRules.openState(dir, TTL);
         machine.close();
         IllegalStateException error = assertThrows(IllegalStateException.class, () -> machine.get(bytes("k")));
         assertTrue(error.getMessage().contains("closed"));

@@ -25,20 +25,20 @@ import org.slf4j.LoggerFactory;
  * snapshots received from a leader land here the same way. Which file serves what is the runtime's bookkeeping;
  * this class only creates, checks, lists and deletes files, and is safe to use from several threads.
  */
-public final class SnapshotStore {
-    private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
+public final class SnapshotDirectory {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotDirectory.class);
     private static final String SUFFIX = ".snap";
     private static final String TEMP_SUFFIX = ".tmp";
 
     private final Path dir;
     private final AtomicLong tempCounter = new AtomicLong();
 
-    private SnapshotStore(Path dir) {
+    private SnapshotDirectory(Path dir) {
         this.dir = dir;
     }
 
     /** Opens (creating if needed) the directory and removes temporary files a crash left behind. */
-    public static SnapshotStore open(Path dir) throws IOException {
+    public static SnapshotDirectory open(Path dir) throws IOException {
         Files.createDirectories(dir);
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + TEMP_SUFFIX)) {
             for (Path temp : files) {
@@ -46,7 +46,7 @@ public final class SnapshotStore {
                 Files.deleteIfExists(temp);
             }
         }
-        return new SnapshotStore(dir);
+        return new SnapshotDirectory(dir);
     }
 
     public Path dir() {

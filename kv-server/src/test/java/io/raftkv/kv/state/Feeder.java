@@ -1,10 +1,10 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.proto.kv.KvCommandResult;
+import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.raft.api.StateMachine;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -12,39 +12,39 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Feeds commands to a state machine with consecutive log indexes, as the raft node's apply thread would. */
-final class Feeder {
+public final class Feeder {
     private final StateMachine machine;
     private long index;
 
-    Feeder(StateMachine machine) {
+    public Feeder(StateMachine machine) {
         this.machine = machine;
         this.index = machine.appliedIndex();
     }
 
-    static byte[] put(long client, long seq, String key, String value, long time) {
+    public static byte[] put(long client, long seq, String key, String value, long time) {
         return command(client, seq, KvCommand.Op.PUT, bytes(key), bytes(value), time);
     }
 
-    static byte[] append(long client, long seq, String key, String value, long time) {
+    public static byte[] append(long client, long seq, String key, String value, long time) {
         return command(client, seq, KvCommand.Op.APPEND, bytes(key), bytes(value), time);
     }
 
-    static byte[] delete(long client, long seq, String key, long time) {
+    public static byte[] delete(long client, long seq, String key, long time) {
         return command(client, seq, KvCommand.Op.DELETE, bytes(key), new byte[0], time);
     }
 
-    static byte[] command(long client, long seq, KvCommand.Op op, byte[] key, byte[] value, long time) {
+    public static byte[] command(long client, long seq, KvCommand.Op op, byte[] key, byte[] value, long time) {
         return KvCommand.newBuilder().setClientId(client).setSequence(seq).setOp(op)
                 .setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(value)).setTimestampMillis(time)
                 .build().toByteArray();
     }
 
-    static byte[] bytes(String text) {
+    public static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Applies {@code commands} as one batch and returns the decoded replies (null for an empty reply). */
-    List<KvCommandResult> apply(byte[]... commands) {
+    public List<KvCommandResult> apply(byte[]... commands) {
         List<StateMachine.Command> batch = new ArrayList<>();
         for (byte[] command : commands) {
             batch.add(new StateMachine.Command(++index, 1, command));
@@ -61,11 +61,11 @@ final class Feeder {
     }
 
     /** Applies one command and returns its reply's code. */
-    ErrorCode one(byte[] command) {
+    public ErrorCode one(byte[] command) {
         return apply(command).get(0).getCode();
     }
 
-    long index() {
+    public long index() {
         return index;
     }
 }

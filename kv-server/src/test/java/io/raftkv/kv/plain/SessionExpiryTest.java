@@ -1,11 +1,13 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.plain;
 
-import static io.raftkv.kv.server.Feeder.append;
-import static io.raftkv.kv.server.Feeder.bytes;
-import static io.raftkv.kv.server.Feeder.put;
+import static io.raftkv.kv.state.Feeder.append;
+import static io.raftkv.kv.state.Feeder.bytes;
+import static io.raftkv.kv.state.Feeder.put;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftkv.kv.state.Feeder;
+import io.raftkv.kv.state.KvStateMachine;
 import io.raftkv.proto.kv.KvCommandResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +31,7 @@ class SessionExpiryTest {
     void aSessionIsForgottenOnceTheLogClockPassesItsTtl() throws IOException {
         // Timestamps far from today's wall clock: only the log's clock matters.
         long t0 = 1_000_000;
-        try (KvStateMachine machine = KvStateMachine.open(dir.resolve("a"), TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir.resolve("a"), TTL)) {
             Feeder feed = new Feeder(machine);
             byte[] write = append(1, 1, "k", "x", t0);
             feed.apply(write);
@@ -49,7 +51,7 @@ class SessionExpiryTest {
     @Test
     void theLogClockNeverGoesBack() throws IOException {
         long t0 = 5_000_000;
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             Feeder feed = new Feeder(machine);
             feed.apply(put(1, 1, "a", "1", t0));
             feed.apply(put(2, 1, "b", "1", t0 + 2 * TTL_MILLIS));
@@ -78,7 +80,7 @@ class SessionExpiryTest {
         }
         List<String> outcomes = new ArrayList<>();
         for (int batchSize : new int[] {1, 7, 3_000}) {
-            try (KvStateMachine machine = KvStateMachine.open(dir.resolve("batch" + batchSize),
+            try (KvStateMachine machine = PlainKvRules.openState(dir.resolve("batch" + batchSize),
                     Duration.ofMillis(5_000))) {
                 Feeder feed = new Feeder(machine);
                 StringBuilder replies = new StringBuilder();
@@ -108,7 +110,7 @@ class SessionExpiryTest {
 
     @Test
     void theTableStaysBoundedWhenClientsComeAndGo() throws IOException {
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             Feeder feed = new Feeder(machine);
             // 10,000 one-shot clients (as kv CLI invocations are), one per second of log time.
             int most = 0;
@@ -123,10 +125,10 @@ class SessionExpiryTest {
     @Test
     void sessionsAndTheLogClockSurviveReopen() throws IOException {
         long t0 = 9_000_000;
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             new Feeder(machine).apply(put(1, 1, "a", "1", t0), put(2, 1, "b", "1", t0 + TTL_MILLIS));
         }
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             assertEquals(2, machine.sessionCount());
             // A command stamped earlier than the saved clock cannot move it back: client 1 still expires on the
             // next step past t0 + TTL.

@@ -1,8 +1,8 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
-import io.raftkv.common.io.FileTrees;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.raftkv.common.io.FileTrees;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
 import java.io.IOException;
@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The replicated key/value state, in RocksDB: the data, the duplicate table and the applied index, written together
  * in one WriteBatch per applied batch of commands. What the commands mean is up to its {@link KvRules}: the
- * unsharded store's ({@link PlainKvRules}: writes exactly once per client session, sessions expiring by the log's
- * clock) or a sharded replica group's.
+ * unsharded store's (writes exactly once per client session, sessions expiring by the log's clock) or a sharded
+ * replica group's.
  *
  * <p>Threads: {@link #apply}, {@link #sync}, {@link #captureSnapshot} and {@link #restoreSnapshot} run on the raft
  * node's apply thread; {@link #get} and {@link #appliedIndex} on any thread, concurrently with them. Readers take a
@@ -78,28 +78,18 @@ public final class KvStateMachine implements StateMachine, KvReader {
         this.restoreListener = restoreListener;
     }
 
-    /**
-     * Opens the KV state in {@code dir}, creating it if the directory is new.
-     *
-     * @param sessionTtl how long an idle client session is remembered (by log time); a client must not retry one
-     *     write for longer than this, or the write may apply twice
-     * @throws IOException with a message naming the damaged file when the directory is not a usable KV state
-     */
-    public static KvStateMachine open(Path dir, Duration sessionTtl) throws IOException {
-        return open(dir, new PlainKvRules(sessionTtl), RestoreStep.Listener.NONE);
-    }
-
-    static KvStateMachine open(Path dir, Duration sessionTtl, RestoreStep.Listener restoreListener)
-            throws IOException {
-        return open(dir, new PlainKvRules(sessionTtl), restoreListener);
-    }
-
     /** Opens the state in {@code dir} (creating it if new) under {@code rules}. */
     public static KvStateMachine open(Path dir, KvRules rules) throws IOException {
         return open(dir, rules, RestoreStep.Listener.NONE);
     }
 
-    private static KvStateMachine open(Path dir, KvRules rules, RestoreStep.Listener restoreListener)
+    /**
+     * Opens the state in {@code dir} under {@code rules}, creating it if the directory is new; {@code restoreListener}
+     * is told of each step of a snapshot restore (tests crash it between steps).
+     *
+     * @throws IOException with a message naming the damaged file when the directory is not a usable KV state
+     */
+    public static KvStateMachine open(Path dir, KvRules rules, RestoreStep.Listener restoreListener)
             throws IOException {
         Files.createDirectories(dir);
         KvStateMachine machine = new KvStateMachine(new StateDirectory(dir), rules, restoreListener);

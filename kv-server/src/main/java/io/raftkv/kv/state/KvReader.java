@@ -1,4 +1,4 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
 /** Reads of the local state machine, safe from any thread (the service calls it after a read barrier). */
 public interface KvReader {

@@ -1,4 +1,4 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
 /** RocksDB failed under the KV state (a full disk, a damaged file): the node cannot go on applying or reading. */
 public final class KvStorageException extends RuntimeException {

@@ -1,13 +1,13 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
 import java.io.IOException;
 import org.rocksdb.RocksDBException;
 
 /**
- * What the log's commands mean over a {@link KvDb}: the unsharded store's rules ({@link PlainKvRules}) or a sharded
- * replica group's. {@link KvStateMachine} owns the storage around them (RocksDB generations, the applied index and
- * log clock, checkpoints, snapshot restore); the rules own the commands and the in-memory state that mirrors the
- * database (session tables, shard states).
+ * What the log's commands mean over a {@link KvDb}: the unsharded store's rules or a sharded replica group's.
+ * {@link KvStateMachine} owns the storage around them (RocksDB generations, the applied index and log clock,
+ * checkpoints, snapshot restore); the rules own the commands and the in-memory state that mirrors the database
+ * (session tables, shard states).
  */
 public interface KvRules {
 

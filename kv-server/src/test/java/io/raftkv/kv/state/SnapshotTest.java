@@ -1,8 +1,8 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
-import static io.raftkv.kv.server.Feeder.append;
-import static io.raftkv.kv.server.Feeder.bytes;
-import static io.raftkv.kv.server.Feeder.put;
+import static io.raftkv.kv.state.Feeder.append;
+import static io.raftkv.kv.state.Feeder.bytes;
+import static io.raftkv.kv.state.Feeder.put;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftkv.kv.plain.PlainKvRules;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.raft.api.SnapshotSource;
 import java.io.ByteArrayInputStream;
@@ -80,8 +81,8 @@ class SnapshotTest {
 
     @Test
     void roundTripOfTenThousandBinaryKeysWithSessions() throws IOException {
-        try (KvStateMachine source = KvStateMachine.open(dir.resolve("source"), TTL);
-                KvStateMachine target = KvStateMachine.open(dir.resolve("target"), TTL)) {
+        try (KvStateMachine source = PlainKvRules.openState(dir.resolve("source"), TTL);
+                KvStateMachine target = PlainKvRules.openState(dir.resolve("target"), TTL)) {
             Feeder feed = new Feeder(source);
             Map<ByteBuffer, byte[]> expected = fill(feed, 10_000, 1);
             byte[] retried = append(5_000, 1, "counter", "+", 2_000);
@@ -119,7 +120,7 @@ class SnapshotTest {
             assertArrayEquals(bytes("++"), target.get(bytes("counter")));
         }
         // And it all survives a restart, with nothing left over from the swap.
-        try (KvStateMachine target = KvStateMachine.open(dir.resolve("target"), TTL)) {
+        try (KvStateMachine target = PlainKvRules.openState(dir.resolve("target"), TTL)) {
             assertArrayEquals(bytes("++"), target.get(bytes("counter")));
             assertEquals(1, countDirs(dir.resolve("target"), "state-"));
             assertEquals(0, countDirs(dir.resolve("target"), "incoming-"));
@@ -130,7 +131,7 @@ class SnapshotTest {
     void aCorruptArchiveIsRefusedNamingTheFileAndLeavesTheStateAlone() throws IOException {
         byte[] snapshot;
         long index;
-        try (KvStateMachine source = KvStateMachine.open(dir.resolve("source"), TTL)) {
+        try (KvStateMachine source = PlainKvRules.openState(dir.resolve("source"), TTL)) {
             fill(new Feeder(source), 2_000, 2);
             index = source.appliedIndex();
             try (SnapshotSource capture = source.captureSnapshot()) {
@@ -138,7 +139,7 @@ class SnapshotTest {
             }
         }
         Path targetDir = dir.resolve("target");
-        try (KvStateMachine target = KvStateMachine.open(targetDir, TTL)) {
+        try (KvStateMachine target = PlainKvRules.openState(targetDir, TTL)) {
             Feeder feed = new Feeder(target);
             feed.apply(put(1, 1, "mine", "v", 1));
 
@@ -177,8 +178,8 @@ class SnapshotTest {
 
     @Test
     void snapshotsCanBeRestoredOneAfterAnother() throws IOException {
-        try (KvStateMachine source = KvStateMachine.open(dir.resolve("source"), TTL);
-                KvStateMachine target = KvStateMachine.open(dir.resolve("target"), TTL)) {
+        try (KvStateMachine source = PlainKvRules.openState(dir.resolve("source"), TTL);
+                KvStateMachine target = PlainKvRules.openState(dir.resolve("target"), TTL)) {
             Feeder feed = new Feeder(source);
             for (int round = 1; round <= 3; round++) {
                 feed.apply(put(1, round, "round", Integer.toString(round), 1_000));
@@ -193,7 +194,7 @@ class SnapshotTest {
 
     @Test
     void aClosedCaptureCannotBeWritten() throws IOException {
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             new Feeder(machine).apply(put(1, 1, "k", "v", 1));
             SnapshotSource capture = machine.captureSnapshot();
             capture.close();
@@ -204,7 +205,7 @@ class SnapshotTest {
 
     @Test
     void leftoverCheckpointsAndUnpackedSnapshotsAreRemovedAtOpen() throws IOException {
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             new Feeder(machine).apply(put(1, 1, "k", "v", 1));
         }
         // What a process killed while streaming a capture, or while unpacking one, leaves behind.
@@ -212,7 +213,7 @@ class SnapshotTest {
         Files.writeString(dir.resolve("checkpoints").resolve("snapshot-1-1").resolve("000001.sst"), "x");
         Files.createDirectories(dir.resolve("incoming-00000002"));
         Files.writeString(dir.resolve("incoming-00000002").resolve("CURRENT"), "x");
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             assertArrayEquals(bytes("v"), machine.get(bytes("k")));
             assertFalse(Files.exists(dir.resolve("checkpoints")));
             assertFalse(Files.exists(dir.resolve("incoming-00000002")));

@@ -1,4 +1,4 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.main;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.common.cli.DurationConverter;
@@ -6,7 +6,12 @@ import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.cli.Mains;
 import io.raftkv.common.cli.StartupException;
+import io.raftkv.kv.plain.PlainKvRules;
+import io.raftkv.kv.server.KvLimits;
+import io.raftkv.kv.server.KvService;
+import io.raftkv.kv.server.NodeIdentity;
 import io.raftkv.kv.shardkv.ShardGroupServer;
+import io.raftkv.kv.state.KvStateMachine;
 import io.raftkv.raft.runtime.RaftNode;
 import io.raftkv.raft.service.ReplicaFlags;
 import io.raftkv.raft.service.ReplicaProcess;
@@ -122,7 +127,7 @@ public final class KvServerMain implements Callable<Integer> {
 
     private KvStateMachine openState(Path dir) {
         try {
-            return KvStateMachine.open(dir, replica.sessionTtl());
+            return PlainKvRules.openState(dir, replica.sessionTtl());
         } catch (IOException e) {
             throw new StartupException("cannot open the key/value state: " + e.getMessage(), ExitCodes.FAILURE);
         }

@@ -1,10 +1,18 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.plain;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftkv.kv.state.ApplyContext;
+import io.raftkv.kv.state.KvDb;
+import io.raftkv.kv.state.KvRules;
+import io.raftkv.kv.state.KvStateMachine;
+import io.raftkv.kv.state.KvWrites;
+import io.raftkv.kv.state.RestoreStep;
+import io.raftkv.kv.state.SessionKeys;
 import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.raft.service.SessionTable;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.rocksdb.RocksDBException;
 
@@ -22,9 +30,26 @@ public final class PlainKvRules implements KvRules {
         this.sessionTtl = sessionTtl;
     }
 
+    /**
+     * Opens the unsharded store's state in {@code dir}, creating it if the directory is new.
+     *
+     * @param sessionTtl how long an idle client session is remembered (by log time); a client must not retry one
+     *     write for longer than this, or the write may apply twice
+     * @throws IOException with a message naming the damaged file when the directory is not a usable KV state
+     */
+    public static KvStateMachine openState(Path dir, Duration sessionTtl) throws IOException {
+        return openState(dir, sessionTtl, RestoreStep.Listener.NONE);
+    }
+
+    /** As {@link #openState(Path, Duration)}, telling {@code restoreListener} of each step of a snapshot restore. */
+    public static KvStateMachine openState(Path dir, Duration sessionTtl, RestoreStep.Listener restoreListener)
+            throws IOException {
+        return KvStateMachine.open(dir, new PlainKvRules(sessionTtl), restoreListener);
+    }
+
     @Override
     public Memory load(KvDb db) throws IOException {
-        return new Sessions(KvSessionStore.load(db, new SessionTable(sessionTtl)));
+        return new Sessions(SessionKeys.UNPREFIXED.loadInto(db, new SessionTable(sessionTtl)));
     }
 
     private static final class Sessions implements Memory {
@@ -49,7 +74,7 @@ public final class PlainKvRules implements KvRules {
                 return KvWrites.result(ErrorCode.INVALID_ARGUMENT, "a write needs a client id and a sequence number")
                         .toByteArray();
             }
-            SessionTable.Changes changes = KvSessionStore.changesIn(context.batch(), context.db());
+            SessionTable.Changes changes = SessionKeys.UNPREFIXED.changes(context.batch(), context.db());
             return table.applyOnce(command.getClientId(), command.getSequence(), clock, changes,
                     () -> KvWrites.execute(command, command.getKey().toByteArray(), context).toByteArray());
         }

@@ -1,4 +1,4 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
 import io.raftkv.common.io.FileTrees;
 import java.io.IOException;

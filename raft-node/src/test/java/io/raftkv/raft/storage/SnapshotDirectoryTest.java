@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SnapshotStoreTest {
+class SnapshotDirectoryTest {
     private static final SnapshotMetadata META = SnapshotMetadata.newBuilder().setIndex(1234).setTerm(5)
             .setConfState(ConfState.newBuilder().addVoters("a").addVoters("b").addVoters("c")).build();
 
@@ -42,14 +42,14 @@ class SnapshotStoreTest {
 
     @Test
     void aWrittenSnapshotReadsBackAndVerifies() throws IOException {
-        SnapshotStore store = SnapshotStore.open(dir);
+        SnapshotDirectory store = SnapshotDirectory.open(dir);
         byte[] body = body(300_000);
         SnapshotFile written = store.write(META, out -> out.write(body));
-        assertEquals(dir.resolve(SnapshotStore.fileName(META)), written.path());
+        assertEquals(dir.resolve(SnapshotDirectory.fileName(META)), written.path());
         assertEquals(body.length, written.bodyLength());
         assertEquals(Files.size(written.path()), written.fileLength());
         assertArrayEquals(body, readBody(written));
-        List<SnapshotFile> found = SnapshotStore.open(dir).verifyAll();
+        List<SnapshotFile> found = SnapshotDirectory.open(dir).verifyAll();
         assertEquals(1, found.size());
         assertEquals(META, found.get(0).metadata());
         assertArrayEquals(body, readBody(found.get(0)));
@@ -57,7 +57,7 @@ class SnapshotStoreTest {
 
     @Test
     void aDamagedSnapshotIsReportedByName() throws IOException {
-        SnapshotStore store = SnapshotStore.open(dir);
+        SnapshotDirectory store = SnapshotDirectory.open(dir);
         SnapshotFile written = store.write(META, out -> out.write(body(100_000)));
         RocksLogStorageTest.flipByte(written.path(), 50_000);
         CorruptStorageException e = assertThrows(CorruptStorageException.class, store::verifyAll);
@@ -68,7 +68,7 @@ class SnapshotStoreTest {
 
     @Test
     void aHalfWrittenSnapshotIsReportedByName() throws IOException {
-        SnapshotStore store = SnapshotStore.open(dir);
+        SnapshotDirectory store = SnapshotDirectory.open(dir);
         SnapshotFile written = store.write(META, out -> out.write(body(100_000)));
         try (FileChannel channel = FileChannel.open(written.path(), StandardOpenOption.WRITE)) {
             channel.truncate(60_000);
@@ -80,9 +80,9 @@ class SnapshotStoreTest {
 
     @Test
     void aSnapshotUnderAnotherNameIsReported() throws IOException {
-        SnapshotStore store = SnapshotStore.open(dir);
+        SnapshotDirectory store = SnapshotDirectory.open(dir);
         SnapshotFile written = store.write(META, out -> out.write(body(1000)));
-        Path renamed = dir.resolve(SnapshotStore.fileName(META.toBuilder().setIndex(99).build()));
+        Path renamed = dir.resolve(SnapshotDirectory.fileName(META.toBuilder().setIndex(99).build()));
         Files.move(written.path(), renamed);
         CorruptStorageException e = assertThrows(CorruptStorageException.class, store::verifyAll);
         assertTrue(e.getMessage().contains(renamed.toString()), e.getMessage());
@@ -91,7 +91,7 @@ class SnapshotStoreTest {
     @Test
     void unfinishedTemporaryFilesAreRemovedAtOpen() throws IOException {
         Files.write(dir.resolve("incoming-1-1.tmp"), new byte[10]);
-        SnapshotStore.open(dir);
+        SnapshotDirectory.open(dir);
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(0, files.count());
         }
@@ -99,13 +99,13 @@ class SnapshotStoreTest {
 
     @Test
     void aReceivedSnapshotIsCheckedAndInstalled() throws IOException {
-        SnapshotStore sender = SnapshotStore.open(dir.resolve("sender"));
+        SnapshotDirectory sender = SnapshotDirectory.open(dir.resolve("sender"));
         SnapshotFile source = sender.write(META, out -> out.write(body(250_000)));
         byte[] wire = Files.readAllBytes(source.path());
 
-        SnapshotStore receiver = SnapshotStore.open(dir.resolve("receiver"));
+        SnapshotDirectory receiver = SnapshotDirectory.open(dir.resolve("receiver"));
         SnapshotFile received;
-        try (SnapshotStore.Incoming in = receiver.receive(META)) {
+        try (SnapshotDirectory.Incoming in = receiver.receive(META)) {
             for (int offset = 0; offset < wire.length; offset += 64 * 1024) {
                 int n = Math.min(64 * 1024, wire.length - offset);
                 in.write(offset, ByteString.copyFrom(wire, offset, n));
@@ -118,24 +118,24 @@ class SnapshotStoreTest {
 
     @Test
     void aReceivedSnapshotThatDoesNotCheckOutIsDiscarded() throws IOException {
-        SnapshotStore sender = SnapshotStore.open(dir.resolve("sender"));
+        SnapshotDirectory sender = SnapshotDirectory.open(dir.resolve("sender"));
         SnapshotFile source = sender.write(META, out -> out.write(body(10_000)));
         byte[] wire = Files.readAllBytes(source.path());
-        SnapshotStore receiver = SnapshotStore.open(dir.resolve("receiver"));
+        SnapshotDirectory receiver = SnapshotDirectory.open(dir.resolve("receiver"));
 
         // Cut short: fails its framing check.
-        try (SnapshotStore.Incoming in = receiver.receive(META)) {
+        try (SnapshotDirectory.Incoming in = receiver.receive(META)) {
             in.write(0, ByteString.copyFrom(wire, 0, wire.length - 100));
             assertThrows(CorruptStorageException.class, in::finish);
         }
         // Announced as another snapshot than it is.
-        try (SnapshotStore.Incoming in = receiver.receive(META.toBuilder().setIndex(1235).build())) {
+        try (SnapshotDirectory.Incoming in = receiver.receive(META.toBuilder().setIndex(1235).build())) {
             in.write(0, ByteString.copyFrom(wire));
             CorruptStorageException e = assertThrows(CorruptStorageException.class, in::finish);
             assertTrue(e.getMessage().contains("announced"), e.getMessage());
         }
         // Chunks out of order.
-        try (SnapshotStore.Incoming in = receiver.receive(META)) {
+        try (SnapshotDirectory.Incoming in = receiver.receive(META)) {
             in.write(0, ByteString.copyFrom(wire, 0, 100));
             assertThrows(IOException.class, () -> in.write(200, ByteString.copyFrom(wire, 200, 100)));
         }

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * apply time, chunked installs that ignore replays, sessions that move with their shard, deletion that leaves nothing
  * behind, and state that survives a restart mid-pull.
  */
-class ShardGroupStoreTest {
+class ShardGroupReplicaTest {
     private static final int SHARDS = 10;
     private static final Duration TTL = Duration.ofHours(1);
     private static final long A = 100;
@@ -47,10 +47,10 @@ class ShardGroupStoreTest {
 
     /** Applies commands to one store with consecutive indexes, as a raft node's apply thread would. */
     private static final class Group {
-        final ShardGroupStore store;
+        final ShardGroupReplica store;
         long index;
 
-        Group(ShardGroupStore store) {
+        Group(ShardGroupReplica store) {
             this.store = store;
             this.index = store.machine().appliedIndex();
         }
@@ -86,7 +86,7 @@ class ShardGroupStoreTest {
         }
 
         String value(String key) {
-            ShardGroupStore.ReadResult read = store.get(key.getBytes(StandardCharsets.UTF_8));
+            ShardGroupReplica.ReadResult read = store.get(key.getBytes(StandardCharsets.UTF_8));
             assertTrue(read.served(), key + " is not served");
             return read.value() == null ? null : new String(read.value(), StandardCharsets.UTF_8);
         }
@@ -154,7 +154,7 @@ class ShardGroupStoreTest {
 
     @Test
     void servesNothingBeforeItsFirstConfigurationAndEverythingGivenFromNobody() throws IOException {
-        try (ShardGroupStore store = ShardGroupStore.open(dir.resolve("a"), A, TTL)) {
+        try (ShardGroupReplica store = ShardGroupReplica.open(dir.resolve("a"), A, TTL)) {
             Group a = new Group(store);
             assertEquals(ErrorCode.WRONG_GROUP, a.append(1, 1, "x", "1"));
             assertFalse(store.get("x".getBytes(StandardCharsets.UTF_8)).served());
@@ -171,8 +171,8 @@ class ShardGroupStoreTest {
 
     @Test
     void shardMovesInChunksWithItsSessionsAndLeavesNothingBehind() throws IOException {
-        try (ShardGroupStore storeA = ShardGroupStore.open(dir.resolve("a"), A, TTL);
-                ShardGroupStore storeB = ShardGroupStore.open(dir.resolve("b"), B, TTL)) {
+        try (ShardGroupReplica storeA = ShardGroupReplica.open(dir.resolve("a"), A, TTL);
+                ShardGroupReplica storeB = ShardGroupReplica.open(dir.resolve("b"), B, TTL)) {
             Group a = new Group(storeA);
             Group b = new Group(storeB);
             a.config(config(1, all(A)));
@@ -249,7 +249,7 @@ class ShardGroupStoreTest {
     @Test
     void aRestartedReplicaResumesAHalfDonePull() throws IOException {
         Path bDir = dir.resolve("b");
-        try (ShardGroupStore storeA = ShardGroupStore.open(dir.resolve("a"), A, TTL)) {
+        try (ShardGroupReplica storeA = ShardGroupReplica.open(dir.resolve("a"), A, TTL)) {
             Group a = new Group(storeA);
             a.config(config(1, all(A)));
             for (int n = 0; n < 6; n++) {
@@ -258,7 +258,7 @@ class ShardGroupStoreTest {
             a.config(config(2, split()));
             ByteString resume;
             long index;
-            try (ShardGroupStore storeB = ShardGroupStore.open(bDir, B, TTL)) {
+            try (ShardGroupReplica storeB = ShardGroupReplica.open(bDir, B, TTL)) {
                 Group b = new Group(storeB);
                 b.config(config(1, all(A)));
                 b.config(config(2, split()));
@@ -271,7 +271,7 @@ class ShardGroupStoreTest {
                 storeB.machine().sync();
                 index = b.index;
             }
-            try (ShardGroupStore storeB = ShardGroupStore.open(bDir, B, TTL)) {
+            try (ShardGroupReplica storeB = ShardGroupReplica.open(bDir, B, TTL)) {
                 assertEquals(index, storeB.machine().appliedIndex());
                 assertEquals(ShardState.PULLING, storeB.view().stateOf(8));
                 assertEquals(resume, storeB.view().resumeAfter(8), "the pull resumes where it stopped");
@@ -287,7 +287,7 @@ class ShardGroupStoreTest {
 
     @Test
     void aPullBeforeTheSourceAppliedTheConfigurationIsAnsweredNotYet() throws IOException {
-        try (ShardGroupStore store = ShardGroupStore.open(dir.resolve("a"), A, TTL)) {
+        try (ShardGroupReplica store = ShardGroupReplica.open(dir.resolve("a"), A, TTL)) {
             Group a = new Group(store);
             a.config(config(1, all(A)));
             PullShardReply reply = store.pull(PullShardRequest.newBuilder().setConfigNum(2).setShard(7).build(), 100);

@@ -1,4 +1,4 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftkv.proto.service.ClientSession;
@@ -15,35 +15,25 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 
 /**
- * Where the KV state keeps the client sessions of a {@link SessionTable}: the {@code sessions} column family, one
- * {@link ClientSession} per client id under this store's key prefix, written in the same batch as the commands that
- * change them (and so in every snapshot). The unsharded store uses no prefix; a replica group keeps one table per
+ * The keys under which the KV state keeps the client sessions of a {@link SessionTable}: the {@code sessions} column
+ * family, one {@link ClientSession} per client id under this key prefix, written in the same batch as the commands
+ * that change them (and so in every snapshot). The unsharded store uses no prefix; a replica group keeps one table per
  * shard, each under its shard's prefix, so that a shard's sessions move and are deleted with it. The reply a session
  * keeps is the serialized {@code KvCommandResult} of the client's last write.
  */
-public final class KvSessionStore {
+public final class SessionKeys {
     /** The unsharded store's sessions: keyed by client id alone. */
-    public static final KvSessionStore UNPREFIXED = new KvSessionStore(new byte[0]);
+    public static final SessionKeys UNPREFIXED = new SessionKeys(new byte[0]);
 
     private final byte[] prefix;
 
-    private KvSessionStore(byte[] prefix) {
+    private SessionKeys(byte[] prefix) {
         this.prefix = prefix.clone();
     }
 
     /** The sessions stored under {@code prefix} (a shard's). */
-    public static KvSessionStore withPrefix(byte[] prefix) {
-        return new KvSessionStore(prefix);
-    }
-
-    /** A table holding every session stored in {@code db}. */
-    static SessionTable load(KvDb db, SessionTable table) throws IOException {
-        return UNPREFIXED.loadInto(db, table);
-    }
-
-    /** The table's changes, written into {@code batch}. */
-    static SessionTable.Changes changesIn(AbstractWriteBatch batch, KvDb db) {
-        return UNPREFIXED.changes(batch, db);
+    public static SessionKeys withPrefix(byte[] prefix) {
+        return new SessionKeys(prefix);
     }
 
     /** Adds every session stored under this prefix in {@code db} to {@code table}. */

@@ -1,7 +1,7 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
 /** The steps of installing a snapshot, in order; a crash before COMMITTED keeps the old state, after it the new. */
-enum RestoreStep {
+public enum RestoreStep {
     /** The archive is unpacked and verified into the next state directory, not yet opened. */
     UNPACKED,
     /** The new database opened and its applied index matches. */
@@ -12,7 +12,7 @@ enum RestoreStep {
     SWAPPED;
 
     /** Observes the steps (tests stop a process at each one to check crash safety). */
-    interface Listener {
+    public interface Listener {
         Listener NONE = step -> { };
 
         void reached(RestoreStep step);

@@ -1,9 +1,10 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
-import static io.raftkv.kv.server.Feeder.put;
+import static io.raftkv.kv.state.Feeder.put;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftkv.kv.plain.PlainKvRules;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,13 +23,13 @@ class CorruptStateTest {
 
     @BeforeEach
     void createState() throws IOException {
-        try (KvStateMachine machine = KvStateMachine.open(dir, TTL)) {
+        try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
             new Feeder(machine).apply(put(1, 1, "k", "v", 1));
         }
     }
 
     private String openFails() {
-        IOException error = assertThrows(IOException.class, () -> KvStateMachine.open(dir, TTL).close());
+        IOException error = assertThrows(IOException.class, () -> PlainKvRules.openState(dir, TTL).close());
         System.out.println("refused: " + error.getMessage());
         return error.getMessage();
     }

@@ -1,4 +1,4 @@
-package io.raftkv.kv.server;
+package io.raftkv.kv.state;
 
 import com.google.protobuf.ByteString;
 import io.raftkv.proto.kv.KvCommand;

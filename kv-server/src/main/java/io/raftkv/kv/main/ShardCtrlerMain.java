@@ -1,10 +1,13 @@
-package io.raftkv.kv.shardctrler;
+package io.raftkv.kv.main;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.Mains;
 import io.raftkv.common.cli.StartupException;
+import io.raftkv.kv.shardctrler.ControllerMetrics;
+import io.raftkv.kv.shardctrler.ControllerService;
+import io.raftkv.kv.shardctrler.ControllerStateMachine;
 import io.raftkv.raft.runtime.RaftNode;
 import io.raftkv.raft.service.ReplicaFlags;
 import io.raftkv.raft.service.ReplicaProcess;
