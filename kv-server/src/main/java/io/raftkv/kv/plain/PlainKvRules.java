@@ -69,13 +69,9 @@ public final class PlainKvRules implements KvRules {
             } catch (InvalidProtocolBufferException e) {
                 return KvWrites.result(ErrorCode.INVALID_ARGUMENT, "the log entry is not a KV command").toByteArray();
             }
-            long clock = context.observeClock(command.getTimestampMillis());
-            if (!SessionTable.identifies(command.getClientId(), command.getSequence())) {
-                return KvWrites.result(ErrorCode.INVALID_ARGUMENT, "a write needs a client id and a sequence number")
-                        .toByteArray();
-            }
-            SessionTable.Changes changes = SessionKeys.UNPREFIXED.changes(context.batch(), context.db());
-            return table.applyOnce(command.getClientId(), command.getSequence(), clock, changes,
+            return context.applyOnce(command.getHeader(), table,
+                    SessionKeys.UNPREFIXED.changes(context.batch(), context.db()),
+                    why -> KvWrites.result(ErrorCode.INVALID_ARGUMENT, why).toByteArray(),
                     () -> KvWrites.execute(command, command.getKey().toByteArray(), context).toByteArray());
         }
 

@@ -17,6 +17,7 @@ import io.raftkv.proto.kv.StatusReply;
 import io.raftkv.proto.kv.StatusRequest;
 import io.raftkv.proto.kv.WriteReply;
 import io.raftkv.proto.service.ErrorCode;
+import io.raftkv.proto.service.RequestHeader;
 import io.raftkv.raft.api.NodeStatus;
 import io.raftkv.raft.api.RaftService;
 import io.raftkv.raft.service.ReplyForm;
@@ -152,12 +153,11 @@ public final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         byte[] command = backend.proposal(KvCommand.newBuilder()
-                .setClientId(clientId)
-                .setSequence(sequence)
+                .setHeader(RequestHeader.newBuilder().setClientId(clientId).setSequence(sequence)
+                        .setTimestampMillis(clock.millis()))
                 .setOp(kind)
                 .setKey(key)
                 .setValue(value)
-                .setTimestampMillis(clock.millis())
                 .build());
         front.propose(out, op, start, WRITE, command, (applied, reply) -> {
             KvCommandResult result = KvCommandResult.parseFrom(applied);

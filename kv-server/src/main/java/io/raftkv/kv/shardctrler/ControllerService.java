@@ -3,6 +3,7 @@ package io.raftkv.kv.shardctrler;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.proto.service.ErrorCode;
+import io.raftkv.proto.service.RequestHeader;
 import io.raftkv.proto.shardctrler.ChangeReply;
 import io.raftkv.proto.shardctrler.CtrlCommand;
 import io.raftkv.proto.shardctrler.CtrlCommandResult;
@@ -77,8 +78,8 @@ public final class ControllerService extends ShardCtrlerGrpc.ShardCtrlerImplBase
             front.refuse(out, op, start, CHANGE, ErrorCode.INVALID_ARGUMENT, invalid, reply -> { });
             return;
         }
-        byte[] entry = command.setClientId(clientId).setSequence(sequence).setTimestampMillis(clock.millis())
-                .build().toByteArray();
+        byte[] entry = command.setHeader(RequestHeader.newBuilder().setClientId(clientId).setSequence(sequence)
+                .setTimestampMillis(clock.millis())).build().toByteArray();
         front.propose(out, op, start, CHANGE, entry, (applied, reply) -> {
             CtrlCommandResult result = CtrlCommandResult.parseFrom(applied);
             reply.setCode(result.getCode()).setMessage(result.getMessage()).setNum(result.getNum());

@@ -16,7 +16,7 @@ public final class ShardBackend implements KvBackend {
 
     @Override
     public byte[] proposal(KvCommand write) {
-        return ShardKvCommand.newBuilder().setTimestampMillis(write.getTimestampMillis()).setWrite(write).build()
+        return ShardKvCommand.newBuilder().setTimestampMillis(write.getHeader().getTimestampMillis()).setWrite(write).build()
                 .toByteArray();
     }
 

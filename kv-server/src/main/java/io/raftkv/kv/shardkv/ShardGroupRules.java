@@ -125,9 +125,10 @@ public final class ShardGroupRules implements KvRules {
                 return KvWrites.result(ErrorCode.INVALID_ARGUMENT, "the log entry is not a shard group command")
                         .toByteArray();
             }
-            long clock = context.observeClock(command.getTimestampMillis());
+            // The envelope's stamp: the driver's commands carry no request header.
+            context.observeClock(command.getTimestampMillis());
             return switch (command.getCommandCase()) {
-                case WRITE -> write(command.getWrite(), context, clock);
+                case WRITE -> write(command.getWrite(), context);
                 case CONFIG -> nextConfig(command.getConfig(), context);
                 case INSTALL -> install(command.getInstall(), context);
                 case DELETE_SHARD -> deleteShard(command.getDeleteShard(), context);
@@ -141,11 +142,7 @@ public final class ShardGroupRules implements KvRules {
             return new GroupView(gid, state);
         }
 
-        private byte[] write(KvCommand write, ApplyContext context, long clock) throws RocksDBException {
-            if (!SessionTable.identifies(write.getClientId(), write.getSequence())) {
-                return KvWrites.result(ErrorCode.INVALID_ARGUMENT, "a write needs a client id and a sequence number")
-                        .toByteArray();
-            }
+        private byte[] write(KvCommand write, ApplyContext context) throws RocksDBException {
             byte[] key = write.getKey().toByteArray();
             GroupView now = current();
             int shard = now.shardOf(key);
@@ -157,7 +154,8 @@ public final class ShardGroupRules implements KvRules {
             }
             SessionTable table = sessions.get(shard);
             SessionTable.Changes changes = ShardKeys.sessions(shard).changes(context.batch(), context.db());
-            return table.applyOnce(write.getClientId(), write.getSequence(), clock, changes,
+            return context.applyOnce(write.getHeader(), table, changes,
+                    why -> KvWrites.result(ErrorCode.INVALID_ARGUMENT, why).toByteArray(),
                     () -> KvWrites.execute(write, ShardKeys.dataKey(shard, key), context).toByteArray());
         }
 

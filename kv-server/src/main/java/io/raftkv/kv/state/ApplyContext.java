@@ -1,5 +1,8 @@
 package io.raftkv.kv.state;
 
+import io.raftkv.proto.service.RequestHeader;
+import io.raftkv.raft.service.SessionTable;
+import java.util.function.Function;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatchWithIndex;
@@ -41,6 +44,22 @@ public final class ApplyContext {
 
     public long clock() {
         return clock;
+    }
+
+    /**
+     * The exactly-once step every rule set applies a client's request through: moves the log clock to the request's
+     * stamp; refuses a request that names no session (the reply is {@code refusal} of why); answers a write its
+     * session has seen with the reply recorded for it; otherwise runs {@code write} and records its reply, a refusal
+     * included, so that a retry gets the same answer. {@code changes} persist the session table's changes in this
+     * batch.
+     */
+    public <E extends Exception> byte[] applyOnce(RequestHeader header, SessionTable sessions,
+            SessionTable.Changes changes, Function<String, byte[]> refusal, SessionTable.Write<E> write) throws E {
+        long now = observeClock(header.getTimestampMillis());
+        if (!SessionTable.identifies(header.getClientId(), header.getSequence())) {
+            return refusal.apply("a request needs a client id and a sequence number");
+        }
+        return sessions.applyOnce(header.getClientId(), header.getSequence(), now, changes, write);
     }
 
     /** The value of {@code key} in {@code family} as this batch leaves it. */

@@ -12,14 +12,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
@@ -48,7 +54,13 @@ public final class KvStateMachine implements StateMachine, KvReader {
     /** The largest value an append may build (see {@link KvWrites}). */
     public static final int MAX_STORED_VALUE_BYTES = KvWrites.MAX_STORED_VALUE_BYTES;
 
-    private static final long FORMAT = 1;
+    /**
+     * The state format this version writes and reads. Format 2 (this one): every client request carries a
+     * {@code RequestHeader}, and the shard controller keeps its state here too. Format 1 had the client id, sequence
+     * and clock as fields of each command, and the controller its own database; its log entries cannot be read as
+     * format 2, so a format-1 directory is refused, never converted or misread.
+     */
+    static final long FORMAT = 2;
     private static final byte[] FORMAT_KEY = "format".getBytes(StandardCharsets.UTF_8);
     private static final byte[] APPLIED_INDEX_KEY = "applied_index".getBytes(StandardCharsets.UTF_8);
     private static final byte[] LOG_TIME_KEY = "log_time".getBytes(StandardCharsets.UTF_8);
@@ -116,6 +128,12 @@ public final class KvStateMachine implements StateMachine, KvReader {
 
     /** Initializes a new directory: state-00000001 with empty metadata, then ACTIVE naming it. */
     private long createFresh() throws IOException {
+        if (Files.exists(directory.root().resolve("CURRENT"))) {
+            // A RocksDB database at the top: the shard controller's own database of format 1.
+            throw new IOException(directory.root() + " holds a shard controller state of format 1 (one RocksDB"
+                    + " database); this version of raftkv reads format " + FORMAT + " only: start the node on an"
+                    + " empty data directory, or with the raftkv release that wrote it");
+        }
         if (directory.hasStateDirectories()) {
             throw new IOException(directory.root().resolve(StateDirectory.ACTIVE) + " is missing, but "
                     + directory.root() + " holds state directories: restore ACTIVE (it names the live one, e.g. "
@@ -148,8 +166,9 @@ public final class KvStateMachine implements StateMachine, KvReader {
             }
             long version = Codec.decodeLong(format, "the format marker in " + db.dir());
             if (version != FORMAT) {
-                throw new IOException(db.dir() + " holds KV state format " + version + "; this server reads "
-                        + FORMAT);
+                throw new IOException(db.dir() + " holds state format " + version + "; this version of raftkv reads"
+                        + " format " + FORMAT + " only: start the node on an empty data directory, or with the"
+                        + " raftkv release that wrote it");
             }
             return new Meta(
                     Codec.decodeLong(db.db().get(db.meta, APPLIED_INDEX_KEY), "the applied index in " + db.dir()),
@@ -202,6 +221,46 @@ public final class KvStateMachine implements StateMachine, KvReader {
                 throw new IllegalStateException("the KV state machine is closed");
             }
             Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * A SHA-256 digest of everything the current state holds (every key and value of every column family, in key
+     * order, read at one instant): replicas that applied the same log prefix have the same digest.
+     */
+    public byte[] contentHash() {
+        return read(db -> {
+            MessageDigest digest = sha256();
+            Snapshot snapshot = db.db().getSnapshot();
+            try (ReadOptions options = new ReadOptions().setSnapshot(snapshot)) {
+                for (ColumnFamilyHandle family : List.of(db.meta, db.data, db.sessions)) {
+                    digest.update(family.getName());
+                    try (RocksIterator it = db.db().newIterator(family, options)) {
+                        for (it.seekToFirst(); it.isValid(); it.next()) {
+                            digestEntry(digest, it.key(), it.value());
+                        }
+                        it.status();
+                    }
+                }
+            } finally {
+                db.db().releaseSnapshot(snapshot);
+            }
+            return digest.digest();
+        });
+    }
+
+    private static void digestEntry(MessageDigest digest, byte[] key, byte[] value) {
+        digest.update(Codec.encodeLong(key.length));
+        digest.update(key);
+        digest.update(Codec.encodeLong(value.length));
+        digest.update(value);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
         }
     }
 

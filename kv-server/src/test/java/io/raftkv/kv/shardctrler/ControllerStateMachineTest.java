@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftkv.proto.service.RequestHeader;
 import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.shardctrler.Config;
 import io.raftkv.proto.shardctrler.CtrlCommand;
@@ -37,8 +38,12 @@ class ControllerStateMachineTest {
         return ReplicaGroup.newBuilder().setGid(gid).addAllServers(List.of(servers)).build();
     }
 
+    private static RequestHeader header(long client, long sequence) {
+        return RequestHeader.newBuilder().setClientId(client).setSequence(sequence).setTimestampMillis(1_000).build();
+    }
+
     private static CtrlCommand join(long client, long sequence, ReplicaGroup... groups) {
-        return CtrlCommand.newBuilder().setClientId(client).setSequence(sequence).setTimestampMillis(1_000)
+        return CtrlCommand.newBuilder().setHeader(header(client, sequence))
                 .setJoin(JoinRequest.newBuilder().addAllGroups(List.of(groups))).build();
     }
 
@@ -47,12 +52,12 @@ class ControllerStateMachineTest {
         for (long gid : gids) {
             leave.addGids(gid);
         }
-        return CtrlCommand.newBuilder().setClientId(client).setSequence(sequence).setTimestampMillis(1_000)
+        return CtrlCommand.newBuilder().setHeader(header(client, sequence))
                 .setLeave(leave).build();
     }
 
     private static CtrlCommand move(long client, long sequence, int shard, long gid) {
-        return CtrlCommand.newBuilder().setClientId(client).setSequence(sequence).setTimestampMillis(1_000)
+        return CtrlCommand.newBuilder().setHeader(header(client, sequence))
                 .setMove(MoveRequest.newBuilder().setShard(shard).setGid(gid)).build();
     }
 
@@ -192,7 +197,7 @@ class ControllerStateMachineTest {
             for (long num = 0; num <= a.latest().getNum(); num++) {
                 assertArrayEquals(a.storedConfig(num), b.storedConfig(num), "configuration " + num);
             }
-            assertArrayEquals(a.snapshot().toByteArray(), b.snapshot().toByteArray());
+            assertArrayEquals(a.contentHash(), b.contentHash());
 
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (SnapshotSource snapshot = a.captureSnapshot()) {
@@ -200,7 +205,7 @@ class ControllerStateMachineTest {
                 c.restoreSnapshot(snapshot.index(), 1, new ByteArrayInputStream(bytes.toByteArray()));
             }
             assertEquals(a.appliedIndex(), c.appliedIndex());
-            assertArrayEquals(a.snapshot().toByteArray(), c.snapshot().toByteArray());
+            assertArrayEquals(a.contentHash(), c.contentHash());
             for (long num = 0; num <= a.latest().getNum(); num++) {
                 assertArrayEquals(a.storedConfig(num), c.storedConfig(num), "configuration " + num);
             }

@@ -1,5 +1,6 @@
 package io.raftkv.kv.shardkv;
 
+import io.raftkv.proto.service.RequestHeader;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftkv.common.shardctrler.KeyShards;
@@ -279,8 +280,9 @@ final class DriverWorld implements AutoCloseable {
             return new WriteOutcome(ErrorCode.TIMEOUT, false);
         }
         CompletableFuture<byte[]> reply = group(gid).propose(ShardKvCommand.newBuilder()
-                .setTimestampMillis(CLOCK.millis()).setWrite(KvCommand.newBuilder().setOp(op).setClientId(client)
-                        .setSequence(sequence).setKey(ByteString.copyFromUtf8(key))
+                .setTimestampMillis(CLOCK.millis()).setWrite(KvCommand.newBuilder().setOp(op)
+                        .setHeader(RequestHeader.newBuilder().setClientId(client).setSequence(sequence))
+                        .setKey(ByteString.copyFromUtf8(key))
                         .setValue(ByteString.copyFromUtf8(value)))
                 .build().toByteArray());
         while (!reply.isDone() && !tasks.isEmpty()) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftkv.proto.service.RequestHeader;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftkv.common.shardctrler.KeyShards;
@@ -63,7 +64,7 @@ class ShardGroupReplicaTest {
         KvCommandResult write(KvCommand.Op op, long client, long seq, String key, String value) {
             try {
                 return KvCommandResult.parseFrom(apply(ShardKvCommand.newBuilder().setWrite(KvCommand.newBuilder()
-                        .setOp(op).setClientId(client).setSequence(seq).setKey(bytes(key)).setValue(bytes(value)))));
+                        .setOp(op).setHeader(RequestHeader.newBuilder().setClientId(client).setSequence(seq)).setKey(bytes(key)).setValue(bytes(value)))));
             } catch (InvalidProtocolBufferException e) {
                 throw new AssertionError(e);
             }

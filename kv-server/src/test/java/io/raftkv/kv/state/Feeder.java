@@ -1,5 +1,6 @@
 package io.raftkv.kv.state;
 
+import io.raftkv.proto.service.RequestHeader;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftkv.proto.kv.KvCommand;
@@ -34,8 +35,9 @@ public final class Feeder {
     }
 
     public static byte[] command(long client, long seq, KvCommand.Op op, byte[] key, byte[] value, long time) {
-        return KvCommand.newBuilder().setClientId(client).setSequence(seq).setOp(op)
-                .setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(value)).setTimestampMillis(time)
+        return KvCommand.newBuilder()
+                .setHeader(RequestHeader.newBuilder().setClientId(client).setSequence(seq).setTimestampMillis(time))
+                .setOp(op).setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(value))
                 .build().toByteArray();
     }
 

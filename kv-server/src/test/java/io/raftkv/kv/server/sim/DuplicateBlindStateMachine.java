@@ -40,7 +40,8 @@ final class DuplicateBlindStateMachine implements StateMachine, KvReader {
         try {
             KvCommand parsed = KvCommand.parseFrom(command.data());
             // A fresh session per log entry (never 0, which the state machine rejects).
-            return parsed.toBuilder().setClientId(command.index() | Long.MIN_VALUE).build().toByteArray();
+            return parsed.toBuilder().setHeader(parsed.getHeader().toBuilder().setClientId(command.index() | Long.MIN_VALUE))
+                    .build().toByteArray();
         } catch (InvalidProtocolBufferException e) {
             return command.data();
         }
