@@ -48,6 +48,11 @@ public final class PlainKvRules implements KvRules {
     }
 
     @Override
+    public String kind() {
+        return "kv";
+    }
+
+    @Override
     public Memory load(KvDb db) throws IOException {
         return new Sessions(SessionKeys.UNPREFIXED.loadInto(db, new SessionTable(sessionTtl)));
     }

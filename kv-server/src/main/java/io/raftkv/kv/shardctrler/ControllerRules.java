@@ -64,6 +64,11 @@ final class ControllerRules implements KvRules {
     }
 
     @Override
+    public String kind() {
+        return "shard-controller";
+    }
+
+    @Override
     public Memory load(KvDb db) throws IOException {
         try {
             byte[] stored = db.db().get(db.meta, SHARDS_KEY);

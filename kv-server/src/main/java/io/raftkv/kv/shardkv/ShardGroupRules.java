@@ -86,6 +86,11 @@ public final class ShardGroupRules implements KvRules {
     }
 
     @Override
+    public String kind() {
+        return "shard-group";
+    }
+
+    @Override
     public Memory load(KvDb db) throws IOException {
         GroupState state;
         try (org.rocksdb.ReadOptions options = new org.rocksdb.ReadOptions()) {

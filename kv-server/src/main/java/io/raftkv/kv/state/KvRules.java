@@ -10,6 +10,12 @@ import org.rocksdb.RocksDBException;
  * (session tables, shard states).
  */
 public interface KvRules {
+    /**
+     * What state these rules keep, as a short name ({@code kv}, {@code shard-group}, {@code shard-controller}):
+     * recorded when a directory is created and checked when it is opened or a snapshot is installed, so that a node
+     * never applies its commands to another service's state.
+     */
+    String kind();
 
     /**
      * The in-memory part of the state stored in {@code db}, read after it was opened or restored. Nothing changes

@@ -62,6 +62,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
      */
     static final long FORMAT = 2;
     private static final byte[] FORMAT_KEY = "format".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] KIND_KEY = "kind".getBytes(StandardCharsets.UTF_8);
     private static final byte[] APPLIED_INDEX_KEY = "applied_index".getBytes(StandardCharsets.UTF_8);
     private static final byte[] LOG_TIME_KEY = "log_time".getBytes(StandardCharsets.UTF_8);
     private static final byte[] NO_REPLY = new byte[0];
@@ -118,7 +119,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
         }
         KvDb db = KvDb.open(directory.stateDir(active), false);
         try {
-            Meta meta = readMeta(db);
+            Meta meta = readMeta(db, rules.kind());
             install(db, active, rules.load(db), meta);
         } catch (IOException | RuntimeException e) {
             db.release();
@@ -144,6 +145,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
         KvDb db = KvDb.open(dir, true);
         try (WriteBatch batch = new WriteBatch(); WriteOptions synced = new WriteOptions().setSync(true)) {
             batch.put(db.meta, FORMAT_KEY, Codec.encodeLong(FORMAT));
+            batch.put(db.meta, KIND_KEY, rules.kind().getBytes(StandardCharsets.UTF_8));
             batch.put(db.meta, APPLIED_INDEX_KEY, Codec.encodeLong(0));
             batch.put(db.meta, LOG_TIME_KEY, Codec.encodeLong(0));
             db.db().write(synced, batch);
@@ -158,7 +160,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
 
     private record Meta(long appliedIndex, long logTime) {}
 
-    private static Meta readMeta(KvDb db) throws IOException {
+    private static Meta readMeta(KvDb db, String kind) throws IOException {
         try {
             byte[] format = db.db().get(db.meta, FORMAT_KEY);
             if (format == null) {
@@ -169,6 +171,12 @@ public final class KvStateMachine implements StateMachine, KvReader {
                 throw new IOException(db.dir() + " holds state format " + version + "; this version of raftkv reads"
                         + " format " + FORMAT + " only: start the node on an empty data directory, or with the"
                         + " raftkv release that wrote it");
+            }
+            byte[] stored = db.db().get(db.meta, KIND_KEY);
+            String storedKind = stored == null ? "(none)" : new String(stored, StandardCharsets.UTF_8);
+            if (!storedKind.equals(kind)) {
+                throw new IOException(db.dir() + " holds " + storedKind + " state; this node keeps " + kind
+                        + " state: give each service its own data directory");
             }
             return new Meta(
                     Codec.decodeLong(db.db().get(db.meta, APPLIED_INDEX_KEY), "the applied index in " + db.dir()),
@@ -377,7 +385,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
             restoreListener.reached(RestoreStep.UNPACKED);
 
             fresh = KvDb.open(target, false);
-            Meta meta = readMeta(fresh);
+            Meta meta = readMeta(fresh, rules.kind());
             if (meta.appliedIndex() != index) {
                 throw new IOException("the snapshot's database in " + target + " has applied index "
                         + meta.appliedIndex() + " where " + index + " was expected");

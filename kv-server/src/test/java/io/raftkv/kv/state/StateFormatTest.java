@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftkv.kv.plain.PlainKvRules;
+import io.raftkv.kv.shardkv.ShardGroupReplica;
+import io.raftkv.raft.api.SnapshotSource;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,8 +22,9 @@ import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 
 /**
- * The state format changed once (1 to 2: the request header, the controller on this engine). A directory of format 1
- * is refused with a message naming both formats, and left exactly as it was: never read as format 2.
+ * What a state directory holds is checked before it is used. The state format changed once (1 to 2: the request
+ * header, the controller on this engine): a directory of format 1 is refused with a message naming both formats, and
+ * left as it was, never read as format 2. A directory or snapshot of another service is refused too.
  */
 class StateFormatTest {
     private static final Duration TTL = Duration.ofHours(1);
@@ -71,6 +76,27 @@ class StateFormatTest {
                 error.getMessage());
         assertEquals(1, error.getMessage().lines().count(), error.getMessage());
         assertEquals(before, listing(dir), "nothing was created, moved or deleted");
+    }
+
+    @Test
+    void aDirectoryOrSnapshotOfAnotherServiceIsRefused() throws Exception {
+        Path plain = dir.resolve("plain");
+        PlainKvRules.openState(plain, TTL).close();
+        IOException opened = assertThrows(IOException.class, () -> ShardGroupReplica.open(plain, 100, TTL).close());
+        assertTrue(opened.getMessage().contains("holds kv state; this node keeps shard-group state"),
+                opened.getMessage());
+
+        try (KvStateMachine source = PlainKvRules.openState(dir.resolve("source"), TTL);
+                ShardGroupReplica group = ShardGroupReplica.open(dir.resolve("group"), 100, TTL)) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (SnapshotSource snapshot = source.captureSnapshot()) {
+                snapshot.writeTo(bytes);
+            }
+            IOException restored = assertThrows(IOException.class, () -> group.machine().restoreSnapshot(0, 1,
+                    new ByteArrayInputStream(bytes.toByteArray())));
+            assertTrue(restored.getMessage().contains("holds kv state"), restored.getMessage());
+            assertEquals(0, group.view().configNum(), "the group's own state stays");
+        }
     }
 
     private static byte[] key(char prefix, String name) {
