@@ -89,8 +89,8 @@ public final class KvServerMain implements Callable<Integer> {
                     .maxProposalBytes(maxProposalBytes(limits)));
             ExecutorService replies = process.closeOnExit(Executors.newVirtualThreadPerTaskExecutor());
             process.addService(new KvService(node, machine,
-                    new NodeIdentity(replica.id(), process.advertisedAddress().toString()), limits, replica.requestTimeout(),
-                    Clock.systemUTC(), replies, registry));
+                    new NodeIdentity(replica.id(), process.advertisedAddress().toString()), limits,
+                    replica.requestTimeout(), Clock.systemUTC(), replies, registry));
             // A peer's append carries a whole proposal plus the rest of its batch (up to 2 MiB).
             process.maxInboundMessageBytes(Math.max(8 << 20, maxProposalBytes(limits) + (4 << 20)));
             return process.serve();
