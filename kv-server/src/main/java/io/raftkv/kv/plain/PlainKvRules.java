@@ -24,9 +24,6 @@ public final class PlainKvRules implements KvRules {
     private final Duration sessionTtl;
 
     public PlainKvRules(Duration sessionTtl) {
-        if (sessionTtl.isNegative() || sessionTtl.isZero()) {
-            throw new IllegalArgumentException("the session TTL must be positive, not " + sessionTtl);
-        }
         this.sessionTtl = sessionTtl;
     }
 

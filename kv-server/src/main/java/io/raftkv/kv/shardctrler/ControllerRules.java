@@ -38,9 +38,6 @@ final class ControllerRules implements KvRules {
     private volatile Consumer<Config> onNewConfig = config -> { };
 
     ControllerRules(int shards, Duration sessionTtl) {
-        if (sessionTtl.isNegative() || sessionTtl.isZero()) {
-            throw new IllegalArgumentException("the session TTL must be positive, not " + sessionTtl);
-        }
         this.shards = shards;
         this.sessionTtl = sessionTtl;
     }
