@@ -33,10 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The replicated key/value state, in RocksDB: the data, the duplicate table and the applied index, written together
+ * The replicated state engine, in RocksDB: the data, the duplicate table and the applied index, written together
  * in one WriteBatch per applied batch of commands. What the commands mean is up to its {@link KvRules}: the
- * unsharded store's (writes exactly once per client session, sessions expiring by the log's clock) or a sharded
- * replica group's.
+ * unsharded store's, a shard group's or the shard controller's (each applying clients' writes exactly once per
+ * session through {@link ApplyContext#applyOnce}).
  *
  * <p>Threads: {@link #apply}, {@link #sync}, {@link #captureSnapshot} and {@link #restoreSnapshot} run on the raft
  * node's apply thread; {@link #get} and {@link #appliedIndex} on any thread, concurrently with them. Readers take a
