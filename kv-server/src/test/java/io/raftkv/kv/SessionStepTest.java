@@ -20,6 +20,7 @@ import io.raftkv.proto.shardctrler.LeaveRequest;
 import io.raftkv.proto.shardctrler.ReplicaGroup;
 import io.raftkv.proto.shardkv.ShardKvCommand;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.EntryId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ class SessionStepTest {
         }
 
         byte[] apply(byte[] entry) {
-            return machine.apply(List.of(new StateMachine.Command(++index, 1, entry))).get(0);
+            return machine.apply(List.of(new StateMachine.Command(new EntryId(1, ++index), entry))).get(0);
         }
 
         /** A write that takes effect every time it is applied (an append, a Join of a new group). */

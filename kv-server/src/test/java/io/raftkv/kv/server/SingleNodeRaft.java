@@ -6,6 +6,7 @@ import io.raftkv.raft.api.Proposal;
 import io.raftkv.raft.api.ProposalLostException;
 import io.raftkv.raft.api.RaftService;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.EntryId;
 import io.raftkv.raft.core.Role;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -56,14 +57,14 @@ final class SingleNodeRaft implements RaftService, AutoCloseable {
         }
         return CompletableFuture.supplyAsync(() -> {
             long index = ++lastIndex;
-            byte[] reply = machine.apply(List.of(new StateMachine.Command(index, 1, command))).get(0);
+            byte[] reply = machine.apply(List.of(new StateMachine.Command(new EntryId(1, index), command))).get(0);
             if (applyTwice) {
-                machine.apply(List.of(new StateMachine.Command(++lastIndex, 1, command)));
+                machine.apply(List.of(new StateMachine.Command(new EntryId(1, ++lastIndex), command)));
             }
             CompletableFuture<byte[]> applied = loseAfterApplying.getAndUpdate(n -> Math.max(0, n - 1)) > 0
                     ? CompletableFuture.failedFuture(new ProposalLostException("entry " + index + " was overwritten"))
                     : CompletableFuture.completedFuture(reply);
-            return new Proposal(index, 1, applied);
+            return new Proposal(new EntryId(1, index), applied);
         }, applyThread);
     }
 

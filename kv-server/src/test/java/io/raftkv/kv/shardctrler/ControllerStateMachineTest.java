@@ -16,6 +16,7 @@ import io.raftkv.proto.shardctrler.MoveRequest;
 import io.raftkv.proto.shardctrler.ReplicaGroup;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.EntryId;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -62,7 +63,8 @@ class ControllerStateMachineTest {
     }
 
     private CtrlCommandResult apply(ControllerStateMachine machine, CtrlCommand command) throws IOException {
-        List<byte[]> replies = machine.apply(List.of(new StateMachine.Command(++index, 1, command.toByteArray())));
+        StateMachine.Command entry = new StateMachine.Command(new EntryId(1, ++index), command.toByteArray());
+        List<byte[]> replies = machine.apply(List.of(entry));
         return CtrlCommandResult.parseFrom(replies.get(0));
     }
 

@@ -18,6 +18,7 @@ import io.raftkv.proto.shardkv.ShardCommandResult;
 import io.raftkv.proto.shardkv.ShardKvCommand;
 import io.raftkv.proto.shardkv.ShardRef;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.EntryId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -97,8 +98,8 @@ final class DriverWorld implements AutoCloseable {
                     applied.completeExceptionally(new IllegalStateException("group " + gid + " is down"));
                     return;
                 }
-                applied.complete(store.machine().apply(List.of(new StateMachine.Command(++index, 1, entry)))
-                        .get(0));
+                StateMachine.Command command = new StateMachine.Command(new EntryId(1, ++index), entry);
+                applied.complete(store.machine().apply(List.of(command)).get(0));
             });
             return applied;
         }

@@ -23,6 +23,7 @@ import io.raftkv.proto.shardkv.ShardCommandResult;
 import io.raftkv.proto.shardkv.ShardKvCommand;
 import io.raftkv.proto.shardkv.ShardRef;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.EntryId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ class ShardGroupReplicaTest {
         }
 
         byte[] apply(ShardKvCommand.Builder command) {
-            return store.machine().apply(List.of(new StateMachine.Command(++index, 1,
+            return store.machine().apply(List.of(new StateMachine.Command(new EntryId(1, ++index),
                     command.setTimestampMillis(1000).build().toByteArray()))).get(0);
         }
 

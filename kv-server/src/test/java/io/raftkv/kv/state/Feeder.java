@@ -7,6 +7,7 @@ import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.proto.kv.KvCommandResult;
 import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.EntryId;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,7 +50,7 @@ public final class Feeder {
     public List<KvCommandResult> apply(byte[]... commands) {
         List<StateMachine.Command> batch = new ArrayList<>();
         for (byte[] command : commands) {
-            batch.add(new StateMachine.Command(++index, 1, command));
+            batch.add(new StateMachine.Command(new EntryId(1, ++index), command));
         }
         List<KvCommandResult> results = new ArrayList<>();
         for (byte[] reply : machine.apply(batch)) {

@@ -16,6 +16,7 @@ import io.raftkv.proto.kv.KvCommand;
 import io.raftkv.proto.kv.KvCommandResult;
 import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.EntryId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -162,9 +163,9 @@ class KvStateMachineTest {
     @Test
     void refusesToApplyAnIndexTwice() throws IOException {
         try (KvStateMachine machine = PlainKvRules.openState(dir, TTL)) {
-            machine.apply(List.of(new StateMachine.Command(5, 1, put(1, 1, "k", "v", 1))));
+            machine.apply(List.of(new StateMachine.Command(new EntryId(1, 5), put(1, 1, "k", "v", 1))));
             assertThrows(IllegalArgumentException.class,
-                    () -> machine.apply(List.of(new StateMachine.Command(5, 1, put(1, 2, "k", "w", 1)))));
+                    () -> machine.apply(List.of(new StateMachine.Command(new EntryId(1, 5), put(1, 2, "k", "w", 1)))));
             assertEquals(5, machine.appliedIndex());
         }
     }

@@ -1,5 +1,6 @@
 package io.raftkv.raft.api;
 
+import io.raftkv.raft.core.EntryId;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -47,5 +48,13 @@ public interface StateMachine extends AutoCloseable {
     void restoreSnapshot(long index, long term, InputStream data) throws IOException;
 
     /** A committed command: its place in the log and the bytes the proposer gave. */
-    record Command(long index, long term, byte[] data) {}
+    record Command(EntryId id, byte[] data) {
+        public long index() {
+            return id.index();
+        }
+
+        public long term() {
+            return id.term();
+        }
+    }
 }

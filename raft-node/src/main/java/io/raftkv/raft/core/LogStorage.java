@@ -34,6 +34,11 @@ public interface LogStorage {
     /** The index of the first entry still in the log; the entry before it is covered by the snapshot. */
     long firstIndex();
 
+    /** The index of the last entry the snapshot covers (0 if the log was never compacted): the entry before the log. */
+    default long snapshotIndex() {
+        return firstIndex() - 1;
+    }
+
     /** The index of the last entry in the log, or the snapshot's index if the log after it is empty. */
     long lastIndex();
 

@@ -4,11 +4,19 @@ package io.raftkv.raft.core;
 public sealed interface ProposeResult {
 
     /**
-     * The leader appended the command at {@code index} in {@code term}. It is applied there only if that entry is
-     * committed; if another entry is later applied at {@code index}, or the term moves on before it commits, the
+     * The leader appended the command as entry {@code id}. It is applied there only if that entry is
+     * committed; if another entry is later applied at its index, or the term moves on before it commits, the
      * proposal may be lost and the caller should retry.
      */
-    record Accepted(long index, long term) implements ProposeResult {}
+    record Accepted(EntryId id) implements ProposeResult {
+        public long index() {
+            return id.index();
+        }
+
+        public long term() {
+            return id.term();
+        }
+    }
 
     /** This node is not the leader; {@code leaderId} is the leader it knows of, or "" if none. */
     record NotLeader(String leaderId) implements ProposeResult {}

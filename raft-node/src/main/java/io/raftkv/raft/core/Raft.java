@@ -188,7 +188,7 @@ final class Raft {
         long index = log.lastIndex() + 1;
         log.append(List.of(Entry.newBuilder().setTerm(term).setIndex(index).setData(data).build()));
         appendsPending = true;
-        return new ProposeResult.Accepted(index, term);
+        return new ProposeResult.Accepted(new EntryId(term, index));
     }
 
     /** Sends the entries proposed since the last flush to every follower that can take them. */

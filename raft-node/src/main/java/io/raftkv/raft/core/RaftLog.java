@@ -66,6 +66,11 @@ public final class RaftLog {
         return pendingSnapshot != null ? firstIndexAfter(pendingSnapshot.getIndex()) : storage.firstIndex();
     }
 
+    /** The index of the last entry the (stored or pending) snapshot covers: the entry before the log. */
+    long snapshotIndex() {
+        return firstIndex() - 1;
+    }
+
     long lastIndex() {
         if (!unstable.isEmpty()) {
             return unstableOffset + unstable.size() - 1;
@@ -90,7 +95,7 @@ public final class RaftLog {
         if (pendingSnapshot != null) {
             return NO_TERM;
         }
-        if (index < storage.firstIndex() - 1 || index > storage.lastIndex()) {
+        if (index < storage.snapshotIndex() || index > storage.lastIndex()) {
             return NO_TERM;
         }
         return storage.term(index);
@@ -119,7 +124,7 @@ public final class RaftLog {
      */
     long findConflictByTerm(long index, long term) {
         long hi = Math.min(index, lastIndex());
-        long lo = firstIndex() - 1; // its term is always known (the snapshot's)
+        long lo = snapshotIndex(); // its term is always known (the snapshot's)
         if (hi < lo) {
             return hi;
         }

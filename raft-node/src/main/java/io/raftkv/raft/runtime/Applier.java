@@ -5,6 +5,7 @@ import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.SnapshotMetadata;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.EntryId;
 import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
 import java.io.IOException;
@@ -226,7 +227,7 @@ final class Applier implements Runnable {
         List<StateMachine.Command> commands = new ArrayList<>(total);
         for (ApplyEntries a : group) {
             for (Entry e : a.entries()) {
-                commands.add(new StateMachine.Command(e.getIndex(), e.getTerm(), e.getData().toByteArray()));
+                commands.add(new StateMachine.Command(EntryId.of(e), e.getData().toByteArray()));
             }
         }
         long start = System.nanoTime();

@@ -226,8 +226,7 @@ final class EventLoop implements Runnable {
         ProposeResult result = raw.propose(UnsafeByteOperations.unsafeWrap(p.data));
         switch (result) {
             case ProposeResult.Accepted a -> {
-                p.index = a.index();
-                p.term = a.term();
+                p.id = a.id();
                 proposals.add(p);
                 p.accepted.complete(Events.proposal(p));
             }
@@ -479,7 +478,7 @@ final class EventLoop implements Runnable {
 
     /** What {@link io.raftkv.raft.core.LogStorage#snapshot()} answers: a file that covers the compacted prefix. */
     private Optional<SnapshotMetadata> offerSnapshot() {
-        SnapshotFile best = files.covering(storage.firstIndex() - 1);
+        SnapshotFile best = files.covering(storage.snapshotIndex());
         if (best != null) {
             return Optional.of(best.metadata());
         }
@@ -497,7 +496,7 @@ final class EventLoop implements Runnable {
             return;
         }
         metrics.snapshotCaptured();
-        files.captured(file, storage.firstIndex() - 1);
+        files.captured(file, storage.snapshotIndex());
     }
 
     private void stage(Events.SnapshotArrived arrived) {
@@ -530,7 +529,7 @@ final class EventLoop implements Runnable {
         if (target >= compactTo) {
             compactTo = -1;
         }
-        files.compacted(storage.firstIndex() - 1, sendingSnapshots.values());
+        files.compacted(storage.snapshotIndex(), sendingSnapshots.values());
         LOG.debug("{}: compacted the log up to {} ({} bytes left)", id, target, storage.logBytes());
     }
 

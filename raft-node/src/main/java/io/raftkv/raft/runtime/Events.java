@@ -49,6 +49,6 @@ final class Events {
 
     /** Helper for the Proposal the proposer's future completes with. */
     static Proposal proposal(PendingProposal p) {
-        return new Proposal(p.index, p.term, p.applied);
+        return new Proposal(p.id, p.applied);
     }
 }

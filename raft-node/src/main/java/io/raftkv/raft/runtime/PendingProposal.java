@@ -1,6 +1,7 @@
 package io.raftkv.raft.runtime;
 
 import io.raftkv.raft.api.Proposal;
+import io.raftkv.raft.core.EntryId;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,8 +16,8 @@ final class PendingProposal {
     final CompletableFuture<Proposal> accepted = new CompletableFuture<>();
     final CompletableFuture<byte[]> applied = new CompletableFuture<>();
     private final AtomicInteger outstanding;
-    long index;
-    long term;
+    /** Where the leader placed it (null until accepted). */
+    EntryId id;
 
     PendingProposal(byte[] data, long startNanos, AtomicInteger outstanding) {
         this.data = data;

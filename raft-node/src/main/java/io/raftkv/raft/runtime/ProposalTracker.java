@@ -33,23 +33,24 @@ final class ProposalTracker {
         long last = committed.get(committed.size() - 1).getIndex();
         PendingProposal[] matched = null;
         PendingProposal p;
-        while ((p = pending.peekFirst()) != null && p.index <= last) {
+        while ((p = pending.peekFirst()) != null && p.id.index() <= last) {
             pending.pollFirst();
-            if (p.index < first) {
-                p.lose(new ProposalLostException("entry " + p.index + " was replaced by a snapshot before it was "
+            long index = p.id.index();
+            if (index < first) {
+                p.lose(new ProposalLostException("entry " + index + " was replaced by a snapshot before it was "
                         + "applied here"));
                 continue;
             }
-            Entry e = committed.get(RaftLog.position(first, p.index));
-            if (e.getTerm() != p.term) {
-                p.lose(new ProposalLostException("entry " + p.index + " of term " + p.term
+            Entry e = committed.get(RaftLog.position(first, index));
+            if (e.getTerm() != p.id.term()) {
+                p.lose(new ProposalLostException("entry " + index + " of term " + p.id.term()
                         + " was replaced by an entry of term " + e.getTerm()));
                 continue;
             }
             if (matched == null) {
                 matched = new PendingProposal[committed.size()];
             }
-            matched[RaftLog.position(first, p.index)] = p;
+            matched[RaftLog.position(first, index)] = p;
             onCommit.accept(nowNanos - p.startNanos);
         }
         return matched;
@@ -58,10 +59,10 @@ final class ProposalTracker {
     /** Fails the proposals made in terms before {@code term} (the term moved on). */
     void failOlderThan(long term, String why) {
         PendingProposal p;
-        while ((p = pending.peekFirst()) != null && p.term < term) {
+        while ((p = pending.peekFirst()) != null && p.id.term() < term) {
             pending.pollFirst();
-            p.lose(new ProposalLostException("entry " + p.index + " of term " + p.term + " may not be applied: "
-                    + why));
+            p.lose(new ProposalLostException("entry " + p.id.index() + " of term " + p.id.term()
+                    + " may not be applied: " + why));
         }
     }
 
@@ -69,8 +70,8 @@ final class ProposalTracker {
     void failAll(String why) {
         PendingProposal p;
         while ((p = pending.pollFirst()) != null) {
-            p.lose(new ProposalLostException("entry " + p.index + " of term " + p.term + " may not be applied: "
-                    + why));
+            p.lose(new ProposalLostException("entry " + p.id.index() + " of term " + p.id.term()
+                    + " may not be applied: " + why));
         }
     }
 }

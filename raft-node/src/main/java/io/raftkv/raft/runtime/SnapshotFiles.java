@@ -1,6 +1,7 @@
 package io.raftkv.raft.runtime;
 
 import io.raftkv.proto.raft.SnapshotMetadata;
+import io.raftkv.raft.core.EntryId;
 import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
 import java.util.Collection;
@@ -14,10 +15,8 @@ import java.util.Map;
  * role needs it.
  */
 final class SnapshotFiles {
-    private record Key(long index, long term) {}
-
     private final SnapshotDirectory store;
-    private final Map<Key, SnapshotFile> staged = new HashMap<>();
+    private final Map<EntryId, SnapshotFile> staged = new HashMap<>();
     private SnapshotFile base;
     private SnapshotFile sendable;
 
@@ -63,7 +62,7 @@ final class SnapshotFiles {
 
     /** A file received from the leader, about to be stepped into the core. */
     void stage(SnapshotMetadata metadata, SnapshotFile file) {
-        SnapshotFile previous = staged.put(new Key(metadata.getIndex(), metadata.getTerm()), file);
+        SnapshotFile previous = staged.put(EntryId.of(metadata), file);
         if (previous != null && !previous.path().equals(file.path())) {
             discard(previous);
         }
@@ -78,7 +77,7 @@ final class SnapshotFiles {
     SnapshotFile takeStaged(SnapshotMetadata installing) {
         SnapshotFile file = null;
         if (installing != null) {
-            file = staged.remove(new Key(installing.getIndex(), installing.getTerm()));
+            file = staged.remove(EntryId.of(installing));
             if (file == null) {
                 throw new IllegalStateException("the core installs snapshot " + installing.getIndex() + "/"
                         + installing.getTerm() + " but no file for it was received");

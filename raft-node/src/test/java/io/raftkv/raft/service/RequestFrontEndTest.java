@@ -19,6 +19,7 @@ import io.raftkv.raft.api.NodeStatus;
 import io.raftkv.raft.api.NotLeaderException;
 import io.raftkv.raft.api.Proposal;
 import io.raftkv.raft.api.RaftService;
+import io.raftkv.raft.core.EntryId;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -40,8 +41,9 @@ class RequestFrontEndTest {
 
     @Test
     void anAppliedProposalIsDecodedIntoTheReplyWithTheNodeIdAndCounted() {
-        raft.propose = () -> CompletableFuture.completedFuture(new Proposal(7, 2, CompletableFuture.completedFuture(
-                KvCommandResult.newBuilder().setCode(ErrorCode.OK).setConfigNum(3).build().toByteArray())));
+        raft.propose = () -> CompletableFuture.completedFuture(new Proposal(new EntryId(2, 7),
+                CompletableFuture.completedFuture(
+                        KvCommandResult.newBuilder().setCode(ErrorCode.OK).setConfigNum(3).build().toByteArray())));
         Answer<WriteReply> out = new Answer<>();
         front.propose(out, "put", System.nanoTime(), WRITE, new byte[] {1}, (applied, reply) -> {
             KvCommandResult result = KvCommandResult.parseFrom(applied);
@@ -66,7 +68,7 @@ class RequestFrontEndTest {
 
     @Test
     void aReplyThatCannotBeDecodedIsAnsweredUnavailableNamingTheNode() {
-        raft.propose = () -> CompletableFuture.completedFuture(new Proposal(7, 2,
+        raft.propose = () -> CompletableFuture.completedFuture(new Proposal(new EntryId(2, 7),
                 CompletableFuture.completedFuture(new byte[] {(byte) 0xff, (byte) 0xff})));
         Answer<WriteReply> out = new Answer<>();
         front.propose(out, "put", System.nanoTime(), WRITE, new byte[] {1},

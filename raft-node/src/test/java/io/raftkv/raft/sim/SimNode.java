@@ -7,9 +7,11 @@ import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.SnapshotMetadata;
+import io.raftkv.raft.core.EntryId;
 import io.raftkv.raft.core.Role;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.EntryId;
 import io.raftkv.raft.core.MemoryStorage;
 import io.raftkv.raft.core.ProposeResult;
 import io.raftkv.raft.core.RaftConfig;
@@ -57,7 +59,7 @@ public final class SimNode {
     private boolean writing;
     private long checkCompletenessTerm = -1;
     private long lastLeaderTermSeen = -1;
-    private final Map<SnapshotKey, byte[]> stagedSnapshots = new HashMap<>();
+    private final Map<EntryId, byte[]> stagedSnapshots = new HashMap<>();
     private long readCounter;
 
     SimNode(Simulation sim, String id, int index, RaftConfig baseConfig) {
@@ -222,7 +224,7 @@ public final class SimNode {
 
     void receive(Message message, byte[] snapshotData) {
         if (snapshotData != null) {
-            stagedSnapshots.put(snapshotKey(message.getSnapshot()), snapshotData);
+            stagedSnapshots.put(EntryId.of(message.getSnapshot()), snapshotData);
         }
         raw.step(message);
         afterInput();
@@ -295,7 +297,7 @@ public final class SimNode {
         SnapshotMetadata snapshot = rd.snapshot();
         byte[] installBytes = null;
         if (snapshot != null) {
-            installBytes = stagedSnapshots.get(snapshotKey(snapshot));
+            installBytes = stagedSnapshots.get(EntryId.of(snapshot));
             if (installBytes == null) {
                 throw new IllegalStateException(id + " has no bytes for snapshot " + snapshot.getIndex());
             }
@@ -353,7 +355,7 @@ public final class SimNode {
         List<StateMachine.Command> commands = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             sim.checker().onApplied(id, e);
-            commands.add(new StateMachine.Command(e.getIndex(), e.getTerm(), e.getData().toByteArray()));
+            commands.add(new StateMachine.Command(EntryId.of(e), e.getData().toByteArray()));
         }
         List<byte[]> replies = stateMachine.apply(commands);
         checkDigest();
@@ -423,12 +425,6 @@ public final class SimNode {
             sim.checker().checkDigest(id, stateMachine.appliedIndex(), d.digest());
         }
     }
-
-    private static SnapshotKey snapshotKey(SnapshotMetadata m) {
-        return new SnapshotKey(m.getIndex(), m.getTerm());
-    }
-
-    private record SnapshotKey(long index, long term) {}
 
     @Override
     public String toString() {

@@ -28,7 +28,7 @@ final class DuplicateBlindStateMachine implements StateMachine, KvReader {
     public List<byte[]> apply(List<Command> commands) {
         List<Command> blinded = new ArrayList<>(commands.size());
         for (Command command : commands) {
-            blinded.add(new Command(command.index(), command.term(), blind(command)));
+            blinded.add(new Command(command.id(), blind(command)));
         }
         return delegate.apply(blinded);
     }

@@ -83,7 +83,7 @@ final class SimRaftService implements RaftService {
                 if (replaced != null) {
                     replaced.applied().completeExceptionally(lost(accepted.index(), "a newer proposal took it"));
                 }
-                yield CompletableFuture.completedFuture(new Proposal(accepted.index(), accepted.term(), applied));
+                yield CompletableFuture.completedFuture(new Proposal(accepted.id(), applied));
             }
             case ProposeResult.NotLeader notLeader -> CompletableFuture.failedFuture(notLeader(notLeader.leaderId()));
             // A leader handing over leadership refuses proposals for a moment: the client retries here.
