@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * index reaches their read index. Capturing is quick (on this thread); writing the captured snapshot to its file
  * happens on the snapshot writer thread while applying goes on.
  */
-final class Applier implements Runnable {
+final class Applier implements Runnable, ApplyHandoff {
     private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_COMMANDS_PER_APPLY = 16_384;
 
@@ -81,29 +81,35 @@ final class Applier implements Runnable {
         this.appliedTerm = term;
     }
 
-    long applied() {
+    @Override
+    public long applied() {
         return applied;
     }
 
     // ---------------------------------------------------------------- from the event loop
 
-    void apply(List<Entry> entries, PendingProposal[] proposals) {
+    @Override
+    public void apply(List<Entry> entries, PendingProposal[] proposals) {
         tasks.add(new ApplyEntries(entries, proposals));
     }
 
-    void restore(SnapshotMetadata metadata, InputStream body) {
+    @Override
+    public void restore(SnapshotMetadata metadata, InputStream body) {
         tasks.add(new Restore(metadata, body));
     }
 
-    void releaseAt(long index, List<CompletableFuture<Void>> futures) {
+    @Override
+    public void releaseAt(long index, List<CompletableFuture<Void>> futures) {
         tasks.add(new ReadWait(index, futures));
     }
 
-    void requestSync() {
+    @Override
+    public void requestSync() {
         tasks.add(new SyncRequest());
     }
 
-    void requestCapture() {
+    @Override
+    public void requestCapture() {
         tasks.add(new CaptureRequest());
     }
 

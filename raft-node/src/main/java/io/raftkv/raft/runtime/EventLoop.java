@@ -1,154 +1,57 @@
 package io.raftkv.raft.runtime;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
-import io.raftkv.common.cli.DurationConverter;
-import io.raftkv.common.cli.HostPort;
-import io.raftkv.proto.raft.Entry;
-import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
-import io.raftkv.proto.raft.MessageType;
-import io.raftkv.proto.raft.SnapshotMetadata;
-import io.raftkv.raft.api.NotLeaderException;
-import io.raftkv.raft.core.ProposeResult;
-import io.raftkv.raft.core.RawNode;
-import io.raftkv.raft.core.ReadState;
-import io.raftkv.raft.core.Ready;
-import io.raftkv.raft.core.Role;
-import io.raftkv.raft.core.SoftState;
-import io.raftkv.raft.storage.LogWrite;
-import io.raftkv.raft.storage.NodeStorage;
-import io.raftkv.raft.storage.SnapshotDirectory;
-import io.raftkv.raft.storage.SnapshotFile;
-import io.raftkv.raft.transport.RaftTransport;
+import io.raftkv.raft.core.RaftStatus;
 import java.io.IOException;
-import java.io.InputStream;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's event loop: the one thread that owns the {@link RawNode}, the {@link NodeStorage} view and the
- * snapshot bookkeeping. Each turn it drains its {@link Inbox} (peer messages, proposals, read barriers, completions
- * from other node threads), ticks the core when a tick is due, and handles the next Ready if none is in flight:
- *
- * <ol>
- *   <li>messages go out at once (a leader's appends leave before its own write: the core counts the leader towards
- *       commit only after the write, so an entry commits only once a majority holds it durably);
- *   <li>snapshot, entries and hard state go to RocksDB as one WriteBatch, fsynced if the Ready says so (group
- *       commit: every proposal taken since the previous Ready shares the fsync). The write runs on this thread, or,
- *       with async persist, on the {@link Persister} thread while the loop goes on stepping messages and taking
- *       proposals for the next Ready (unsynced, commit-only writes always run here);
- *   <li>once durable: messages that promise durability go out, and the snapshot, committed entries and released read
- *       barriers go to the {@link Applier} in log order; then the core is advanced.
- * </ol>
- *
- * It parks when there is nothing to do; nothing in it sleeps or polls.
+ * The node's event loop: the one thread that calls the {@link CoreDriver}. Each turn it drains its {@link Inbox} (peer
+ * messages, proposals, read barriers, completions from other node threads) into the driver, ticks the driver when a
+ * tick is due, and lets it handle the next Ready. It parks when there is nothing to do; nothing in it sleeps or polls.
+ * With async persist, the {@link Persister} thread runs the synced writes and posts their completion back here.
  */
 final class EventLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
     private static final int MAX_EVENTS_PER_TURN = 8192;
 
-    /** Timing and limits of the loop. */
-    record Settings(long tickNanos, long readRetryNanos, long readTimeoutNanos, long transferTimeoutNanos,
-            long maxRaftStateBytes, long catchUpEntries, boolean asyncPersist) {}
-
     private final String id;
-    private final Map<String, HostPort> members;
-    private final Settings settings;
-    private final RawNode raw;
-    private final NodeStorage storage;
-    private final RaftTransport transport;
-    private final Applier applier;
-    private final Persister persister;
+    private final long tickNanos;
+    private final CoreDriver driver;
     private final Inbox inbox;
-    private final NodeMetrics metrics;
-    private final NodeStatusView view;
-
-    private final ProposalTracker proposals = new ProposalTracker();
-    private final ReadTracker reads = new ReadTracker();
-    private final List<Events.Read> newReads = new ArrayList<>();
-    private final List<PendingTransfer> transfers = new ArrayList<>();
-    private long readCounter;
-
-    /** The Ready whose synced write is in flight on the persister, and the snapshot file it installs. */
-    private Ready inFlight;
-    private SnapshotFile inFlightSnapshot;
-
-    private final SnapshotFiles files;
-    private boolean captureRequested;
-    private boolean syncRequested;
-    private long compactTo = -1;
-    private long lastSyncRequestNanos;
-    /** Snapshot transfers in progress, by peer: the log is not compacted past what they send. */
-    private final Map<String, Long> sendingSnapshots = new HashMap<>();
-
-    private Role role = Role.FOLLOWER;
-    private String leader = "";
-    private long term;
     private volatile boolean stopping;
-    private long now;
+    private Consumer<Throwable> onExit = t -> { };
 
-    EventLoop(String id, Map<String, HostPort> members, Settings settings, RawNode raw, NodeStorage storage,
-            SnapshotDirectory snapshots, SnapshotFile baseFile, SnapshotFile sendable, RaftTransport transport,
-            Applier applier, Persister persister, Inbox inbox, NodeMetrics metrics, NodeStatusView view) {
+    EventLoop(String id, long tickNanos, CoreDriver driver, Inbox inbox) {
         this.id = id;
-        this.members = members;
-        this.settings = settings;
-        this.raw = raw;
-        this.storage = storage;
-        this.files = new SnapshotFiles(snapshots, baseFile, sendable);
-        this.transport = transport;
-        this.applier = applier;
-        this.persister = persister;
+        this.tickNanos = tickNanos;
+        this.driver = driver;
         this.inbox = inbox;
-        this.metrics = metrics;
-        this.view = view;
-        this.term = raw.term();
-        storage.setSnapshotOffer(this::offerSnapshot);
-        publishStatus();
     }
-
-    // ---------------------------------------------------------------- the loop
 
     @Override
     public void run() {
         Throwable failure = null;
         try {
-            long nextTick = System.nanoTime() + settings.tickNanos();
+            long nextTick = System.nanoTime() + tickNanos;
             while (!stopping) {
-                now = System.nanoTime();
                 drain();
                 if (stopping) {
                     break;
                 }
-                now = System.nanoTime();
+                long now = System.nanoTime();
                 if (now - nextTick >= 0) {
-                    raw.tick();
-                    onTick();
-                    nextTick += settings.tickNanos();
+                    driver.tick();
+                    nextTick += tickNanos;
                     if (nextTick - now < 0) {
-                        nextTick = now + settings.tickNanos(); // we fell behind: do not tick in a burst
+                        nextTick = now + tickNanos; // we fell behind: do not tick in a burst
                     }
                 }
-                startReads();
-                if (inFlight == null) {
-                    maybeCompact();
-                    if (raw.hasReady()) {
-                        handleReady(raw.ready());
-                        publishStatus();
-                        continue; // look at the inbox again before taking the next Ready
-                    }
+                if (driver.process()) {
+                    continue; // look at the inbox again before taking the next Ready
                 }
-                publishStatus();
                 inbox.awaitWork(nextTick);
                 if (Thread.currentThread().isInterrupted()) {
                     stopping = true; // nobody interrupts the loop but a JVM tearing down: stop cleanly
@@ -167,30 +70,31 @@ final class EventLoop implements Runnable {
         inbox.post(new Events.Stop());
     }
 
+    /** Called on the loop thread as it exits (null if it stopped normally). */
+    void onExit(Consumer<Throwable> callback) {
+        this.onExit = callback;
+    }
+
+    /** The core's status; on the loop thread only. */
+    RaftStatus coreStatus() {
+        return driver.coreStatus();
+    }
+
     private void drain() throws IOException {
         Object event;
         int handled = 0;
         while (handled++ < MAX_EVENTS_PER_TURN && (event = inbox.poll()) != null) {
             switch (event) {
-                case Message m -> step(m);
-                case PendingProposal p -> propose(p);
-                case Events.Read r -> newReads.add(r);
-                case Events.Transfer t -> startTransfer(t);
-                case Events.WriteDone w -> finishWrite(w);
-                case Events.SnapshotArrived s -> stage(s);
-                case Events.SnapshotSent s -> {
-                    sendingSnapshots.remove(s.peer());
-                    if (!s.success()) {
-                        metrics.snapshotSendFailed();
-                    }
-                    raw.reportSnapshot(s.peer(), s.success());
-                }
-                case Events.Unreachable u -> raw.reportUnreachable(u.peer());
-                case Events.Synced s -> {
-                    syncRequested = false;
-                    compactTo = Math.max(compactTo, s.index());
-                }
-                case Events.Captured c -> onCaptured(c.file());
+                case Message m -> driver.step(m);
+                case PendingProposal p -> driver.propose(p);
+                case Events.Read r -> driver.read(r);
+                case Events.Transfer t -> driver.transfer(t);
+                case Events.WriteDone w -> driver.writeDone(w.write(), w.error());
+                case Events.SnapshotArrived s -> driver.snapshotArrived(s);
+                case Events.SnapshotSent s -> driver.snapshotSent(s.peer(), s.success());
+                case Events.Unreachable u -> driver.unreachable(u.peer());
+                case Events.Synced s -> driver.synced(s.index());
+                case Events.Captured c -> driver.captured(c.file());
                 case Events.Call<?> c -> call(c);
                 case Events.Stop s -> stopping = true;
                 case Events.Fatal f -> throw new IllegalStateException("a node thread failed: " + f.error(),
@@ -208,365 +112,10 @@ final class EventLoop implements Runnable {
         }
     }
 
-    // ---------------------------------------------------------------- inputs
-
-    private void step(Message m) {
-        MessageType type = m.getType();
-        if (type == MessageType.MSG_APPEND_RESPONSE && m.getReject() && role == Role.LEADER) {
-            metrics.appendRejected();
-        }
-        raw.step(m);
-        if ((type == MessageType.MSG_APPEND || type == MessageType.MSG_HEARTBEAT)
-                && m.getFrom().equals(raw.leader())) {
-            view.lastContactNanos = now;
-        }
-    }
-
-    private void propose(PendingProposal p) {
-        ProposeResult result = raw.propose(UnsafeByteOperations.unsafeWrap(p.data));
-        switch (result) {
-            case ProposeResult.Accepted a -> {
-                p.id = a.id();
-                proposals.add(p);
-                p.accepted.complete(Events.proposal(p));
-            }
-            case ProposeResult.NotLeader n -> p.refuse(notLeader(n.leaderId()));
-            case ProposeResult.Dropped d -> p.refuse(notLeader(""));
-        }
-    }
-
-    /** Starts one ReadIndex request for every read barrier asked this turn. */
-    private void startReads() {
-        if (newReads.isEmpty()) {
-            return;
-        }
-        List<CompletableFuture<Void>> futures = new ArrayList<>(newReads.size());
-        long start = newReads.get(0).startNanos();
-        for (Events.Read r : newReads) {
-            futures.add(r.future());
-        }
-        newReads.clear();
-        ask(new ReadTracker.Group(futures, start, now));
-    }
-
-    private void ask(ReadTracker.Group group) {
-        ByteString context = readContext();
-        group.askedNanos = now;
-        if (raw.readIndex(context)) {
-            reads.add(context, group);
-        } else {
-            group.fail(notLeader(raw.leader()));
-        }
-    }
-
-    private ByteString readContext() {
-        long n = ++readCounter;
-        byte[] bytes = new byte[8];
-        for (int i = 7; i >= 0; i--) {
-            bytes[i] = (byte) n;
-            n >>>= 8;
-        }
-        return UnsafeByteOperations.unsafeWrap(bytes);
-    }
-
-    private void startTransfer(Events.Transfer t) {
-        if (!members.containsKey(t.target())) {
-            t.future().completeExceptionally(new IllegalArgumentException(t.target() + " is not a member"));
-            return;
-        }
-        if (raw.leader().equals(t.target())) {
-            t.future().complete(null);
-            return;
-        }
-        if (!raw.transferLeadership(t.target())) {
-            t.future().completeExceptionally(notLeader(raw.leader()));
-            return;
-        }
-        transfers.add(new PendingTransfer(t.target(), t.future(), now + settings.transferTimeoutNanos()));
-    }
-
-    private void onTick() {
-        maybeRequestSync();
-        if (!reads.isEmpty()) {
-            for (ReadTracker.Group g : reads.takeStale(now - settings.readRetryNanos())) {
-                if (now - g.startNanos > settings.readTimeoutNanos()) {
-                    g.fail(new TimeoutException("the read barrier was not confirmed within "
-                            + DurationConverter.text(Duration.ofNanos(settings.readTimeoutNanos()))));
-                } else {
-                    ask(g); // the request or its answer may have been lost
-                }
-            }
-        }
-        for (Iterator<PendingTransfer> it = transfers.iterator(); it.hasNext(); ) {
-            PendingTransfer t = it.next();
-            if (now - t.deadlineNanos() > 0) {
-                it.remove();
-                t.future().completeExceptionally(new TimeoutException("leadership did not move to " + t.target()
-                        + " within " + DurationConverter.text(Duration.ofNanos(settings.transferTimeoutNanos()))));
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- Ready handling
-
-    private void handleReady(Ready rd) throws IOException {
-        if (rd.softState() != null) {
-            onSoftState(rd.softState());
-        }
-        HardState hs = rd.hardState();
-        if (hs != null && hs.getTerm() != term) {
-            if (hs.getVote().equals(id)) {
-                metrics.electionStarted();
-            }
-            proposals.failOlderThan(hs.getTerm(), "the term moved on from " + term + " to " + hs.getTerm());
-            term = hs.getTerm();
-        }
-        SnapshotMetadata snapshot = rd.snapshot();
-        SnapshotFile installing = files.takeStaged(snapshot);
-        sendAll(rd.messages());
-
-        LogWrite write = new LogWrite(snapshot, rd.entries(), hs, rd.mustSync());
-        if (write.isEmpty()) {
-            finishReady(rd, null, installing);
-            return;
-        }
-        NodeStorage.PendingWrite pending = storage.plan(write);
-        if (write.sync() && settings.asyncPersist()) {
-            inFlight = rd;
-            inFlightSnapshot = installing;
-            persister.submit(pending);
-        } else {
-            storage.execute(pending);
-            finishReady(rd, pending, installing);
-        }
-    }
-
-    private void finishWrite(Events.WriteDone done) {
-        if (done.error() != null) {
-            throw new IllegalStateException("cannot persist the raft log: " + done.error().getMessage(),
-                    done.error());
-        }
-        Ready rd = inFlight;
-        SnapshotFile installing = inFlightSnapshot;
-        inFlight = null;
-        inFlightSnapshot = null;
-        finishReady(rd, done.write(), installing);
-    }
-
-    /** The Ready's write is durable (or there was none): let everything that waited on it go. */
-    private void finishReady(Ready rd, NodeStorage.PendingWrite write, SnapshotFile installing) {
-        if (write != null) {
-            storage.publish(write);
-            metrics.recordWrite(write.writeNanos(), write.write().entries().size(), write.write().sync());
-        }
-        if (installing != null) {
-            installSnapshot(rd.snapshot(), installing);
-        }
-        sendAll(rd.messagesAfterPersist());
-        List<Entry> committed = rd.committedEntries();
-        if (!committed.isEmpty()) {
-            PendingProposal[] matched = proposals.match(committed, System.nanoTime(), metrics::recordCommit);
-            applier.apply(committed, matched);
-        }
-        for (ReadState rs : rd.readStates()) {
-            ReadTracker.Group group = reads.take(rs.context());
-            if (group != null) {
-                applier.releaseAt(rs.index(), group.futures);
-            }
-        }
-        if (rd.hardState() != null) {
-            view.commitIndex = rd.hardState().getCommit();
-        }
-        raw.advance(rd);
-        maybeRequestSync();
-    }
-
-    /**
-     * Once the log passes its size limit, asks the state machine to make what it applied durable: the log can then
-     * be compacted up to there. At most once per tick, and only when something applied could go.
-     */
-    private void maybeRequestSync() {
-        if (settings.maxRaftStateBytes() <= 0 || syncRequested || storage.logBytes() <= settings.maxRaftStateBytes()
-                || applier.applied() <= storage.base().getIndex() || now - lastSyncRequestNanos < settings.tickNanos()) {
-            return;
-        }
-        syncRequested = true;
-        lastSyncRequestNanos = now;
-        applier.requestSync();
-    }
-
-    private void installSnapshot(SnapshotMetadata metadata, SnapshotFile file) {
-        files.installed(file);
-        InputStream body;
-        try {
-            body = file.openBody();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot open the received snapshot " + file.path(), e);
-        }
-        applier.restore(metadata, body);
-        LOG.info("{}: installing snapshot {} (term {}) from the leader", id, metadata.getIndex(), metadata.getTerm());
-    }
-
-    private void onSoftState(SoftState soft) {
-        Role newRole = soft.role();
-        String newLeader = soft.leader();
-        if (!newLeader.equals(leader)) {
-            if (!newLeader.isEmpty()) {
-                metrics.leaderChanged();
-                LOG.info("{}: leader is now {} (term {})", id, newLeader, raw.term());
-            }
-            reads.failAll(() -> notLeader(newLeader));
-        }
-        if (role == Role.LEADER && newRole != Role.LEADER) {
-            proposals.failAll("this node stopped being the leader");
-            reads.failAll(() -> notLeader(newLeader));
-            sendingSnapshots.clear();
-        }
-        role = newRole;
-        leader = newLeader;
-        if (!newLeader.isEmpty()) {
-            for (Iterator<PendingTransfer> it = transfers.iterator(); it.hasNext(); ) {
-                PendingTransfer t = it.next();
-                it.remove();
-                if (newLeader.equals(t.target())) {
-                    t.future().complete(null);
-                } else {
-                    t.future().completeExceptionally(new IllegalStateException("leadership went to " + newLeader
-                            + " instead of " + t.target()));
-                }
-            }
-        }
-    }
-
-    private void sendAll(List<Message> messages) {
-        if (messages.isEmpty()) {
-            return;
-        }
-        for (Message m : messages) {
-            switch (m.getType()) {
-                case MSG_SNAPSHOT -> {
-                    sendSnapshot(m);
-                    continue;
-                }
-                case MSG_APPEND -> metrics.appendSent();
-                default -> {
-                }
-            }
-            if (!transport.send(m)) {
-                metrics.outboundDropped();
-                raw.reportUnreachable(m.getTo());
-            }
-        }
-        transport.flush();
-    }
-
-    private void sendSnapshot(Message m) {
-        SnapshotMetadata wanted = m.getSnapshot();
-        SnapshotFile file = files.find(wanted);
-        if (file == null) {
-            LOG.warn("{}: the core sends snapshot {} but its file is gone", id, wanted.getIndex());
-            raw.reportSnapshot(m.getTo(), false);
-            return;
-        }
-        metrics.snapshotSendStarted();
-        sendingSnapshots.put(m.getTo(), file.index());
-        LOG.info("{}: sending snapshot {} ({} bytes) to {}", id, file.index(), file.fileLength(), m.getTo());
-        transport.sendSnapshot(m, file);
-    }
-
-    // ---------------------------------------------------------------- snapshots and compaction
-
-    /** What {@link io.raftkv.raft.core.LogStorage#snapshot()} answers: a file that covers the compacted prefix. */
-    private Optional<SnapshotMetadata> offerSnapshot() {
-        SnapshotFile best = files.covering(storage.snapshotIndex());
-        if (best != null) {
-            return Optional.of(best.metadata());
-        }
-        if (!captureRequested) {
-            captureRequested = true;
-            applier.requestCapture(); // the leader asks again on a later heartbeat
-            LOG.info("{}: a follower needs a snapshot; capturing one", id);
-        }
-        return Optional.empty();
-    }
-
-    private void onCaptured(SnapshotFile file) {
-        captureRequested = false;
-        if (file == null) {
-            return;
-        }
-        metrics.snapshotCaptured();
-        files.captured(file, storage.snapshotIndex());
-    }
-
-    private void stage(Events.SnapshotArrived arrived) {
-        files.stage(arrived.message().getSnapshot(), arrived.file());
-        view.lastContactNanos = now;
-        raw.step(arrived.message());
-    }
-
-    /** Compacts the log up to what the state machine made durable, once no write is in flight. */
-    private void maybeCompact() throws IOException {
-        if (compactTo < 0) {
-            return;
-        }
-        // Keep a tail of recent entries, so a follower that is only a little behind catches up from the log rather
-        // than with a whole snapshot; but never so much that the log stays above half its size limit.
-        long keep = Math.max(storage.lastIndex() - settings.catchUpEntries(),
-                storage.indexKeepingAtMost(settings.maxRaftStateBytes() / 2));
-        long target = Math.min(compactTo, keep);
-        for (long sending : sendingSnapshots.values()) {
-            target = Math.min(target, sending); // the follower needs the entries after the snapshot it gets
-        }
-        if (target <= storage.base().getIndex()) {
-            if (sendingSnapshots.isEmpty()) {
-                compactTo = -1;
-            }
-            return;
-        }
-        storage.compact(target);
-        metrics.compacted();
-        if (target >= compactTo) {
-            compactTo = -1;
-        }
-        files.compacted(storage.snapshotIndex(), sendingSnapshots.values());
-        LOG.debug("{}: compacted the log up to {} ({} bytes left)", id, target, storage.logBytes());
-    }
-
-    // ---------------------------------------------------------------- status and shutdown
-
-    private void publishStatus() {
-        view.role = role;
-        view.term = raw.term();
-        view.leader = leader;
-        view.firstIndex = storage.firstIndex();
-        view.lastIndex = storage.lastIndex();
-        if (role == Role.LEADER) {
-            view.lastContactNanos = now;
-        }
-    }
-
-    /** The core's status; on the loop thread only. */
-    io.raftkv.raft.core.RaftStatus coreStatus() {
-        return raw.status();
-    }
-
-    NotLeaderException notLeader(String leaderId) {
-        HostPort address = leaderId.isEmpty() ? null : members.get(leaderId);
-        return new NotLeaderException(leaderId, address == null ? "" : address.target());
-    }
-
     private void shutDown(Throwable failure) {
         String why = failure == null ? "the node is shutting down" : "the node failed: " + failure;
-        proposals.failAll(why);
         IllegalStateException error = new IllegalStateException("raft node " + id + ": " + why, failure);
-        reads.failAll(() -> error);
-        for (Events.Read r : newReads) {
-            r.future().completeExceptionally(error);
-        }
-        for (PendingTransfer t : transfers) {
-            t.future().completeExceptionally(error);
-        }
+        driver.failAll(why, error);
         // Requests still in the inbox will never be looked at: answer them.
         Object event;
         while ((event = inbox.poll()) != null) {
@@ -575,22 +124,11 @@ final class EventLoop implements Runnable {
                 case Events.Read r -> r.future().completeExceptionally(error);
                 case Events.Transfer t -> t.future().completeExceptionally(error);
                 case Events.Call<?> c -> c.future().completeExceptionally(error);
-                case Events.SnapshotArrived s -> files.discard(s.file());
+                case Events.SnapshotArrived s -> driver.discardArrived(s.file());
                 default -> {
                 }
             }
         }
-        view.role = Role.FOLLOWER;
-        view.leader = "";
         onExit.accept(failure);
     }
-
-    private java.util.function.Consumer<Throwable> onExit = t -> { };
-
-    /** Called on the loop thread as it exits (null if it stopped normally). */
-    void onExit(java.util.function.Consumer<Throwable> callback) {
-        this.onExit = callback;
-    }
-
-    private record PendingTransfer(String target, CompletableFuture<Void> future, long deadlineNanos) {}
 }

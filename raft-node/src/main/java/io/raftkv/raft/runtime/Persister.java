@@ -9,7 +9,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  * concurrent proposals come to share one fsync. At most one write is in flight (the core hands out one Ready at a
  * time).
  */
-final class Persister implements Runnable {
+final class Persister implements Runnable, WriteExecutor {
     private final NodeStorage storage;
     private final Inbox loop;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
@@ -19,7 +19,8 @@ final class Persister implements Runnable {
         this.loop = loop;
     }
 
-    void submit(NodeStorage.PendingWrite write) {
+    @Override
+    public void submit(NodeStorage.PendingWrite write) {
         queue.add(write);
     }
 

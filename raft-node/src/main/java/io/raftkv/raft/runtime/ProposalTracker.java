@@ -11,7 +11,7 @@ import java.util.function.LongConsumer;
  * The leader's accepted proposals that are not yet committed, in log order (a leader appends at increasing indexes
  * and never rewrites its own log within its term). Committed entries are matched against it: the proposal at the same
  * index and term rides along to the apply thread, which completes it with the state machine's reply; one whose index
- * came back with another entry is lost. Owned by the event loop.
+ * came back with another entry is lost. Owned by the {@link CoreDriver}.
  */
 final class ProposalTracker {
     private final ArrayDeque<PendingProposal> pending = new ArrayDeque<>();

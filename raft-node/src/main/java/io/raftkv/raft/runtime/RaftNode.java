@@ -204,11 +204,12 @@ public final class RaftNode implements RaftService, AutoCloseable {
                 persistThread = daemon("raft-" + group + "-" + id + "-persist").newThread(persister);
             }
             long tick = config.heartbeatInterval.toNanos();
-            EventLoop.Settings settings = new EventLoop.Settings(tick, tick * Math.max(2, config.electionTicks() / 2),
+            CoreDriver.Settings settings = new CoreDriver.Settings(tick, tick * Math.max(2, config.electionTicks() / 2),
                     config.readTimeout.toNanos(), config.electionTimeout.toNanos() * 2, config.maxRaftStateBytes,
                     config.snapshotCatchUpEntries, config.asyncPersist);
-            loop = new EventLoop(id, members, settings, raw, storage, snapshots, baseFile, sendable, transport,
-                    applier, persister, inbox, metrics, view);
+            CoreDriver driver = new CoreDriver(id, members, settings, System::nanoTime, raw, storage, snapshots,
+                    baseFile, sendable, transport, applier, persister, metrics, view);
+            loop = new EventLoop(id, tick, driver, inbox);
             loop.onExit(this::onLoopExit);
             loopThread = new Thread(loop, "raft-" + group + "-" + id + "-loop");
             loopThread.setDaemon(true);

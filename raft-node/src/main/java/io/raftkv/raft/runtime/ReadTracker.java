@@ -12,7 +12,7 @@ import java.util.function.Supplier;
 /**
  * Read barriers waiting for the core to confirm leadership. All barriers requested in one turn of the event loop share
  * one ReadIndex request (one heartbeat round answers them all). A request the core may have lost is asked again after
- * a while under a new context; one that is not confirmed in time fails. Owned by the event loop.
+ * a while under a new context; one that is not confirmed in time fails. Owned by the {@link CoreDriver}.
  */
 final class ReadTracker {
     /** Barriers sharing one ReadIndex context. */

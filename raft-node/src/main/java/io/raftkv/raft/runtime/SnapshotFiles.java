@@ -9,10 +9,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Which snapshot files a node keeps, and when each may go (event loop thread only): the base file (the snapshot the
- * log starts after, received from a leader), the sendable file (the newest one a leader may ship: captured here, or
- * the base), and files received and stepped into the core but not yet taken up by a Ready. A file is deleted once no
- * role needs it.
+ * Which snapshot files a node keeps, and when each may go (on the {@link CoreDriver}'s thread only): the base file
+ * (the snapshot the log starts after, received from a leader), the sendable file (the newest one a leader may ship:
+ * captured here, or the base), and files received and stepped into the core but not yet taken up by a Ready. A file
+ * is deleted once no role needs it.
  */
 final class SnapshotFiles {
     private final SnapshotDirectory store;

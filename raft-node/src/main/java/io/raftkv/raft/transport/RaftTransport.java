@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifecycle: construct from the host, {@link #start} once the node can take messages, {@link #close} last.
  */
-public final class RaftTransport implements AutoCloseable {
+public final class RaftTransport implements MessageSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RaftTransport.class);
 
     private final RaftHost host;
@@ -98,6 +98,7 @@ public final class RaftTransport implements AutoCloseable {
      * peer's queue is full or the peer is unreachable; the caller should report the peer unreachable to its core.
      * Snapshot messages go through {@link #sendSnapshot}.
      */
+    @Override
     public boolean send(Message message) {
         if (message.getType() == MessageType.MSG_SNAPSHOT) {
             throw new IllegalArgumentException("snapshot messages go through sendSnapshot");
@@ -107,6 +108,7 @@ public final class RaftTransport implements AutoCloseable {
     }
 
     /** Pushes the queued messages of every peer onto their streams. Never blocks. */
+    @Override
     public void flush() {
         for (PeerLink link : links.values()) {
             link.flush();
@@ -118,6 +120,7 @@ public final class RaftTransport implements AutoCloseable {
      * {@link TransportListener#onSnapshotSent} (always, exactly once). The file is opened before this returns, so the
      * caller may delete it afterwards.
      */
+    @Override
     public void sendSnapshot(Message message, SnapshotFile file) {
         PeerLink link = links.get(message.getTo());
         TransportListener target = listener;

@@ -1,0 +1,20 @@
+package io.raftkv.raft.transport;
+
+import io.raftkv.proto.raft.Message;
+import io.raftkv.raft.storage.SnapshotFile;
+
+/**
+ * Where a node's outgoing Raft messages go: the peer links of {@link RaftTransport}, or a simulated network. Sending
+ * never blocks; what cannot be delivered is dropped, which Raft tolerates.
+ */
+public interface MessageSink {
+
+    /** Queues a message (not a snapshot) for its receiver; false if it was dropped at once. */
+    boolean send(Message message);
+
+    /** Sends {@code message} with the snapshot held in {@code file}; the outcome is reported back later. */
+    void sendSnapshot(Message message, SnapshotFile file);
+
+    /** Pushes what was queued onto the wire. */
+    void flush();
+}
