@@ -37,7 +37,6 @@ import java.util.function.Function;
  * goes to the configured address of the hinted id. Thread-safe.
  */
 public final class LeaderSeekingClient<S extends AbstractStub<S>> implements AutoCloseable {
-    private static final long REFUSED_ROUND_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /**
      * The client's own network threads, stopped by {@link #close}: gRPC's shared ones outlive the client, and a JVM
      * exiting while a network thread waits in native code first waits 300 ms for it (a third of a CLI call).
@@ -135,81 +134,65 @@ public final class LeaderSeekingClient<S extends AbstractStub<S>> implements Aut
         return options;
     }
 
-    /** Runs {@code attempt} on the leader (finding it as needed) until an answer ends it or the timeout passes. */
+    /**
+     * Runs {@code attempt} on the leader (finding it as needed) until an answer ends it or the timeout passes; which
+     * node is tried next, and when, is the {@link LeaderSeekingPolicy}'s decision.
+     */
     public <R> R call(String what, Attempt<S, R> attempt) {
-        long deadline = System.nanoTime() + options.timeout().toNanos();
-        long backoff = options.initialBackoff().toNanos();
-        int target = leader;
-        int failuresThisRound = 0;
-        int hintsFollowed = 0;
-        boolean allRefusedThisRound = true;
-        int refusedRounds = 0;
+        LeaderSeekingPolicy policy = new LeaderSeekingPolicy(endpoints.size(), leader, options, System.nanoTime(),
+                ThreadLocalRandom.current());
         Map<HostPort, String> problems = new LinkedHashMap<>();
         while (true) {
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
+            int target = policy.target();
+            long attemptNanos = policy.attemptNanos(System.nanoTime());
+            if (attemptNanos <= 0) {
                 throw unavailable(what, problems);
             }
             Endpoint endpoint = endpoints.get(target);
-            Answer<R> answer;
+            LeaderSeekingPolicy.Next next;
             try {
-                answer = attempt.call(stubs.get(target).withDeadlineAfter(
-                        Math.min(options.attemptTimeout().toNanos(), remaining), TimeUnit.NANOSECONDS));
-            } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-                    throw new RequestRejectedException("the request is too large for the server: "
-                            + e.getStatus().getDescription());
-                }
-                answer = null;
-                problems.put(endpoint.address, CallFailures.describe(e));
-                allRefusedThisRound &= CallFailures.isConnectionRefused(e);
-            }
-            if (answer != null) {
-                allRefusedThisRound = false;
+                Answer<R> answer = attempt.call(stubs.get(target).withDeadlineAfter(attemptNanos,
+                        TimeUnit.NANOSECONDS));
                 endpoint.learnNodeId(answer.nodeId());
                 switch (answer.code()) {
                     case INVALID_ARGUMENT -> throw new RequestRejectedException(answer.message());
                     case NOT_LEADER -> {
                         problems.put(endpoint.address, "not the leader" + describe(answer.hint()));
                         Integer hinted = resolve(answer.hint());
-                        if (hinted != null && hintsFollowed < endpoints.size()) {
-                            hintsFollowed++;
-                            if (hinted == target) {
-                                // It still leads but lost the entry to a new term: give it a moment.
-                                pause(options.initialBackoff().toNanos(), deadline);
-                            }
-                            target = hinted;
-                            continue;
-                        }
+                        next = policy.notLeader(hinted == null ? -1 : hinted, System.nanoTime());
                     }
-                    case TIMEOUT -> problems.put(endpoint.address, "timed out: " + answer.message());
+                    case TIMEOUT -> {
+                        problems.put(endpoint.address, "timed out: " + answer.message());
+                        next = policy.couldNotServe(System.nanoTime());
+                    }
                     default -> {
                         if (!answer.retryable()) {
                             leader = target;
                             return answer.value();
                         }
                         problems.put(endpoint.address, "answered " + answer.code());
+                        next = policy.couldNotServe(System.nanoTime());
                     }
                 }
-            }
-            target = (target + 1) % endpoints.size();
-            if (++failuresThisRound >= endpoints.size()) {
-                // No node could serve in a whole round: an election, a partition or a restart. Wait a little.
-                refusedRounds = allRefusedThisRound ? refusedRounds + 1 : 0;
-                if (refusedRounds >= 2 && options.failFastWhenAllRefuse()) {
-                    throw new ServiceUnavailableException("every node refused the connection, twice in a row"
-                            + listed(problems) + "; is the cluster running?");
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                    throw new RequestRejectedException("the request is too large for the server: "
+                            + e.getStatus().getDescription());
                 }
-                // Before the second round of refusals that would end the call, a longer pause: a node may be
-                // restarting.
-                boolean lastChance = refusedRounds == 1 && options.failFastWhenAllRefuse();
-                pause(lastChance ? Math.max(backoff, REFUSED_ROUND_PAUSE_NANOS) : backoff, deadline);
-                backoff = Math.min(backoff * 2, options.maxBackoff().toNanos());
-                failuresThisRound = 0;
-                hintsFollowed = 0;
-                allRefusedThisRound = true;
-                for (Endpoint each : endpoints) {
-                    each.channel.resetConnectBackoff();
+                problems.put(endpoint.address, CallFailures.describe(e));
+                next = policy.failed(CallFailures.isConnectionRefused(e), System.nanoTime());
+            }
+            switch (next) {
+                case LeaderSeekingPolicy.Next.GiveUp g -> throw new ServiceUnavailableException(
+                        "every node refused the connection, twice in a row" + listed(problems)
+                                + "; is the cluster running?");
+                case LeaderSeekingPolicy.Next.Attempt a -> {
+                    pause(a.pauseNanos());
+                    if (a.newRound()) {
+                        for (Endpoint each : endpoints) {
+                            each.channel.resetConnectBackoff();
+                        }
+                    }
                 }
             }
         }
@@ -267,14 +250,12 @@ public final class LeaderSeekingClient<S extends AbstractStub<S>> implements Aut
         return null;
     }
 
-    private void pause(long nanos, long deadline) {
-        long jittered = nanos + ThreadLocalRandom.current().nextLong(Math.max(1, nanos / 2));
-        long sleep = Math.min(jittered, deadline - System.nanoTime());
-        if (sleep <= 0) {
+    private static void pause(long nanos) {
+        if (nanos <= 0) {
             return;
         }
         try {
-            TimeUnit.NANOSECONDS.sleep(sleep);
+            TimeUnit.NANOSECONDS.sleep(nanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServiceUnavailableException("interrupted while waiting to retry");

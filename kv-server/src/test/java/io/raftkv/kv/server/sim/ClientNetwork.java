@@ -44,7 +44,7 @@ final class ClientNetwork {
         scheduler.after(delay(), () -> {
             SimFrontEnd target = servers.apply(server);
             if (target == null) {
-                answer(onReply, ClientReply.failed(server + " is unreachable (connection refused)"));
+                answer(onReply, ClientReply.refused(server + " is unreachable (connection refused)"));
             } else {
                 target.handle(request, reply -> answer(onReply, reply));
             }

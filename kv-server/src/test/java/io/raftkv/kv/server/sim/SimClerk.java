@@ -3,6 +3,7 @@ package io.raftkv.kv.server.sim;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.raftkv.common.client.ClientOptions;
+import io.raftkv.common.client.LeaderSeekingPolicy;
 import io.raftkv.proto.kv.AppendRequest;
 import io.raftkv.proto.kv.GetReply;
 import io.raftkv.proto.kv.GetRequest;
@@ -23,7 +24,8 @@ import java.util.random.RandomGenerator;
  * and increasing sequence numbers for its writes (every retry of a write carries the same pair), the leader it last
  * succeeded with, NOT_LEADER hints followed (by node id, among the servers it was given), a per-attempt timeout, a
  * backoff after a round in which no node could serve, and an overall deadline after which the operation's outcome is
- * unknown. The retry loop mirrors {@code Clerk.run} step for step, with the same {@link ClientOptions}.
+ * unknown. Which node comes next, and when, is decided by the real client's {@link LeaderSeekingPolicy}, with the same
+ * {@link ClientOptions}, in virtual time.
  *
  * <p>One operation at a time, like one Clerk session. Every operation is recorded in the run's {@link SimHistory}.
  *
@@ -111,12 +113,13 @@ final class SimClerk {
     /** Replaces the servers this clerk talks to (the lab's ConnectClient); an operation in flight carries on. */
     void connect(List<String> newServers) {
         String leaderId = servers.get(leaderOf(servers));
-        String targetId = current == null ? null : current.servers.get(current.target);
+        String targetId = current == null || current.servers.isEmpty() ? null
+                : current.servers.get(current.policy.target());
         servers = List.copyOf(newServers);
         leaders.put(servers.get(0), Math.max(0, servers.indexOf(leaderId)));
         if (current != null) {
             current.servers = servers;
-            current.target = Math.max(0, servers.indexOf(targetId));
+            current.policy.moveTo(servers.size(), Math.max(0, servers.indexOf(targetId)));
         }
     }
 
@@ -150,33 +153,28 @@ final class SimClerk {
         return current.call;
     }
 
-    /** One operation's retry loop (Clerk.run as a state machine driven by replies and timers). */
+    /** One operation's retry loop: the client's policy, driven by replies and timers. */
     private final class Operation {
         final KvModel.Input input;
         final Message request;
         final long historyCall;
         final ClerkCall call = new ClerkCall();
-        final long deadline;
-        long backoff;
+        final LeaderSeekingPolicy policy;
         List<String> servers;
-        int target;
-        int failuresThisRound;
-        int hintsFollowed;
         int attempt;
 
         Operation(KvModel.Input input, Message request, long historyCall) {
             this.input = input;
             this.request = request;
             this.historyCall = historyCall;
-            this.deadline = scheduler.now() + micros(options.timeout());
-            this.backoff = micros(options.initialBackoff());
             this.servers = router.serversFor(input.key());
-            this.target = leaderOf(servers);
+            this.policy = new LeaderSeekingPolicy(Math.max(1, servers.size()), leaderOf(servers), options,
+                    nowNanos(), random);
         }
 
         void send() {
-            long remaining = deadline - scheduler.now();
-            if (remaining <= 0) {
+            long attemptNanos = policy.attemptNanos(nowNanos());
+            if (attemptNanos <= 0) {
                 finish(Outcome.of(Outcome.Status.UNKNOWN));
                 return;
             }
@@ -185,12 +183,12 @@ final class SimClerk {
                 return;
             }
             int thisAttempt = ++attempt;
-            String server = servers.get(target);
+            String server = servers.get(policy.target());
             network.call(server, request, reply -> onReply(thisAttempt, server, reply));
-            scheduler.after(Math.min(micros(options.attemptTimeout()), remaining), () -> {
+            scheduler.after(micros(attemptNanos), () -> {
                 if (thisAttempt == attempt && current == this) {
                     attempt++;
-                    nextNode(); // no answer in time
+                    follow(policy.failed(false, nowNanos())); // no answer in time
                 }
             });
         }
@@ -201,7 +199,7 @@ final class SimClerk {
             }
             attempt++;
             if (reply.isFailure()) {
-                nextNode();
+                follow(policy.failed(reply.refused(), nowNanos()));
                 return;
             }
             ErrorCode code;
@@ -222,74 +220,60 @@ final class SimClerk {
             }
             switch (code) {
                 case OK, NO_KEY -> {
-                    leaders.put(servers.get(0), target);
+                    leaders.put(servers.get(0), policy.target());
                     finish(outcomeOf(reply.message(), code));
-                    return;
                 }
-                case INVALID_ARGUMENT -> {
-                    finish(Outcome.of(Outcome.Status.REJECTED));
-                    return;
-                }
+                case INVALID_ARGUMENT -> finish(Outcome.of(Outcome.Status.REJECTED));
                 case WRONG_GROUP -> {
-                    leaders.put(servers.get(0), target);
+                    leaders.put(servers.get(0), policy.target());
                     reroute();
-                    return;
                 }
-                case NOT_LEADER -> {
-                    Integer hinted = resolve(hint, servers);
-                    if (hinted != null && hintsFollowed < servers.size()) {
-                        hintsFollowed++;
-                        if (hinted == target) {
-                            // It still leads but lost the entry to a new term: give it a moment.
-                            pause(micros(options.initialBackoff()), this::send);
-                        } else {
-                            target = hinted;
+                case NOT_LEADER -> follow(policy.notLeader(resolve(hint, servers), nowNanos()));
+                // TIMEOUT, or an answer this client does not understand: the policy moves on.
+                default -> follow(policy.couldNotServe(nowNanos()));
+            }
+        }
+
+        /**
+         * Carries out the policy's decision. After a round in which no node could serve (an election, a partition or
+         * a restart, or, sharded, the group is gone) the clerk also asks for the latest configuration while it waits.
+         */
+        void follow(LeaderSeekingPolicy.Next next) {
+            switch (next) {
+                case LeaderSeekingPolicy.Next.GiveUp g -> finish(Outcome.of(Outcome.Status.UNKNOWN));
+                case LeaderSeekingPolicy.Next.Attempt a when a.newRound() -> pause(a.pauseNanos(),
+                        () -> router.refresh(() -> {
+                            if (current != this) {
+                                return;
+                            }
+                            List<String> latest = router.serversFor(input.key());
+                            if (!latest.equals(servers)) {
+                                servers = latest;
+                                policy.moveTo(Math.max(1, servers.size()), leaderOf(servers));
+                            }
                             send();
-                        }
-                        return;
-                    }
-                }
-                default -> {
-                    // TIMEOUT, or an answer this client does not understand: try the next node.
-                }
-            }
-            nextNode();
-        }
-
-        void nextNode() {
-            target = (target + 1) % servers.size();
-            if (++failuresThisRound >= servers.size()) {
-                // No node could serve in a whole round: an election, a partition or a restart (or, sharded, the
-                // group is gone). Wait a little, and ask the configuration again.
-                reroute();
-            } else {
-                send();
+                        }));
+                case LeaderSeekingPolicy.Next.Attempt a -> pause(a.pauseNanos(), this::send);
             }
         }
 
-        /** Waits a little, asks for the latest configuration, and goes on at the group it names for the key. */
+        /** Waits the next backoff, asks for the latest configuration, and goes on at the group it names for the key. */
         void reroute() {
-            long wait = backoff;
-            backoff = Math.min(backoff * 2, micros(options.maxBackoff()));
-            pause(wait, () -> router.refresh(() -> {
+            pause(policy.backoffPause(nowNanos()), () -> router.refresh(() -> {
                 if (current != this) {
                     return;
                 }
                 servers = router.serversFor(input.key());
-                target = leaderOf(servers);
-                failuresThisRound = 0;
-                hintsFollowed = 0;
+                policy.moveTo(Math.max(1, servers.size()), leaderOf(servers));
                 send();
             }));
         }
 
-        void pause(long micros, Runnable then) {
-            long jittered = micros + random.nextLong(Math.max(1, micros / 2));
-            long sleep = Math.min(jittered, deadline - scheduler.now());
-            if (sleep <= 0) {
+        void pause(long nanos, Runnable then) {
+            if (nanos <= 0) {
                 then.run();
             } else {
-                scheduler.after(sleep, then);
+                scheduler.after(micros(nanos), then);
             }
         }
 
@@ -306,17 +290,16 @@ final class SimClerk {
         }
     }
 
-    /** The server a hint points at: by the node id learned from replies, else by a configured address. */
-    private Integer resolve(LeaderHint hint, List<String> servers) {
+    /** The server a hint points at: by the node id learned from replies, else by a configured address; or -1. */
+    private int resolve(LeaderHint hint, List<String> servers) {
         if (hint == null) {
-            return null;
+            return -1;
         }
         String server = learnedIds.get(hint.getLeaderId());
         if (server == null && !hint.getLeaderAddress().isEmpty()) {
             server = hint.getLeaderAddress();
         }
-        int index = server == null ? -1 : servers.indexOf(server);
-        return index < 0 ? null : index;
+        return server == null ? -1 : servers.indexOf(server);
     }
 
     private static Outcome outcomeOf(Message reply, ErrorCode code) {
@@ -327,8 +310,13 @@ final class SimClerk {
         return Outcome.ok(null);
     }
 
-    private static long micros(java.time.Duration duration) {
-        return duration.toNanos() / 1_000;
+    private long nowNanos() {
+        return scheduler.now() * 1_000;
+    }
+
+    /** Virtual time is in microseconds; a positive wait stays positive. */
+    private static long micros(long nanos) {
+        return Math.max(1, nanos / 1_000);
     }
 
     private static ByteString utf8(String text) {
