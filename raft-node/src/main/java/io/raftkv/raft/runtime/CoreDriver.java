@@ -79,6 +79,12 @@ final class CoreDriver {
     private final ReadTracker reads = new ReadTracker();
     private final List<Events.Read> newReads = new ArrayList<>();
     private final List<PendingTransfer> transfers = new ArrayList<>();
+    /**
+     * Read contexts are this incarnation's nonce and a counter: a ReadIndex answer to an earlier incarnation of the
+     * node (still in flight when it restarted) must never be taken for one of this incarnation's reads, whose
+     * counter starts again from zero; it would confirm the new read at an old index.
+     */
+    private final long readNonce;
     private long readCounter;
 
     /** The Ready whose synced write is in flight on the write executor, and the snapshot file it installs. */
@@ -100,13 +106,16 @@ final class CoreDriver {
     /**
      * @param clock nanoseconds on a monotonic clock ({@code System::nanoTime}, or a simulation's virtual time)
      * @param writes where synced writes run with async persist (null without it)
+     * @param readNonce a number drawn at random for this incarnation of the node
      */
-    CoreDriver(String id, Map<String, HostPort> members, Settings settings, LongSupplier clock, RawNode raw,
+    CoreDriver(String id, Map<String, HostPort> members, Settings settings, long readNonce, LongSupplier clock,
+            RawNode raw,
             NodeStorage storage, SnapshotDirectory snapshots, SnapshotFile baseFile, SnapshotFile sendable,
             MessageSink sink, ApplyHandoff applier, WriteExecutor writes, NodeMetrics metrics, NodeStatusView view) {
         this.id = id;
         this.members = members;
         this.settings = settings;
+        this.readNonce = readNonce;
         this.clock = clock;
         this.raw = raw;
         this.storage = storage;
@@ -280,13 +289,17 @@ final class CoreDriver {
     }
 
     private ByteString readContext() {
-        long n = ++readCounter;
-        byte[] bytes = new byte[8];
-        for (int i = 7; i >= 0; i--) {
-            bytes[i] = (byte) n;
-            n >>>= 8;
-        }
+        byte[] bytes = new byte[16];
+        putLong(bytes, 0, readNonce);
+        putLong(bytes, 8, ++readCounter);
         return UnsafeByteOperations.unsafeWrap(bytes);
+    }
+
+    private static void putLong(byte[] bytes, int offset, long value) {
+        for (int i = offset + 7; i >= offset; i--) {
+            bytes[i] = (byte) value;
+            value >>>= 8;
+        }
     }
 
     // ---------------------------------------------------------------- Ready handling

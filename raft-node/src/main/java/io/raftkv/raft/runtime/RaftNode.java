@@ -35,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -207,8 +208,9 @@ public final class RaftNode implements RaftService, AutoCloseable {
             CoreDriver.Settings settings = new CoreDriver.Settings(tick, tick * Math.max(2, config.electionTicks() / 2),
                     config.readTimeout.toNanos(), config.electionTimeout.toNanos() * 2, config.maxRaftStateBytes,
                     config.snapshotCatchUpEntries, config.asyncPersist);
-            CoreDriver driver = new CoreDriver(id, members, settings, System::nanoTime, raw, storage, snapshots,
-                    baseFile, sendable, transport, applier, persister, metrics, view);
+            CoreDriver driver = new CoreDriver(id, members, settings, ThreadLocalRandom.current().nextLong(),
+                    System::nanoTime, raw, storage, snapshots, baseFile, sendable, transport, applier, persister,
+                    metrics, view);
             loop = new EventLoop(id, tick, driver, inbox);
             loop.onExit(this::onLoopExit);
             loopThread = new Thread(loop, "raft-" + group + "-" + id + "-loop");

@@ -10,6 +10,9 @@ public enum Mutation {
     FORGET_VOTE_ON_RESTART,
     /** A leader commits entries of earlier terms by counting replicas (what Figure 8 forbids). */
     COMMIT_OLDER_TERMS,
-    /** A node sends its acknowledgements before its write is durable, so a crash loses what it acknowledged. */
+    /**
+     * A node's fsync returns before its write is durable (a disk that lies), so the runtime acknowledges writes a
+     * crash then loses.
+     */
     ACK_BEFORE_PERSIST
 }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Randomized runs with every fault mixed (see {@link ChaosRun}), checked for safety at every step and for liveness at
- * the end. The default build runs 500 seeds of 20,000 steps; {@code -Draftkv.sim.seed=N} re-runs one seed (for
+ * the end. The default build runs 500 seeds of 23,000 steps; {@code -Draftkv.sim.seed=N} re-runs one seed (for
  * example one a failure reported), {@code -Draftkv.sim.seeds} and {@code -Draftkv.sim.steps} change the amounts.
  */
 class RandomizedSimulationTest {
@@ -24,7 +24,7 @@ class RandomizedSimulationTest {
     void manySeedsStaySafeAndLive() throws Exception {
         Long single = Long.getLong("raftkv.sim.seed");
         int seeds = Integer.getInteger("raftkv.sim.seeds", 500);
-        long steps = Long.getLong("raftkv.sim.steps", 20_000);
+        long steps = Long.getLong("raftkv.sim.steps", 23_000);
         if (single != null) {
             ChaosRun.Result r = new ChaosRun(single, steps).run();
             System.out.println("seed " + single + ": " + r);

@@ -3,40 +3,39 @@ package io.raftkv.raft.sim;
 import com.google.protobuf.ByteString;
 import io.raftkv.proto.raft.ConfState;
 import io.raftkv.proto.raft.Entry;
-import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
-import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.SnapshotMetadata;
-import io.raftkv.raft.core.EntryId;
-import io.raftkv.raft.core.Role;
-import io.raftkv.raft.api.SnapshotSource;
+import io.raftkv.raft.api.NotLeaderException;
+import io.raftkv.raft.api.Proposal;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.core.EntryId;
-import io.raftkv.raft.core.MemoryStorage;
 import io.raftkv.raft.core.ProposeResult;
 import io.raftkv.raft.core.RaftConfig;
 import io.raftkv.raft.core.RaftStatus;
 import io.raftkv.raft.core.RawNode;
-import io.raftkv.raft.core.ReadState;
-import io.raftkv.raft.core.Ready;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import io.raftkv.raft.core.Role;
+import io.raftkv.raft.core.MemoryStorage;
+import io.raftkv.raft.core.SoftState;
+import io.raftkv.raft.runtime.SimDriver;
+import io.raftkv.raft.storage.NodeStorage;
+import io.raftkv.raft.storage.SnapshotDirectory;
+import io.raftkv.raft.storage.SnapshotFile;
+import io.raftkv.raft.transport.MessageSink;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * One simulated node: a {@link RawNode} driven the way the real runtime drives it, its disk, and its state machine.
+ * One simulated node: the production runtime's {@link io.raftkv.raft.runtime.SimDriver driver} (the code that orders
+ * persist, send, apply, snapshot install and proposal replies) over a {@link RawNode}, with a simulated disk
+ * ({@link SimLogStorage}, plus snapshot files and the state machine's durable image), the simulated network, and an
+ * apply side ({@link SimApplier}) that runs like the apply thread, in virtual time.
  *
- * <p>The disk is the {@link MemoryStorage} plus the latest snapshot's bytes; it survives crashes. Everything else
- * (the core, the state machine, snapshot bytes received but not yet installed) is lost in a crash. A Ready is handled
- * in two steps: when it is taken, {@link Ready#messages()} go out at once; when its write completes (after a random
- * fsync latency if it must sync) it is persisted, {@link Ready#messagesAfterPersist()} go out, the snapshot and
- * committed entries are applied, and the node advances. A crash between the two loses the write, as a real crash
- * would lose an unsynced write.
+ * <p>What this class adds is fault injection (crash and restart) and bookkeeping: the safety checker's hooks, the
+ * trace and the {@link SimListener}s. A crash keeps the disk; everything else (the core, the driver, the state
+ * machine, writes whose fsync had not finished) is lost.
  *
  * <p>Client actors use this handle: {@link #propose}, {@link #readIndex}, {@link #transferLeadership}, and observe
  * results through {@link SimListener}.
@@ -47,19 +46,23 @@ public final class SimNode {
     private final int index;
     private final RaftConfig baseConfig;
     private final ConfState confState;
-    private final MemoryStorage storage;
-    private SnapshotMetadata snapshotMetadata;
-    private byte[] snapshotBytes;
+    private final SimLogStorage storage;
+    private final SnapshotDirectory snapshots;
+    /** The state machine's durable image: what its last sync or restore made survive a crash (null: none yet). */
+    private SnapshotMetadata imageMetadata;
+    private byte[] image;
 
     private boolean up;
     private int incarnation;
     private RawNode raw;
+    private SimDriver driver;
+    private SimApplier applier;
     private StateMachine stateMachine;
-    private boolean readyScheduled;
-    private boolean writing;
+    private boolean processScheduled;
     private long checkCompletenessTerm = -1;
+    private boolean pendingCompletenessCheck;
     private long lastLeaderTermSeen = -1;
-    private final Map<EntryId, byte[]> stagedSnapshots = new HashMap<>();
+    private SoftState softState = new SoftState(Role.FOLLOWER, "");
     private long readCounter;
 
     SimNode(Simulation sim, String id, int index, RaftConfig baseConfig) {
@@ -68,7 +71,13 @@ public final class SimNode {
         this.index = index;
         this.baseConfig = baseConfig;
         this.confState = ConfState.newBuilder().addAllVoters(baseConfig.voters()).build();
-        this.storage = new MemoryStorage(confState);
+        this.storage = new SimLogStorage(confState);
+        this.storage.onWrite(write -> onPersisted(write.entries(), write.snapshot()));
+        try {
+            this.snapshots = SnapshotDirectory.open(SimDisks.newNodeDirectory(id));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public String id() {
@@ -83,18 +92,22 @@ public final class SimNode {
         return incarnation;
     }
 
+    Simulation sim() {
+        return sim;
+    }
+
     public boolean isUp() {
         return up;
     }
 
-    /** The node's disk: what it has persisted (survives crashes). */
+    /** The node's log as it last wrote it (what its disk holds after a crash that keeps unsynced writes). */
     public MemoryStorage storage() {
-        return storage;
+        return storage.view();
     }
 
-    /** The size in bytes of the snapshot this node holds on its disk (0 if none): the lab's SnapshotSize(). */
+    /** The size in bytes of the state machine's durable image (0 if none): the lab's SnapshotSize(). */
     public int snapshotSize() {
-        return snapshotBytes == null ? 0 : snapshotBytes.length;
+        return image == null ? 0 : image.length;
     }
 
     /** The state machine of the running incarnation (null while down). */
@@ -128,36 +141,74 @@ public final class SimNode {
 
     // ---------------------------------------------------------------- client handle
 
-    /** Proposes a command here; a node that is down answers like a follower that knows no leader. */
+    /**
+     * Proposes a command through the runtime's driver; a node that is down answers like a follower that knows no
+     * leader. A leader that refuses (a leadership transfer is under way) answers {@link ProposeResult.Dropped}.
+     */
     public ProposeResult propose(byte[] command) {
         if (!up) {
             return new ProposeResult.NotLeader("");
         }
-        ProposeResult r = raw.propose(ByteString.copyFrom(command));
-        if (r instanceof ProposeResult.Accepted) {
-            sim.trace().record(sim.now(), id, "propose", r);
+        if (raw.role() != Role.LEADER) {
+            return new ProposeResult.NotLeader(raw.leader()); // what the driver answers, without its exception
+        }
+        CompletableFuture<Proposal> accepted = driver.propose(command);
+        ProposeResult result;
+        try {
+            result = new ProposeResult.Accepted(accepted.join().id());
+            sim.trace().record(sim.now(), id, "propose", result);
+        } catch (RuntimeException e) {
+            result = raw.role() == Role.LEADER ? new ProposeResult.Dropped("refused by the leader: " + e.getCause())
+                    : new ProposeResult.NotLeader(leaderOf(e));
         }
         afterInput();
-        return r;
+        return result;
     }
 
-    /** Starts a read barrier; returns its context, or null if it could not start. */
-    public ByteString readIndex() {
+    /**
+     * Proposes a command as the runtime's RaftService does: the future completes when the proposal is accepted (or
+     * fails if it is refused), and its {@code applied} future when the entry is applied here.
+     */
+    public CompletableFuture<Proposal> proposeAsync(byte[] command) {
         if (!up) {
+            return CompletableFuture.failedFuture(new NotLeaderException("", ""));
+        }
+        CompletableFuture<Proposal> accepted = driver.propose(command);
+        afterInput();
+        return accepted;
+    }
+
+    /**
+     * Starts a read barrier through the runtime's driver; returns its token, which {@link SimListener#onReadState}
+     * carries once the barrier is confirmed, or null if this node knows no leader (or is down).
+     */
+    public ByteString readIndex() {
+        if (!up || raw.leader().isEmpty()) {
             return null;
         }
-        ByteString context = ByteString.copyFromUtf8(id + "/" + incarnation + "/" + (++readCounter));
-        sim.checker().onReadRequested(context);
-        boolean started = raw.readIndex(context);
-        afterInput();
-        return started ? context : null;
+        ByteString token = ByteString.copyFromUtf8(id + "/" + incarnation + "/" + (++readCounter));
+        sim.checker().onReadRequested(token);
+        applier.track(driver.readBarrier(), token);
+        scheduleTurn();
+        return token;
+    }
+
+    /** A read barrier as the runtime's RaftService gives it: completes once confirmed and applied here. */
+    public CompletableFuture<Void> readBarrier() {
+        if (!up) {
+            return CompletableFuture.failedFuture(new NotLeaderException("", ""));
+        }
+        CompletableFuture<Void> barrier = driver.readBarrier();
+        scheduleTurn();
+        return barrier;
     }
 
     public boolean transferLeadership(String transferee) {
         if (!up) {
             return false;
         }
-        boolean started = raw.transferLeadership(transferee);
+        CompletableFuture<Void> done = driver.transferLeadership(transferee);
+        boolean started = !done.isCompletedExceptionally();
         sim.trace().record(sim.now(), id, "transfer", transferee + " started=" + started);
         afterInput();
         return started;
@@ -171,27 +222,66 @@ public final class SimNode {
         }
     }
 
+    private static String leaderOf(RuntimeException e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        return cause instanceof NotLeaderException n ? n.leaderId() : "";
+    }
+
     // ---------------------------------------------------------------- lifecycle
 
     void start() {
         up = true;
         incarnation++;
         stateMachine = sim.config().stateMachines().apply(id);
-        if (snapshotMetadata != null && stateMachine.appliedIndex() < snapshotMetadata.getIndex()) {
-            restore(stateMachine, snapshotMetadata, snapshotBytes);
+        if (image != null && stateMachine.appliedIndex() < imageMetadata.getIndex()) {
+            SimApplier.restore(stateMachine, imageMetadata, image);
+        }
+        List<SnapshotFile> files;
+        try {
+            files = snapshots.verifyAll();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        SnapshotMetadata base = storage.base();
+        SnapshotFile baseFile = find(files, base);
+        if (stateMachine.appliedIndex() < base.getIndex()) {
+            // As the runtime starts: a state machine behind the log's base catches up from the base's file.
+            if (baseFile == null) {
+                throw new IllegalStateException(id + " has applied " + stateMachine.appliedIndex()
+                        + " but its log starts after " + base.getIndex() + " and no snapshot file covers it");
+            }
+            try (InputStream body = baseFile.openBody()) {
+                stateMachine.restoreSnapshot(base.getIndex(), base.getTerm(), body);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
         long applied = stateMachine.appliedIndex();
-        sim.checker().onRestart(id, applied, snapshotMetadata == null ? 0 : snapshotMetadata.getIndex(),
-                snapshotMetadata == null ? 0 : snapshotMetadata.getTerm());
+        sim.checker().onRestart(id, applied, imageMetadata == null ? 0 : imageMetadata.getIndex(),
+                imageMetadata == null ? 0 : imageMetadata.getTerm());
         checkDigest();
         if (sim.mutation() == Mutation.FORGET_VOTE_ON_RESTART) {
-            storage.setHardState(storage.hardState().toBuilder().clearVote().build());
+            storage.overwriteHardState(storage.hardState().toBuilder().clearVote().build());
         }
         raw = new RawNode(baseConfig.withApplied(applied), storage, sim.random());
+        SnapshotFile sendable = keepSendable(files, base, baseFile, Math.max(applied, storage.hardState().getCommit()));
+        long appliedTerm = applied == base.getIndex() ? base.getTerm()
+                : applied > base.getIndex() && applied <= storage.lastIndex() ? storage.term(applied)
+                : imageMetadata != null && imageMetadata.getIndex() == applied ? imageMetadata.getTerm() : 0;
+        int inc = incarnation;
+        applier = new SimApplier(this, inc, stateMachine, applied, appliedTerm);
+        SimConfig config = sim.config();
+        long tickNanos = config.tickMicros() * 1_000;
+        SimDriver.Timing timing = new SimDriver.Timing(tickNanos, baseConfig.electionTicks(), 50 * tickNanos,
+                config.snapshotLogBytes(), 0);
+        driver = new SimDriver(id, config.ids(), timing, sim.random().nextLong(), () -> sim.now() * 1_000, raw, storage, snapshots, baseFile,
+                sendable, new Sink(inc), applier, this::persistLater);
         lastLeaderTermSeen = -1;
         checkCompletenessTerm = -1;
-        int inc = incarnation;
-        long phase = sim.random().nextLong(sim.config().tickMicros());
+        pendingCompletenessCheck = false;
+        softState = new SoftState(Role.FOLLOWER, "");
+        processScheduled = false;
+        long phase = sim.random().nextLong(config.tickMicros());
         sim.scheduler().after(phase, () -> tick(inc));
     }
 
@@ -202,31 +292,45 @@ public final class SimNode {
         up = false;
         incarnation++;
         raw = null;
+        driver = null;
+        applier = null;
         try {
             stateMachine.close();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
         stateMachine = null;
-        readyScheduled = false;
-        writing = false;
-        stagedSnapshots.clear();
+        processScheduled = false;
+        // A disk that acknowledged fsyncs it never did loses everything it was given, the state machine's part too.
+        boolean lyingDisk = sim.mutation() == Mutation.ACK_BEFORE_PERSIST;
+        storage.crash(lyingDisk ? SimLogStorage.CrashLoss.UNSYNCED_TAIL : SimLogStorage.CrashLoss.NONE, sim.random());
+        if (lyingDisk) {
+            imageMetadata = null;
+            image = null;
+        }
     }
 
     private void tick(int inc) {
         if (inc != incarnation) {
             return;
         }
-        raw.tick();
+        driver.tick();
         afterInput();
         sim.scheduler().after(sim.config().tickMicros(), () -> tick(inc));
     }
 
     void receive(Message message, byte[] snapshotData) {
         if (snapshotData != null) {
-            stagedSnapshots.put(EntryId.of(message.getSnapshot()), snapshotData);
+            SnapshotFile file;
+            try {
+                file = snapshots.write(message.getSnapshot(), out -> out.write(snapshotData));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            driver.snapshotArrived(message, file);
+        } else {
+            driver.step(message);
         }
-        raw.step(message);
         afterInput();
     }
 
@@ -235,194 +339,192 @@ public final class SimNode {
         if (senderIncarnation != incarnation || !up) {
             return;
         }
-        raw.reportSnapshot(target, delivered);
+        driver.snapshotSent(target, delivered);
         afterInput();
     }
 
-    private void afterInput() {
+    // ---------------------------------------------------------------- driving the runtime
+
+    /** After any input: note a new leader for the checker, and give the driver a turn if the core has work. */
+    void afterInput() {
         if (raw.role() == Role.LEADER && raw.term() != lastLeaderTermSeen) {
             lastLeaderTermSeen = raw.term();
             sim.checker().onLeader(id, raw.term());
             sim.trace().record(sim.now(), id, "leader", "term " + raw.term());
         }
-        if (!readyScheduled && !writing && raw.hasReady()) {
-            readyScheduled = true;
-            int inc = incarnation;
-            long max = sim.config().readyDelayMaxMicros();
-            sim.scheduler().after(max > 0 ? sim.random().nextLong(max + 1) : 0, () -> takeReady(inc));
+        if (raw.hasReady()) {
+            scheduleTurn();
         }
     }
 
-    // ---------------------------------------------------------------- Ready handling, as the runtime does it
+    /** The driver takes a turn soon (the event loop's latency): it starts reads, compacts, handles a Ready. */
+    void scheduleTurn() {
+        if (!processScheduled) {
+            processScheduled = true;
+            int inc = incarnation;
+            long max = sim.config().readyDelayMaxMicros();
+            sim.scheduler().after(max > 0 ? sim.random().nextLong(max + 1) : 0, () -> process(inc));
+        }
+    }
 
-    private void takeReady(int inc) {
+    /** One turn of the event loop: the driver starts reads, compacts, and handles the next Ready. */
+    private void process(int inc) {
         if (inc != incarnation) {
             return;
         }
-        readyScheduled = false;
-        if (!raw.hasReady()) {
-            return;
-        }
-        Ready rd = raw.ready();
+        processScheduled = false;
         if (raw.role() == Role.LEADER && raw.term() != checkCompletenessTerm) {
             checkCompletenessTerm = raw.term();
             pendingCompletenessCheck = true;
         }
-        if (rd.softState() != null) {
-            sim.trace().record(sim.now(), id, "soft", rd.softState());
+        boolean handled = driver.process();
+        SoftState now = new SoftState(raw.role(), raw.leader());
+        if (!now.equals(softState)) {
+            softState = now;
+            sim.trace().record(sim.now(), id, "soft", now);
             for (SimListener l : sim.listeners()) {
-                l.onSoftState(this, rd.softState());
+                l.onSoftState(this, now);
             }
         }
-        sendAll(rd.messages());
-        if (ackBeforePersist()) {
-            sendAll(rd.messagesAfterPersist()); // the bug: promises go out before the write is durable
-        }
-        writing = true;
-        long latency = rd.mustSync() ? sim.config().syncMinMicros()
-                + sim.random().nextLong(sim.config().syncMaxMicros() - sim.config().syncMinMicros() + 1) : 0;
-        if (latency == 0) {
-            finishReady(inc, rd);
-        } else {
-            sim.scheduler().after(latency, () -> finishReady(inc, rd));
+        if (handled && up && inc == incarnation) {
+            afterInput();
         }
     }
 
-    private boolean pendingCompletenessCheck;
-
-    private void finishReady(int inc, Ready rd) {
-        if (inc != incarnation) {
-            return; // crashed while writing: the write never reached the disk
+    /** The write side: a synced write completes after a random fsync latency; a crash meanwhile loses it. */
+    private void persistLater(NodeStorage.PendingWrite write) {
+        int inc = incarnation;
+        SimConfig config = sim.config();
+        long latency = config.syncMinMicros()
+                + sim.random().nextLong(config.syncMaxMicros() - config.syncMinMicros() + 1);
+        if (sim.mutation() == Mutation.ACK_BEFORE_PERSIST) {
+            // The bug: the write counts as durable at once, so acknowledgements leave at once, while the disk makes
+            // it durable only after the fsync's latency; a crash before then loses what was acknowledged.
+            storage.ignoreSync(true);
+            storage.execute(write);
+            driver.writeDone(write);
+            afterInput();
+            sim.scheduler().after(latency, () -> {
+                if (inc == incarnation) {
+                    storage.flush();
+                }
+            });
+            return;
         }
-        SnapshotMetadata snapshot = rd.snapshot();
-        byte[] installBytes = null;
-        if (snapshot != null) {
-            installBytes = stagedSnapshots.get(EntryId.of(snapshot));
-            if (installBytes == null) {
-                throw new IllegalStateException(id + " has no bytes for snapshot " + snapshot.getIndex());
+        sim.scheduler().after(latency, () -> {
+            if (inc != incarnation) {
+                return; // crashed while writing: the write never reached the disk
             }
-            // The snapshot bytes are persisted with their metadata: a restart restores the state machine from them.
-            storage.applySnapshot(snapshot);
-            snapshotMetadata = snapshot;
-            snapshotBytes = installBytes;
-            stagedSnapshots.keySet().removeIf(k -> k.index() <= snapshot.getIndex());
-        }
-        storage.append(rd.entries());
-        HardState hs = rd.hardState();
-        if (hs != null) {
-            storage.setHardState(hs);
-        }
-        sim.checker().onPersisted(id, storage, rd.entries(), snapshot == null ? 0 : snapshot.getIndex(),
-                snapshot == null ? 0 : snapshot.getTerm(), storage.hardState().getCommit());
+            storage.execute(write);
+            driver.writeDone(write);
+            afterInput();
+        });
+    }
+
+    private void onPersisted(List<Entry> entries, SnapshotMetadata snapshot) {
+        MemoryStorage log = storage.view();
+        sim.checker().onPersisted(id, log, entries, snapshot == null ? 0 : snapshot.getIndex(),
+                snapshot == null ? 0 : snapshot.getTerm(), log.hardState().getCommit());
         if (pendingCompletenessCheck) {
             pendingCompletenessCheck = false;
-            sim.checker().checkLeaderCompleteness(id, checkCompletenessTerm, storage);
+            sim.checker().checkLeaderCompleteness(id, checkCompletenessTerm, log);
         }
-        if (!ackBeforePersist()) {
-            sendAll(rd.messagesAfterPersist());
-        }
-
         if (snapshot != null) {
-            restore(stateMachine, snapshot, installBytes);
-            sim.checker().onSnapshotInstalled(id, snapshot.getIndex(), snapshot.getTerm());
-            checkDigest();
             sim.trace().record(sim.now(), id, "install", "snapshot " + snapshot.getIndex());
-            for (SimListener l : sim.listeners()) {
-                l.onSnapshotInstalled(this, snapshot.getIndex(), snapshot.getTerm());
-            }
-        }
-        apply(rd.committedEntries());
-        for (ReadState read : rd.readStates()) {
-            sim.checker().onReadState(id, read);
-            for (SimListener l : sim.listeners()) {
-                l.onReadState(this, read);
-            }
-        }
-        raw.advance(rd);
-        writing = false;
-        maybeSnapshot();
-        afterInput();
-    }
-
-    private boolean ackBeforePersist() {
-        return sim.mutation() == Mutation.ACK_BEFORE_PERSIST;
-    }
-
-    private void apply(List<Entry> entries) {
-        if (entries.isEmpty()) {
-            return;
-        }
-        List<StateMachine.Command> commands = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            sim.checker().onApplied(id, e);
-            commands.add(new StateMachine.Command(EntryId.of(e), e.getData().toByteArray()));
-        }
-        List<byte[]> replies = stateMachine.apply(commands);
-        checkDigest();
-        List<SimListener> listeners = sim.listeners();
-        if (!listeners.isEmpty()) {
-            for (int k = 0; k < commands.size(); k++) {
-                for (SimListener l : listeners) {
-                    l.onApplied(this, commands.get(k), replies.get(k));
-                }
-            }
         }
     }
 
-    private void sendAll(List<Message> messages) {
-        for (Message m : messages) {
-            byte[] data = null;
-            if (m.getType() == MessageType.MSG_SNAPSHOT) {
-                if (snapshotMetadata == null || snapshotMetadata.getIndex() != m.getSnapshot().getIndex()) {
-                    throw new IllegalStateException(id + " sends snapshot " + m.getSnapshot().getIndex()
-                            + " but holds " + (snapshotMetadata == null ? "none" : snapshotMetadata.getIndex()));
-                }
-                data = snapshotBytes;
-            }
-            sim.network().send(this, m, data);
-        }
+    // ---------------------------------------------------------------- for the apply side
+
+    boolean isIncarnation(int inc) {
+        return up && inc == incarnation;
     }
 
-    /**
-     * Takes a snapshot and compacts the log once enough applied entries have piled up, or once the persisted Raft
-     * state has grown past its byte limit (the service's policies).
-     */
-    private void maybeSnapshot() {
-        int every = sim.config().snapshotEvery();
-        long maxBytes = sim.config().snapshotLogBytes();
-        long applied = stateMachine.appliedIndex();
-        long unsnapshotted = applied - storage.snapshotMetadata().getIndex();
-        boolean enoughEntries = every > 0 && unsnapshotted >= every;
-        boolean tooManyBytes = maxBytes > 0 && unsnapshotted > 0 && storage.sizeInBytes() >= maxBytes;
-        if (!enoughEntries && !tooManyBytes) {
-            return;
-        }
-        try (SnapshotSource source = stateMachine.captureSnapshot()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            source.writeTo(out);
-            long durable = Math.min(source.index(), stateMachine.sync());
-            storage.compact(source.index(), confState);
-            snapshotMetadata = storage.snapshotMetadata();
-            snapshotBytes = out.toByteArray();
-            if (durable < source.index()) {
-                throw new IllegalStateException("state machine could not make " + source.index() + " durable");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    SimDriver driver() {
+        return driver;
     }
 
-    private void restore(StateMachine sm, SnapshotMetadata meta, byte[] bytes) {
-        try {
-            sm.restoreSnapshot(meta.getIndex(), meta.getTerm(), new ByteArrayInputStream(bytes));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    SnapshotDirectory snapshots() {
+        return snapshots;
     }
 
-    private void checkDigest() {
+    ConfState confState() {
+        return confState;
+    }
+
+    /** The state machine made its state up to {@code metadata} durable: a restart restores from these bytes. */
+    void keepImage(SnapshotMetadata metadata, byte[] bytes) {
+        imageMetadata = metadata;
+        image = bytes;
+    }
+
+    long imageIndex() {
+        return imageMetadata == null ? 0 : imageMetadata.getIndex();
+    }
+
+    void checkDigest() {
         if (stateMachine instanceof Digestible d) {
             sim.checker().checkDigest(id, stateMachine.appliedIndex(), d.digest());
+        }
+    }
+
+    // ---------------------------------------------------------------- snapshot files
+
+    private static SnapshotFile find(List<SnapshotFile> files, SnapshotMetadata metadata) {
+        for (SnapshotFile f : files) {
+            if (EntryId.of(f.metadata()).equals(EntryId.of(metadata))) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** As the runtime starts: keeps the base file and the newest usable file, deletes the rest. */
+    private SnapshotFile keepSendable(List<SnapshotFile> files, SnapshotMetadata base, SnapshotFile baseFile,
+            long committed) {
+        SnapshotFile best = baseFile;
+        for (SnapshotFile f : files) {
+            if (f.index() >= base.getIndex() && f.index() <= committed && (best == null || f.index() > best.index())) {
+                best = f;
+            }
+        }
+        for (SnapshotFile f : files) {
+            if (f != best && f != baseFile) {
+                snapshots.delete(f);
+            }
+        }
+        return best;
+    }
+
+    /** The simulated network as the driver's message sink. */
+    private final class Sink implements MessageSink {
+        private final int inc;
+
+        Sink(int inc) {
+            this.inc = inc;
+        }
+
+        @Override
+        public boolean send(Message message) {
+            if (inc == incarnation) {
+                sim.network().send(SimNode.this, message, null);
+            }
+            return true;
+        }
+
+        @Override
+        public void sendSnapshot(Message message, SnapshotFile file) {
+            byte[] body;
+            try (InputStream in = file.openBody()) {
+                body = in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            sim.network().send(SimNode.this, message, body);
+        }
+
+        @Override
+        public void flush() {
         }
     }
 
@@ -435,7 +537,7 @@ public final class SimNode {
         RaftStatus s = raw.status();
         return id + "[" + s.role() + " term " + s.term() + " leader " + s.leader() + " commit " + s.commitIndex()
                 + " applied " + s.appliedIndex() + " log " + s.firstIndex() + ".." + s.lastIndex()
-                + (writing ? " writing" : "") + (readyScheduled ? " ready-scheduled" : "")
+                + (processScheduled ? " turn-scheduled" : "")
                 + (s.followers().isEmpty() ? "" : " " + s.followers()) + "]";
     }
 }
