@@ -59,9 +59,29 @@ import org.slf4j.LoggerFactory;
 final class CoreDriver {
     private static final Logger LOG = LoggerFactory.getLogger(CoreDriver.class);
 
-    /** Timing and limits of the driver. */
+    /**
+     * Timing and limits of the driver.
+     *
+     * @param defect {@link Defect#NONE}, except in the simulator's tests
+     */
     record Settings(long tickNanos, long readRetryNanos, long readTimeoutNanos, long transferTimeoutNanos,
-            long maxRaftStateBytes, long catchUpEntries, boolean asyncPersist) {}
+            long maxRaftStateBytes, long catchUpEntries, boolean asyncPersist, Defect defect) {}
+
+    /**
+     * UNSAFE, tests only: a known ordering bug the driver can be built with, so the simulator's tests can show that
+     * its checks catch it in this code. Production always uses {@link #NONE}.
+     */
+    enum Defect {
+        NONE,
+        /** A proposal is reported applied as soon as the leader appends it, before it is persisted or committed. */
+        ACK_PROPOSAL_BEFORE_PERSIST,
+        /** A received snapshot is installed one Ready late: the entries committed after it are applied first. */
+        APPLY_BEFORE_SNAPSHOT,
+        /** Acknowledgements (append responses, votes) leave before the write they promise is durable. */
+        RESPOND_BEFORE_FSYNC,
+        /** A write that changes only the hard state (a term or a vote) is not fsynced. */
+        UNSYNCED_HARD_STATE
+    }
 
     private final String id;
     private final Map<String, HostPort> members;
@@ -90,6 +110,9 @@ final class CoreDriver {
     /** The Ready whose synced write is in flight on the write executor, and the snapshot file it installs. */
     private Ready inFlight;
     private SnapshotFile inFlightSnapshot;
+    /** With {@link Defect#APPLY_BEFORE_SNAPSHOT} only: a snapshot waiting to be installed after the next Ready. */
+    private Ready lateSnapshotReady;
+    private SnapshotFile lateSnapshotFile;
 
     private final SnapshotFiles files;
     private boolean captureRequested;
@@ -151,6 +174,9 @@ final class CoreDriver {
                 p.id = a.id();
                 proposals.add(p);
                 p.accepted.complete(Events.proposal(p));
+                if (settings.defect() == Defect.ACK_PROPOSAL_BEFORE_PERSIST) {
+                    p.complete(new byte[0]);
+                }
             }
             case ProposeResult.NotLeader n -> p.refuse(notLeader(n.leaderId()));
             case ProposeResult.Dropped d -> p.refuse(notLeader(""));
@@ -319,8 +345,13 @@ final class CoreDriver {
         SnapshotMetadata snapshot = rd.snapshot();
         SnapshotFile installing = files.takeStaged(snapshot);
         sendAll(rd.messages());
+        if (settings.defect() == Defect.RESPOND_BEFORE_FSYNC) {
+            sendAll(rd.messagesAfterPersist());
+        }
 
-        LogWrite write = new LogWrite(snapshot, rd.entries(), hs, rd.mustSync());
+        boolean sync = rd.mustSync() && !(settings.defect() == Defect.UNSYNCED_HARD_STATE && rd.entries().isEmpty()
+                && snapshot == null);
+        LogWrite write = new LogWrite(snapshot, rd.entries(), hs, sync);
         if (write.isEmpty()) {
             finishReady(rd, null, installing);
             return;
@@ -354,14 +385,26 @@ final class CoreDriver {
             storage.publish(write);
             metrics.recordWrite(write.writeNanos(), write.write().entries().size(), write.write().sync());
         }
-        if (installing != null) {
+        Ready lateInstall = lateSnapshotReady;
+        SnapshotFile lateFile = lateSnapshotFile;
+        lateSnapshotReady = null;
+        lateSnapshotFile = null;
+        if (installing != null && settings.defect() == Defect.APPLY_BEFORE_SNAPSHOT) {
+            lateSnapshotReady = rd;
+            lateSnapshotFile = installing;
+        } else if (installing != null) {
             installSnapshot(rd.snapshot(), installing);
         }
-        sendAll(rd.messagesAfterPersist());
+        if (settings.defect() != Defect.RESPOND_BEFORE_FSYNC) {
+            sendAll(rd.messagesAfterPersist());
+        }
         List<Entry> committed = rd.committedEntries();
         if (!committed.isEmpty()) {
             PendingProposal[] matched = proposals.match(committed, clock.getAsLong(), metrics::recordCommit);
             applier.apply(committed, matched);
+        }
+        if (lateInstall != null) {
+            installSnapshot(lateInstall.snapshot(), lateFile);
         }
         for (ReadState rs : rd.readStates()) {
             ReadTracker.Group group = reads.take(rs.context());
@@ -382,7 +425,8 @@ final class CoreDriver {
      */
     private void maybeRequestSync(long now) {
         if (settings.maxRaftStateBytes() <= 0 || syncRequested || storage.logBytes() <= settings.maxRaftStateBytes()
-                || applier.applied() <= storage.base().getIndex() || now - lastSyncRequestNanos < settings.tickNanos()) {
+                || applier.applied() <= storage.base().getIndex()
+                || now - lastSyncRequestNanos < settings.tickNanos()) {
             return;
         }
         syncRequested = true;

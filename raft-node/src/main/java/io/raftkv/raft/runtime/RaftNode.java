@@ -168,7 +168,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
             List<SnapshotFile> files = snapshots.verifyAll();
             storage = RocksLogStorage.open(dir.resolve("log"), voters, config.storageOptions);
             SnapshotMetadata base = storage.base();
-            SnapshotFile baseFile = find(files, base);
+            SnapshotFile baseFile = SnapshotFiles.find(files, base);
 
             metrics = new NodeMetrics(registry, view, storage::logBytes, outstanding::get);
             snapshotWriter = Executors.newSingleThreadExecutor(daemon("raft-" + group + "-" + id + "-snapshot"));
@@ -197,7 +197,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
                 throw new CorruptStorageException("raft node " + name + " cannot resume from " + dir + ": "
                         + e.getMessage(), e);
             }
-            SnapshotFile sendable = pickSendable(files, base, baseFile, Math.max(applied,
+            SnapshotFile sendable = SnapshotFiles.keepSendable(snapshots, files, base, baseFile, Math.max(applied,
                     storage.hardState().getCommit()));
 
             if (config.asyncPersist) {
@@ -207,7 +207,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
             long tick = config.heartbeatInterval.toNanos();
             CoreDriver.Settings settings = new CoreDriver.Settings(tick, tick * Math.max(2, config.electionTicks() / 2),
                     config.readTimeout.toNanos(), config.electionTimeout.toNanos() * 2, config.maxRaftStateBytes,
-                    config.snapshotCatchUpEntries, config.asyncPersist);
+                    config.snapshotCatchUpEntries, config.asyncPersist, CoreDriver.Defect.NONE);
             CoreDriver driver = new CoreDriver(id, members, settings, ThreadLocalRandom.current().nextLong(),
                     System::nanoTime, raw, storage, snapshots, baseFile, sendable, transport, applier, persister,
                     metrics, view);
@@ -262,33 +262,6 @@ public final class RaftNode implements RaftService, AutoCloseable {
                     + restored + ", not " + base.getIndex());
         }
         return restored;
-    }
-
-    private static SnapshotFile find(List<SnapshotFile> files, SnapshotMetadata meta) {
-        for (SnapshotFile f : files) {
-            if (f.index() == meta.getIndex() && f.term() == meta.getTerm()) {
-                return f;
-            }
-        }
-        return null;
-    }
-
-    /** Keeps the base file and the newest usable file; deletes the rest (outdated, or never taken up). */
-    private SnapshotFile pickSendable(List<SnapshotFile> files, SnapshotMetadata base, SnapshotFile baseFile,
-            long committed) {
-        SnapshotFile best = baseFile;
-        for (SnapshotFile f : files) {
-            if (f.index() >= base.getIndex() && f.index() <= committed && (best == null || f.index() > best.index())) {
-                best = f;
-            }
-        }
-        for (SnapshotFile f : files) {
-            if (f != best && f != baseFile) {
-                LOG.info("{}: removing unused snapshot file {}", name, f.path());
-                snapshots.delete(f);
-            }
-        }
-        return best;
     }
 
     // ---------------------------------------------------------------- RaftService

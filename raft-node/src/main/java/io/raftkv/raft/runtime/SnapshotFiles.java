@@ -6,7 +6,10 @@ import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which snapshot files a node keeps, and when each may go (on the {@link CoreDriver}'s thread only): the base file
@@ -15,6 +18,7 @@ import java.util.Map;
  * is deleted once no role needs it.
  */
 final class SnapshotFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotFiles.class);
     private final SnapshotDirectory store;
     private final Map<EntryId, SnapshotFile> staged = new HashMap<>();
     private SnapshotFile base;
@@ -26,11 +30,46 @@ final class SnapshotFiles {
         this.sendable = sendable;
     }
 
+    // ---------------------------------------------------------------- at start-up
+
+    /** The file among {@code files} that holds exactly {@code metadata}, or null. */
+    static SnapshotFile find(List<SnapshotFile> files, SnapshotMetadata metadata) {
+        EntryId wanted = EntryId.of(metadata);
+        for (SnapshotFile f : files) {
+            if (EntryId.of(f.metadata()).equals(wanted)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * As a node starts: keeps the base file and the newest file a leader may ship (at or after the log's base, at most
+     * {@code committed}), deletes the rest (outdated, or received and never taken up), and returns the one to ship.
+     */
+    static SnapshotFile keepSendable(SnapshotDirectory store, List<SnapshotFile> files, SnapshotMetadata base,
+            SnapshotFile baseFile, long committed) {
+        SnapshotFile best = baseFile;
+        for (SnapshotFile f : files) {
+            if (f.index() >= base.getIndex() && f.index() <= committed && (best == null || f.index() > best.index())) {
+                best = f;
+            }
+        }
+        for (SnapshotFile f : files) {
+            if (f != best && f != baseFile) {
+                LOG.info("removing unused snapshot file {}", f.path());
+                store.delete(f);
+            }
+        }
+        return best;
+    }
+
     /** The newest kept file that covers the log up to {@code needed} (a compacted prefix), or null. */
     SnapshotFile covering(long needed) {
         SnapshotFile best = null;
         for (SnapshotFile candidate : new SnapshotFile[] {sendable, base}) {
-            if (candidate != null && candidate.index() >= needed && (best == null || candidate.index() > best.index())) {
+            if (candidate != null && candidate.index() >= needed
+                    && (best == null || candidate.index() > best.index())) {
                 best = candidate;
             }
         }

@@ -96,10 +96,10 @@ public final class SimDriver {
 
     /**
      * @param members the group's node ids; a node's id doubles as its address in the simulation
+     * @param defect the name of a planted ordering bug of the driver ({@code NONE} but in mutation tests)
      */
-    public SimDriver(String id, List<String> members, Timing timing, long readNonce, LongSupplier clock, RawNode raw,
-            NodeStorage storage,
-            SnapshotDirectory snapshots, SnapshotFile baseFile, SnapshotFile sendable, MessageSink sink,
+    public SimDriver(String id, List<String> members, Timing timing, String defect, long readNonce,
+            LongSupplier clock, RawNode raw, NodeStorage storage, SnapshotDirectory snapshots, SnapshotFile baseFile, SnapshotFile sendable, MessageSink sink,
             ApplySide apply, WriteSide writes) {
         this.clock = clock;
         Map<String, HostPort> addresses = new LinkedHashMap<>();
@@ -109,7 +109,7 @@ public final class SimDriver {
         long tick = timing.tickNanos();
         CoreDriver.Settings settings = new CoreDriver.Settings(tick, tick * Math.max(2, timing.electionTicks() / 2),
                 timing.readTimeoutNanos(), 2L * timing.electionTicks() * tick, timing.maxRaftStateBytes(),
-                timing.catchUpEntries(), true);
+                timing.catchUpEntries(), true, CoreDriver.Defect.valueOf(defect));
         NodeStatusView view = new NodeStatusView();
         view.setAppliedSource(apply::applied);
         NodeMetrics metrics = new NodeMetrics(new CompositeMeterRegistry(), view, storage::logBytes,
@@ -145,8 +145,21 @@ public final class SimDriver {
                 return apply.applied();
             }
         };
-        this.driver = new CoreDriver(id, addresses, settings, readNonce, clock, raw, storage, snapshots, baseFile, sendable, sink,
-                handoff, writes::submit, metrics, view);
+        this.driver = new CoreDriver(id, addresses, settings, readNonce, clock, raw, storage, snapshots, baseFile,
+                sendable, sink, handoff, writes::submit, metrics, view);
+    }
+
+    // ---------------------------------------------------------------- start-up, as the runtime does it
+
+    /** The file among {@code files} that holds exactly {@code metadata} (the log's base), or null. */
+    public static SnapshotFile find(List<SnapshotFile> files, SnapshotMetadata metadata) {
+        return SnapshotFiles.find(files, metadata);
+    }
+
+    /** Keeps the base file and the newest shippable file, deletes the rest; returns the file to ship. */
+    public static SnapshotFile keepSendable(SnapshotDirectory store, List<SnapshotFile> files, SnapshotMetadata base,
+            SnapshotFile baseFile, long committed) {
+        return SnapshotFiles.keepSendable(store, files, base, baseFile, committed);
     }
 
     // ---------------------------------------------------------------- requests

@@ -21,6 +21,7 @@ public final class ChaosRun {
     private final long seed;
     private final long targetSteps;
     private final Mutation mutation;
+    private final CrashLoss crashLoss;
     private Simulation sim;
     private RandomGenerator random;
     private long proposals;
@@ -33,9 +34,15 @@ public final class ChaosRun {
 
     /** A run with a deliberate bug, to show the checker catches it (see {@link SafetyCheckerMutationTest}). */
     ChaosRun(long seed, long targetSteps, Mutation mutation) {
+        this(seed, targetSteps, mutation, CrashLoss.NONE);
+    }
+
+    /** A run whose crashes do {@code crashLoss} to the writes not yet fsynced (a power loss, say). */
+    ChaosRun(long seed, long targetSteps, Mutation mutation, CrashLoss crashLoss) {
         this.seed = seed;
         this.targetSteps = targetSteps;
         this.mutation = mutation;
+        this.crashLoss = crashLoss;
     }
 
     /** Runs it; throws {@link SafetyViolation} or {@link AssertionError} (naming the seed) if something breaks. */
@@ -80,9 +87,10 @@ public final class ChaosRun {
                 .raftTuning(b -> b.maxEntriesPerAppend(batch).maxInflightAppends(inflight).maxBytesPerAppend(maxBytes)
                         .preVote(preVote).checkQuorum(checkQuorum)
                         .unsafeCommitOlderTermsForTesting(mutation == Mutation.COMMIT_OLDER_TERMS))
+                .crashLoss(crashLoss)
+                .mutation(mutation)
                 .build();
         sim = new Simulation(config);
-        sim.mutation(mutation);
         random = sim.random();
         randomizeNetwork();
         scheduleClient();

@@ -2,7 +2,8 @@ package io.raftkv.raft.sim;
 
 /**
  * A deliberate bug a simulation can run with, so {@link SafetyCheckerMutationTest} can show the safety checker
- * catches it. Runs use {@link #NONE}.
+ * catches it: in the core, the disk, or the runtime's own code (its driver is built with the bug). Runs use
+ * {@link #NONE}.
  */
 public enum Mutation {
     NONE,
@@ -14,5 +15,28 @@ public enum Mutation {
      * A node's fsync returns before its write is durable (a disk that lies), so the runtime acknowledges writes a
      * crash then loses.
      */
-    ACK_BEFORE_PERSIST
+    LYING_FSYNC,
+    /** The runtime reports a proposal applied as soon as the leader appends it, before it is even persisted. */
+    ACK_PROPOSAL_BEFORE_PERSIST(true),
+    /** The runtime hands committed entries to the state machine before the snapshot that precedes them. */
+    APPLY_BEFORE_SNAPSHOT(true),
+    /** The runtime sends a follower's append responses (and votes) before its fsync. */
+    RESPOND_BEFORE_FSYNC(true),
+    /** The runtime writes a changed term or vote without an fsync, so a power loss forgets a vote. */
+    UNSYNCED_HARD_STATE(true);
+
+    private final boolean inRuntime;
+
+    Mutation() {
+        this(false);
+    }
+
+    Mutation(boolean inRuntime) {
+        this.inRuntime = inRuntime;
+    }
+
+    /** The name of the runtime driver's planted defect this mutation is ("NONE" for a bug planted elsewhere). */
+    String driverDefect() {
+        return inRuntime ? name() : "NONE";
+    }
 }

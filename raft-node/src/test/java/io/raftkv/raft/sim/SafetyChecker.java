@@ -2,6 +2,7 @@ package io.raftkv.raft.sim;
 
 import com.google.protobuf.ByteString;
 import io.raftkv.proto.raft.Entry;
+import io.raftkv.raft.core.EntryId;
 import io.raftkv.raft.core.MemoryStorage;
 import io.raftkv.raft.core.ReadState;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import java.util.Map;
  *   <li>leader completeness: a new leader's log holds every entry committed in an earlier term;
  *   <li>state machine safety: every node's committed prefix, and every command it applies, equals the one global
  *       committed log; each node applies it in order without gaps, a snapshot standing for the prefix it covers;
- *   <li>linearizable reads: a read index is at least the commit index known anywhere when the read was requested.
+ *   <li>linearizable reads: a read index is at least the commit index known anywhere when the read was requested;
+ *   <li>replies: a proposer is told its command was applied only once its entry is committed.
  * </ul>
  * Violations throw {@link SafetyViolation}.
  */
@@ -228,6 +230,20 @@ public final class SafetyChecker {
             throw new SafetyViolation(id + " applied a command at " + i + " that differs from the committed one");
         }
         track.applied = e.getIndex();
+    }
+
+    /**
+     * A proposer on {@code id} was told its command {@code data}, placed as entry {@code entry}, was applied: the
+     * entry must be committed, with that command.
+     */
+    void onProposalApplied(String id, EntryId entry, ByteString data) {
+        checks++;
+        long index = entry.index();
+        if (index > committedLength || committedTerms[(int) index] != entry.term()
+                || !committedData[(int) index].equals(data)) {
+            throw new SafetyViolation(id + " told a proposer that entry " + entry + " was applied, but it is not"
+                    + " committed (committed up to " + committedLength + ")");
+        }
     }
 
     void onSnapshotInstalled(String id, long index, long term) {

@@ -24,6 +24,8 @@ import java.util.function.UnaryOperator;
  *     reaches this many bytes, as a service run with {@code --max-raft-state} does (0: never)
  * @param stateMachines creates a fresh (empty) state machine for a node at start and restart
  * @param raftTuning adjusts each node's Raft configuration (election ticks default to 10, heartbeat to 1)
+ * @param crashLoss what a crash does to the writes a node made since its last fsync
+ * @param mutation a deliberate bug the run plants ({@link Mutation#NONE} but in the checker's own tests)
  */
 public record SimConfig(
         List<String> ids,
@@ -35,7 +37,9 @@ public record SimConfig(
         int snapshotEvery,
         long snapshotLogBytes,
         Function<String, StateMachine> stateMachines,
-        UnaryOperator<RaftConfig.Builder> raftTuning) {
+        UnaryOperator<RaftConfig.Builder> raftTuning,
+        CrashLoss crashLoss,
+        Mutation mutation) {
 
     public static Builder builder(int nodes, long seed) {
         return new Builder(nodes, seed);
@@ -53,6 +57,8 @@ public record SimConfig(
         private long snapshotLogBytes;
         private Function<String, StateMachine> stateMachines = id -> new DigestStateMachine();
         private UnaryOperator<RaftConfig.Builder> raftTuning = UnaryOperator.identity();
+        private CrashLoss crashLoss = CrashLoss.NONE;
+        private Mutation mutation = Mutation.NONE;
 
         private Builder(int nodes, long seed) {
             if (nodes < 1) {
@@ -111,6 +117,18 @@ public record SimConfig(
             return this;
         }
 
+        /** What a crash does to unsynced writes: kept (a process crash, the default), lost, or torn. */
+        public Builder crashLoss(CrashLoss loss) {
+            this.crashLoss = loss;
+            return this;
+        }
+
+        /** Plants a deliberate bug (the checker's own tests only). */
+        public Builder mutation(Mutation bug) {
+            this.mutation = bug;
+            return this;
+        }
+
         public SimConfig build() {
             if (syncMinMicros < 0 || syncMaxMicros < syncMinMicros) {
                 throw new IllegalArgumentException("need 0 <= syncMin <= syncMax");
@@ -119,7 +137,7 @@ public record SimConfig(
                 throw new IllegalArgumentException("snapshotLogBytes must not be negative");
             }
             return new SimConfig(List.copyOf(ids), seed, tickMicros, readyDelayMaxMicros, syncMinMicros, syncMaxMicros,
-                    snapshotEvery, snapshotLogBytes, stateMachines, raftTuning);
+                    snapshotEvery, snapshotLogBytes, stateMachines, raftTuning, crashLoss, mutation);
         }
     }
 }

@@ -23,16 +23,6 @@ import java.util.random.RandomGenerator;
  * the records before a torn one). A write the runtime planned but never executed (its fsync was under way) is lost.
  */
 final class SimLogStorage implements NodeStorage {
-    /** What a crash does to the writes made since the last fsync. */
-    enum CrashLoss {
-        /** The process dies; the machine keeps its page cache. */
-        NONE,
-        /** The machine loses power: everything since the last fsync is gone. */
-        UNSYNCED_TAIL,
-        /** Power is lost while the cache is being written out: some of the unsynced writes survive, in order. */
-        TORN_TAIL
-    }
-
     /** One change to the log since the last fsync: a write, or a compaction up to an index. */
     private record Change(LogWrite write, long compactTo) {}
 

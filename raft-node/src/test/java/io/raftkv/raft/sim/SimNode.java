@@ -155,8 +155,11 @@ public final class SimNode {
         CompletableFuture<Proposal> accepted = driver.propose(command);
         ProposeResult result;
         try {
-            result = new ProposeResult.Accepted(accepted.join().id());
+            Proposal proposal = accepted.join();
+            result = new ProposeResult.Accepted(proposal.id());
             sim.trace().record(sim.now(), id, "propose", result);
+            ByteString data = ByteString.copyFrom(command);
+            proposal.applied().thenAccept(reply -> checkReply(proposal.id(), data));
         } catch (RuntimeException e) {
             result = raw.role() == Role.LEADER ? new ProposeResult.Dropped("refused by the leader: " + e.getCause())
                     : new ProposeResult.NotLeader(leaderOf(e));
@@ -222,6 +225,17 @@ public final class SimNode {
         }
     }
 
+    /** The proposer of {@code entry} was told it was applied; a violation surfaces as the simulation's next step. */
+    private void checkReply(EntryId entry, ByteString data) {
+        try {
+            sim.checker().onProposalApplied(id, entry, data);
+        } catch (SafetyViolation v) {
+            sim.scheduler().after(0, () -> {
+                throw v;
+            });
+        }
+    }
+
     private static String leaderOf(RuntimeException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         return cause instanceof NotLeaderException n ? n.leaderId() : "";
@@ -243,7 +257,7 @@ public final class SimNode {
             throw new UncheckedIOException(e);
         }
         SnapshotMetadata base = storage.base();
-        SnapshotFile baseFile = find(files, base);
+        SnapshotFile baseFile = SimDriver.find(files, base);
         if (stateMachine.appliedIndex() < base.getIndex()) {
             // As the runtime starts: a state machine behind the log's base catches up from the base's file.
             if (baseFile == null) {
@@ -264,7 +278,8 @@ public final class SimNode {
             storage.overwriteHardState(storage.hardState().toBuilder().clearVote().build());
         }
         raw = new RawNode(baseConfig.withApplied(applied), storage, sim.random());
-        SnapshotFile sendable = keepSendable(files, base, baseFile, Math.max(applied, storage.hardState().getCommit()));
+        SnapshotFile sendable = SimDriver.keepSendable(snapshots, files, base, baseFile,
+                Math.max(applied, storage.hardState().getCommit()));
         long appliedTerm = applied == base.getIndex() ? base.getTerm()
                 : applied > base.getIndex() && applied <= storage.lastIndex() ? storage.term(applied)
                 : imageMetadata != null && imageMetadata.getIndex() == applied ? imageMetadata.getTerm() : 0;
@@ -274,8 +289,8 @@ public final class SimNode {
         long tickNanos = config.tickMicros() * 1_000;
         SimDriver.Timing timing = new SimDriver.Timing(tickNanos, baseConfig.electionTicks(), 50 * tickNanos,
                 config.snapshotLogBytes(), 0);
-        driver = new SimDriver(id, config.ids(), timing, sim.random().nextLong(), () -> sim.now() * 1_000, raw, storage, snapshots, baseFile,
-                sendable, new Sink(inc), applier, this::persistLater);
+        driver = new SimDriver(id, config.ids(), timing, sim.mutation().driverDefect(), sim.random().nextLong(), () -> sim.now() * 1_000, raw,
+                storage, snapshots, baseFile, sendable, new Sink(inc), applier, this::persistLater);
         lastLeaderTermSeen = -1;
         checkCompletenessTerm = -1;
         pendingCompletenessCheck = false;
@@ -302,8 +317,8 @@ public final class SimNode {
         stateMachine = null;
         processScheduled = false;
         // A disk that acknowledged fsyncs it never did loses everything it was given, the state machine's part too.
-        boolean lyingDisk = sim.mutation() == Mutation.ACK_BEFORE_PERSIST;
-        storage.crash(lyingDisk ? SimLogStorage.CrashLoss.UNSYNCED_TAIL : SimLogStorage.CrashLoss.NONE, sim.random());
+        boolean lyingDisk = sim.mutation() == Mutation.LYING_FSYNC;
+        storage.crash(lyingDisk ? CrashLoss.UNSYNCED_TAIL : sim.config().crashLoss(), sim.random());
         if (lyingDisk) {
             imageMetadata = null;
             image = null;
@@ -397,7 +412,7 @@ public final class SimNode {
         SimConfig config = sim.config();
         long latency = config.syncMinMicros()
                 + sim.random().nextLong(config.syncMaxMicros() - config.syncMinMicros() + 1);
-        if (sim.mutation() == Mutation.ACK_BEFORE_PERSIST) {
+        if (sim.mutation() == Mutation.LYING_FSYNC) {
             // The bug: the write counts as durable at once, so acknowledgements leave at once, while the disk makes
             // it durable only after the fsync's latency; a crash before then loses what was acknowledged.
             storage.ignoreSync(true);
@@ -466,34 +481,6 @@ public final class SimNode {
         if (stateMachine instanceof Digestible d) {
             sim.checker().checkDigest(id, stateMachine.appliedIndex(), d.digest());
         }
-    }
-
-    // ---------------------------------------------------------------- snapshot files
-
-    private static SnapshotFile find(List<SnapshotFile> files, SnapshotMetadata metadata) {
-        for (SnapshotFile f : files) {
-            if (EntryId.of(f.metadata()).equals(EntryId.of(metadata))) {
-                return f;
-            }
-        }
-        return null;
-    }
-
-    /** As the runtime starts: keeps the base file and the newest usable file, deletes the rest. */
-    private SnapshotFile keepSendable(List<SnapshotFile> files, SnapshotMetadata base, SnapshotFile baseFile,
-            long committed) {
-        SnapshotFile best = baseFile;
-        for (SnapshotFile f : files) {
-            if (f.index() >= base.getIndex() && f.index() <= committed && (best == null || f.index() > best.index())) {
-                best = f;
-            }
-        }
-        for (SnapshotFile f : files) {
-            if (f != best && f != baseFile) {
-                snapshots.delete(f);
-            }
-        }
-        return best;
     }
 
     /** The simulated network as the driver's message sink. */

@@ -31,7 +31,7 @@ public final class Simulation {
     private final List<SimNode> nodes = new ArrayList<>();
     private final Map<String, SimNode> byId = new HashMap<>();
     private final List<SimListener> listeners = new ArrayList<>();
-    private Mutation mutation = Mutation.NONE;
+    private final Mutation mutation;
 
     /** Builds the cluster and starts every node. */
     public Simulation(SimConfig config) {
@@ -45,6 +45,7 @@ public final class Simulation {
      */
     public Simulation(SimConfig config, Scheduler scheduler, SplittableRandom random) {
         this.config = config;
+        this.mutation = config.mutation();
         this.scheduler = scheduler;
         this.random = random;
         this.network = new SimNetwork(this, random, config.ids().size());
@@ -85,10 +86,6 @@ public final class Simulation {
     /** The deliberate bug the nodes' disks run with (tests of the checker only; {@link Mutation#NONE} otherwise). */
     Mutation mutation() {
         return mutation;
-    }
-
-    void mutation(Mutation m) {
-        this.mutation = m;
     }
 
     public Trace trace() {

@@ -48,7 +48,7 @@ class ClerkPolicyParityTest {
     private static final List<Reply> SCRIPT = List.of(new Reply.NotLeader(2), new Reply.Timeout(),
             new Reply.Unavailable(), new Reply.NotLeader(-1), new Reply.NotLeader(2), new Reply.NoAnswer(),
             new Reply.NotLeader(1), new Reply.Ok());
-    /** Where the policy sends each attempt: the hint, then on round the ring, back to the start after a failed round. */
+    /** Where each attempt goes: a hint, else the next node; after a failed round, where that round began. */
     private static final List<Integer> EXPECTED = List.of(0, 2, 0, 1, 2, 2, 0, 1);
 
     @Test
