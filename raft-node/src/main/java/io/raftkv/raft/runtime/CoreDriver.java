@@ -3,7 +3,6 @@ package io.raftkv.raft.runtime;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.raftkv.common.cli.DurationConverter;
-import io.raftkv.common.cli.HostPort;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
@@ -84,7 +83,8 @@ final class CoreDriver {
     }
 
     private final String id;
-    private final Map<String, HostPort> members;
+    /** Each member's address as a client should be told it, by node id. */
+    private final Map<String, String> addresses;
     private final Settings settings;
     private final LongSupplier clock;
     private final RawNode raw;
@@ -131,12 +131,12 @@ final class CoreDriver {
      * @param writes where synced writes run with async persist (null without it)
      * @param readNonce a number drawn at random for this incarnation of the node
      */
-    CoreDriver(String id, Map<String, HostPort> members, Settings settings, long readNonce, LongSupplier clock,
+    CoreDriver(String id, Map<String, String> addresses, Settings settings, long readNonce, LongSupplier clock,
             RawNode raw,
             NodeStorage storage, SnapshotDirectory snapshots, SnapshotFile baseFile, SnapshotFile sendable,
             MessageSink sink, ApplyHandoff applier, WriteExecutor writes, NodeMetrics metrics, NodeStatusView view) {
         this.id = id;
-        this.members = members;
+        this.addresses = addresses;
         this.settings = settings;
         this.readNonce = readNonce;
         this.clock = clock;
@@ -189,7 +189,7 @@ final class CoreDriver {
     }
 
     void transfer(Events.Transfer t) {
-        if (!members.containsKey(t.target())) {
+        if (!addresses.containsKey(t.target())) {
             t.future().completeExceptionally(new IllegalArgumentException(t.target() + " is not a member"));
             return;
         }
@@ -576,8 +576,8 @@ final class CoreDriver {
     }
 
     NotLeaderException notLeader(String leaderId) {
-        HostPort address = leaderId.isEmpty() ? null : members.get(leaderId);
-        return new NotLeaderException(leaderId, address == null ? "" : address.target());
+        String address = leaderId.isEmpty() ? null : addresses.get(leaderId);
+        return new NotLeaderException(leaderId, address == null ? "" : address);
     }
 
     /** Fails everything that waits on the core: the node stops ({@code error} says why). */

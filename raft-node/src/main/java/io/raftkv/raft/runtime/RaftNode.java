@@ -27,6 +27,7 @@ import io.raftkv.raft.transport.TransportOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -208,7 +209,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
             CoreDriver.Settings settings = new CoreDriver.Settings(tick, tick * Math.max(2, config.electionTicks() / 2),
                     config.readTimeout.toNanos(), config.electionTimeout.toNanos() * 2, config.maxRaftStateBytes,
                     config.snapshotCatchUpEntries, config.asyncPersist, CoreDriver.Defect.NONE);
-            CoreDriver driver = new CoreDriver(id, members, settings, ThreadLocalRandom.current().nextLong(),
+            CoreDriver driver = new CoreDriver(id, addresses(members), settings, ThreadLocalRandom.current().nextLong(),
                     System::nanoTime, raw, storage, snapshots, baseFile, sendable, transport, applier, persister,
                     metrics, view);
             loop = new EventLoop(id, tick, driver, inbox);
@@ -262,6 +263,13 @@ public final class RaftNode implements RaftService, AutoCloseable {
                     + restored + ", not " + base.getIndex());
         }
         return restored;
+    }
+
+    /** Each member's address text, by node id. */
+    private static Map<String, String> addresses(Map<String, HostPort> members) {
+        Map<String, String> addresses = new LinkedHashMap<>();
+        members.forEach((memberId, address) -> addresses.put(memberId, address.target()));
+        return addresses;
     }
 
     // ---------------------------------------------------------------- RaftService

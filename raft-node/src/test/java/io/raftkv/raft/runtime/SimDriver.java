@@ -1,7 +1,6 @@
 package io.raftkv.raft.runtime;
 
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import io.raftkv.common.cli.HostPort;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.SnapshotMetadata;
@@ -102,9 +101,9 @@ public final class SimDriver {
             LongSupplier clock, RawNode raw, NodeStorage storage, SnapshotDirectory snapshots, SnapshotFile baseFile, SnapshotFile sendable, MessageSink sink,
             ApplySide apply, WriteSide writes) {
         this.clock = clock;
-        Map<String, HostPort> addresses = new LinkedHashMap<>();
+        Map<String, String> addresses = new LinkedHashMap<>();
         for (String member : members) {
-            addresses.put(member, new HostPort(member, 1));
+            addresses.put(member, member);
         }
         long tick = timing.tickNanos();
         CoreDriver.Settings settings = new CoreDriver.Settings(tick, tick * Math.max(2, timing.electionTicks() / 2),

@@ -207,14 +207,18 @@ public final class SimNode {
     }
 
     public boolean transferLeadership(String transferee) {
+        return up && !transferAsync(transferee).isCompletedExceptionally();
+    }
+
+    /** A leadership transfer as the runtime's RaftService gives it: completes once {@code transferee} leads. */
+    public CompletableFuture<Void> transferAsync(String transferee) {
         if (!up) {
-            return false;
+            return CompletableFuture.failedFuture(new NotLeaderException("", ""));
         }
         CompletableFuture<Void> done = driver.transferLeadership(transferee);
-        boolean started = !done.isCompletedExceptionally();
-        sim.trace().record(sim.now(), id, "transfer", transferee + " started=" + started);
+        sim.trace().record(sim.now(), id, "transfer", transferee + " started=" + !done.isCompletedExceptionally());
         afterInput();
-        return started;
+        return done;
     }
 
     /** Campaigns now instead of waiting for the election timeout. */

@@ -3,16 +3,14 @@ package io.raftkv.kv.server.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.CallOptions;
-import io.grpc.Channel;
 import io.grpc.Status;
-import io.grpc.stub.AbstractStub;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.client.Answer;
 import io.raftkv.common.client.ClientOptions;
 import io.raftkv.common.client.LeaderSeekingClient;
 import io.raftkv.common.client.SessionPool;
 import io.raftkv.proto.kv.GetReply;
+import io.raftkv.proto.kv.KvGrpc;
 import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.proto.service.LeaderHint;
 import io.raftkv.raft.sim.Scheduler;
@@ -24,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The simulated clerk retries exactly as the real client does: the same scripted answers, given to a
- * {@link LeaderSeekingClient} over stubs that are never connected and to a {@link SimClerk} on the simulated network,
+ * {@link LeaderSeekingClient} over stubs that never connect and to a {@link SimClerk} on the simulated network,
  * make both try the same nodes in the same order.
  */
 class ClerkPolicyParityTest {
@@ -56,10 +54,10 @@ class ClerkPolicyParityTest {
         List<HostPort> cluster = List.of(new HostPort("127.0.0.1", 7001), new HostPort("127.0.0.1", 7002),
                 new HostPort("127.0.0.1", 7003));
         List<Integer> visited = new ArrayList<>();
-        try (LeaderSeekingClient<FakeStub> client = new LeaderSeekingClient<>(cluster,
-                channel -> new FakeStub(channel, CallOptions.DEFAULT), OPTIONS, new SessionPool())) {
+        try (LeaderSeekingClient<KvGrpc.KvBlockingStub> client = new LeaderSeekingClient<>(cluster,
+                KvGrpc::newBlockingStub, OPTIONS, new SessionPool())) {
             String value = client.call("get", stub -> {
-                int node = stub.port() - 7001;
+                int node = nodeOf(stub);
                 Reply reply = SCRIPT.get(visited.size());
                 visited.add(node);
                 String id = "n" + node;
@@ -129,20 +127,9 @@ class ClerkPolicyParityTest {
         }
     }
 
-    /** A stub that only carries its channel; the attempts never call through it. */
-    static final class FakeStub extends AbstractStub<FakeStub> {
-        FakeStub(Channel channel, CallOptions options) {
-            super(channel, options);
-        }
-
-        @Override
-        protected FakeStub build(Channel channel, CallOptions options) {
-            return new FakeStub(channel, options);
-        }
-
-        int port() {
-            String authority = getChannel().authority();
-            return Integer.parseInt(authority.substring(authority.lastIndexOf(':') + 1));
-        }
+    /** The node a stub's channel points at: the stubs are never used to call, so they never connect. */
+    private static int nodeOf(KvGrpc.KvBlockingStub stub) {
+        String authority = stub.getChannel().authority();
+        return Integer.parseInt(authority.substring(authority.lastIndexOf(':') + 1)) - 7001;
     }
 }

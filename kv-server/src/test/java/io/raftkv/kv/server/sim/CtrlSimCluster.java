@@ -36,9 +36,8 @@ final class CtrlSimCluster implements AutoCloseable {
             SimSettings.deleteRecursively(root);
             throw e;
         }
-        long readTimeoutMicros = 10 * sim.config().tickMicros();
         VirtualClock clock = new VirtualClock(sim.scheduler());
-        FrontEnds frontEnds = new FrontEnds(sim, node -> new SimCtrlServer(sim, node, clock, readTimeoutMicros));
+        FrontEnds frontEnds = new FrontEnds(sim, node -> new SimCtrlServer(node, clock));
         this.clientNetwork = new ClientNetwork(sim.scheduler(), sim.random(), frontEnds::get);
         clientNetwork.unreliable(unreliable);
         sim.network().unreliable(unreliable);

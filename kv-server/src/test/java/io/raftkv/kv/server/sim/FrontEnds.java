@@ -1,8 +1,5 @@
 package io.raftkv.kv.server.sim;
 
-import io.raftkv.raft.api.StateMachine;
-import io.raftkv.raft.core.ReadState;
-import io.raftkv.raft.core.SoftState;
 import io.raftkv.raft.sim.SimListener;
 import io.raftkv.raft.sim.SimNode;
 import io.raftkv.raft.sim.Simulation;
@@ -12,7 +9,7 @@ import java.util.function.Function;
 
 /**
  * The running front end ({@link SimFrontEnd}: the KV service, the shard controller) of each node: a new one for each
- * incarnation, over that incarnation's state machine, fed with its node's events; a crashed node has none.
+ * incarnation, over that incarnation's state machine; a crashed node has none.
  */
 final class FrontEnds implements SimListener {
     private final Simulation sim;
@@ -27,7 +24,6 @@ final class FrontEnds implements SimListener {
             running.put(node.id(), start(node));
         }
         sim.addListener(this);
-        sweepEveryTick();
     }
 
     /** The front end of node {@code id}, or null while it is down. */
@@ -37,47 +33,6 @@ final class FrontEnds implements SimListener {
 
     private SimFrontEnd start(SimNode node) {
         return factory.apply(node);
-    }
-
-    private void sweepEveryTick() {
-        sim.scheduler().after(sim.config().tickMicros(), () -> {
-            for (SimFrontEnd server : running.values()) {
-                server.raft().sweep();
-            }
-            sweepEveryTick();
-        });
-    }
-
-    @Override
-    public void onApplied(SimNode node, StateMachine.Command command, byte[] reply) {
-        SimFrontEnd server = running.get(node.id());
-        if (server != null) {
-            server.raft().onApplied(command.index(), command.term(), reply);
-        }
-    }
-
-    @Override
-    public void onSnapshotInstalled(SimNode node, long index, long term) {
-        SimFrontEnd server = running.get(node.id());
-        if (server != null) {
-            server.raft().onSnapshotInstalled(index);
-        }
-    }
-
-    @Override
-    public void onReadState(SimNode node, ReadState read) {
-        SimFrontEnd server = running.get(node.id());
-        if (server != null) {
-            server.raft().onReadState(read);
-        }
-    }
-
-    @Override
-    public void onSoftState(SimNode node, SoftState state) {
-        SimFrontEnd server = running.get(node.id());
-        if (server != null) {
-            server.raft().sweep();
-        }
     }
 
     @Override

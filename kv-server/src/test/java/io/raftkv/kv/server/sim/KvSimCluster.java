@@ -64,11 +64,8 @@ final class KvSimCluster implements AutoCloseable {
             SimSettings.deleteRecursively(root);
             throw e;
         }
-        // A ReadIndex round that has not been confirmed within an election timeout (10 ticks) is not coming.
-        long readTimeoutMicros = 10 * sim.config().tickMicros();
         VirtualClock clock = new VirtualClock(sim.scheduler());
-        FrontEnds frontEnds = new FrontEnds(sim,
-                node -> new SimKvServer(sim, node, (KvReader) node.stateMachine(), clock, readTimeoutMicros));
+        FrontEnds frontEnds = new FrontEnds(sim, node -> new SimKvServer(node, (KvReader) node.stateMachine(), clock));
         this.history = new SimHistory();
         this.clientNetwork = new ClientNetwork(sim.scheduler(), sim.random(), frontEnds::get);
         clientNetwork.unreliable(builder.unreliable);

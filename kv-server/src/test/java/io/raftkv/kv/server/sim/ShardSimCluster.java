@@ -54,7 +54,6 @@ final class ShardSimCluster implements AutoCloseable {
     private final SimCtrlClerk admin;
     private final SimHistory history = new SimHistory();
     private final List<SimClerk> clerks = new ArrayList<>();
-    private final long readTimeoutMicros;
     private String violation;
 
     /**
@@ -71,9 +70,7 @@ final class ShardSimCluster implements AutoCloseable {
         try {
             this.controller = new Simulation(SimConfig.builder(3, seed).ids(List.of("c1", "c2", "c3"))
                     .stateMachines(this::openController).build(), scheduler, random);
-            this.readTimeoutMicros = 10 * controller.config().tickMicros();
-            track(controller, new FrontEnds(controller, node -> new SimCtrlServer(controller, node, clock,
-                    readTimeoutMicros)));
+            track(controller, new FrontEnds(controller, node -> new SimCtrlServer(node, clock)));
             for (long gid : gids) {
                 List<String> ids = List.of("g" + gid + "-1", "g" + gid + "-2", "g" + gid + "-3");
                 SimConfig.Builder config = SimConfig.builder(3, seed).ids(ids)
@@ -84,7 +81,7 @@ final class ShardSimCluster implements AutoCloseable {
                 Simulation group = new Simulation(config.build(), scheduler, random);
                 groups.put(gid, group);
                 track(group, new FrontEnds(group, node -> new SimShardServer(group, node, stores.get(node.id()),
-                        new SimGroupPeers(scheduler, network, newControllerClerk()), clock, readTimeoutMicros)));
+                        new SimGroupPeers(scheduler, network, newControllerClerk()), clock)));
                 group.addListener(new SimListener() {
                     @Override
                     public void onApplied(SimNode node, StateMachine.Command command, byte[] reply) {

@@ -9,7 +9,6 @@ import io.raftkv.proto.shardctrler.LeaveRequest;
 import io.raftkv.proto.shardctrler.MoveRequest;
 import io.raftkv.proto.shardctrler.QueryRequest;
 import io.raftkv.raft.sim.SimNode;
-import io.raftkv.raft.sim.Simulation;
 import java.time.Clock;
 import java.util.function.Consumer;
 
@@ -23,8 +22,8 @@ final class SimCtrlServer implements SimFrontEnd {
     private final ControllerService service;
     private final SimCalls calls = new SimCalls();
 
-    SimCtrlServer(Simulation sim, SimNode node, Clock clock, long readTimeoutMicros) {
-        this.raft = new SimRaftService(sim, node, readTimeoutMicros);
+    SimCtrlServer(SimNode node, Clock clock) {
+        this.raft = new SimRaftService(node);
         this.service = new ControllerService(raft, (ControllerStateMachine) node.stateMachine(), node.id(),
                 SimKvServer.REQUEST_TIMEOUT, clock, Runnable::run, new SimpleMeterRegistry());
     }

@@ -11,7 +11,6 @@ import io.raftkv.proto.kv.DeleteRequest;
 import io.raftkv.proto.kv.GetRequest;
 import io.raftkv.proto.kv.PutRequest;
 import io.raftkv.raft.sim.SimNode;
-import io.raftkv.raft.sim.Simulation;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -35,8 +34,8 @@ final class SimKvServer implements SimFrontEnd {
     private final KvService service;
     private final SimCalls calls = new SimCalls();
 
-    SimKvServer(Simulation sim, SimNode node, KvReader reader, Clock clock, long readTimeoutMicros) {
-        this.raft = new SimRaftService(sim, node, readTimeoutMicros);
+    SimKvServer(SimNode node, KvReader reader, Clock clock) {
+        this.raft = new SimRaftService(node);
         // Node ids double as addresses in the simulation, so NOT_LEADER hints name ids the clerks know.
         this.service = new KvService(raft, reader, new NodeIdentity(node.id(), node.id()), KvLimits.DEFAULT,
                 REQUEST_TIMEOUT, clock, Runnable::run, new SimpleMeterRegistry());

@@ -10,11 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftkv.raft.api.NotLeaderException;
 import io.raftkv.raft.api.Proposal;
 import io.raftkv.raft.api.ProposalLostException;
-import io.raftkv.raft.api.StateMachine;
-import io.raftkv.raft.core.ReadState;
-import io.raftkv.raft.core.SoftState;
 import io.raftkv.raft.sim.SimConfig;
-import io.raftkv.raft.sim.SimListener;
 import io.raftkv.raft.sim.SimNode;
 import io.raftkv.raft.sim.Simulation;
 import java.nio.charset.StandardCharsets;
@@ -25,31 +21,18 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
-/** The RaftService contract over simulated nodes (with the simulator's digest state machine, which echoes). */
+/**
+ * The RaftService contract over simulated nodes, as the runtime's driver keeps it (with the simulator's digest state
+ * machine, which echoes).
+ */
 class SimRaftServiceTest {
     private final Simulation sim = new Simulation(SimConfig.builder(3, 42).build());
     private final Map<String, SimRaftService> services = new HashMap<>();
 
     SimRaftServiceTest() {
         for (SimNode node : sim.nodes()) {
-            services.put(node.id(), new SimRaftService(sim, node, SECONDS));
+            services.put(node.id(), new SimRaftService(node));
         }
-        sim.addListener(new SimListener() {
-            @Override
-            public void onApplied(SimNode node, StateMachine.Command command, byte[] reply) {
-                services.get(node.id()).onApplied(command.index(), command.term(), reply);
-            }
-
-            @Override
-            public void onReadState(SimNode node, ReadState read) {
-                services.get(node.id()).onReadState(read);
-            }
-
-            @Override
-            public void onSoftState(SimNode node, SoftState state) {
-                services.get(node.id()).sweep();
-            }
-        });
     }
 
     private String leader() {

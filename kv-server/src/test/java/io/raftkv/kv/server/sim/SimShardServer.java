@@ -35,9 +35,8 @@ final class SimShardServer implements SimFrontEnd {
     private final SimCalls calls = new SimCalls();
     private boolean crashed;
 
-    SimShardServer(Simulation sim, SimNode node, ShardGroupReplica store, GroupPeers peers, Clock clock,
-            long readTimeoutMicros) {
-        this.raft = new SimRaftService(sim, node, readTimeoutMicros);
+    SimShardServer(Simulation sim, SimNode node, ShardGroupReplica store, GroupPeers peers, Clock clock) {
+        this.raft = new SimRaftService(node);
         NodeIdentity self = new NodeIdentity(node.id(), node.id());
         this.kv = new KvService(raft, new ShardBackend(store), self, KvLimits.DEFAULT, SimKvServer.REQUEST_TIMEOUT,
                 clock, Runnable::run, new SimpleMeterRegistry());
