@@ -47,7 +47,10 @@ public interface StateMachine extends AutoCloseable {
      */
     void restoreSnapshot(long index, long term, InputStream data) throws IOException;
 
-    /** A committed command: its place in the log and the bytes the proposer gave. */
+    /**
+     * A committed command: its place in the log and the bytes the proposer gave. Empty bytes mark an entry Raft
+     * appended for itself (a new leader's no-op, a membership change): it changes nothing but the applied index.
+     */
     record Command(EntryId id, byte[] data) {
         public long index() {
             return id.index();

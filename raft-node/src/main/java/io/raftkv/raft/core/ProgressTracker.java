@@ -1,36 +1,79 @@
 package io.raftkv.raft.core;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The voters, the leader's progress for each of them, and the votes of the current election. */
+/**
+ * The membership, the leader's progress for each member, and the votes of the current election. Only voters count
+ * towards a quorum; learners have progress (the leader replicates to them) but no say.
+ */
 final class ProgressTracker {
     enum VoteResult { PENDING, WON, LOST }
 
-    private final List<String> voters;
+    private Membership membership;
+    private List<String> voters;
+    private List<String> members;
     private final int maxInflight;
     private final LinkedHashMap<String, Progress> progress = new LinkedHashMap<>();
     /** Votes of the election this node runs in its current term. */
     private final HashMap<String, Boolean> votes = new HashMap<>();
     /** Answers to the pre-vote round this node runs for the next term. */
     private final HashMap<String, Boolean> preVotes = new HashMap<>();
-    private final long[] matchScratch;
+    private long[] matchScratch;
 
-    ProgressTracker(List<String> voters, int maxInflight) {
-        this.voters = List.copyOf(voters);
+    ProgressTracker(Membership membership, int maxInflight) {
         this.maxInflight = maxInflight;
+        use(membership);
+    }
+
+    private void use(Membership m) {
+        this.membership = m;
+        this.voters = m.voters();
+        this.members = m.members();
         this.matchScratch = new long[voters.size()];
+    }
+
+    Membership membership() {
+        return membership;
     }
 
     List<String> voters() {
         return voters;
     }
 
+    /** Voters and learners: everyone the leader replicates to. */
+    List<String> members() {
+        return members;
+    }
+
+    boolean isVoter(String id) {
+        return membership.isVoter(id);
+    }
+
+    boolean isMember(String id) {
+        return membership.isMember(id);
+    }
+
+    /**
+     * Switches to {@code next}: a new member gets fresh progress (probing from after {@code lastIndex}), a departed
+     * one loses its progress and its vote. The others keep theirs.
+     */
+    void changeMembership(Membership next, long lastIndex) {
+        use(next);
+        progress.keySet().retainAll(members);
+        votes.keySet().retainAll(voters);
+        preVotes.keySet().retainAll(voters);
+        for (String id : members) {
+            progress.computeIfAbsent(id, k -> new Progress(lastIndex + 1, maxInflight));
+        }
+    }
+
     int quorum() {
-        return voters.size() / 2 + 1;
+        return membership.quorum();
     }
 
     boolean isSingleton() {
@@ -44,7 +87,7 @@ final class ProgressTracker {
     /** Fresh progress for everyone: nothing known to match, next is after {@code lastIndex}. */
     void resetProgress(long lastIndex) {
         progress.clear();
-        for (String id : voters) {
+        for (String id : members) {
             progress.put(id, new Progress(lastIndex + 1, maxInflight));
         }
     }
@@ -123,7 +166,14 @@ final class ProgressTracker {
         return VoteResult.PENDING;
     }
 
-    Map<String, Progress> progressMap() {
-        return progress;
+    /** Each member's progress as the status reports it (the leader's view). */
+    Map<String, RaftStatus.FollowerProgress> followerProgress() {
+        Map<String, RaftStatus.FollowerProgress> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Progress> e : progress.entrySet()) {
+            Progress pr = e.getValue();
+            out.put(e.getKey(), new RaftStatus.FollowerProgress(pr.match, pr.next, pr.state.name(),
+                    pr.inflights.count(), pr.recentActive));
+        }
+        return Collections.unmodifiableMap(out);
     }
 }

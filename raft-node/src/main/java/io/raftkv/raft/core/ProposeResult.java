@@ -21,6 +21,9 @@ public sealed interface ProposeResult {
     /** This node is not the leader; {@code leaderId} is the leader it knows of, or "" if none. */
     record NotLeader(String leaderId) implements ProposeResult {}
 
-    /** This node is the leader but cannot take proposals now (a leadership transfer is under way). */
+    /**
+     * This node is the leader but does not take this proposal: a leadership transfer is under way, or a membership
+     * change is refused (see {@link RawNode#proposeMembershipChange}); {@code reason} says which.
+     */
     record Dropped(String reason) implements ProposeResult {}
 }

@@ -1,12 +1,12 @@
 package io.raftkv.raft.core;
 
 import com.google.protobuf.ByteString;
+import io.raftkv.proto.raft.ConfChange;
 import io.raftkv.proto.raft.Entry;
+import io.raftkv.proto.raft.EntryType;
 import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
@@ -48,7 +48,8 @@ final class Raft {
         this.config = config;
         this.random = random;
         this.log = log;
-        this.tracker = new ProgressTracker(config.voters(), config.maxInflightAppends());
+        this.tracker = new ProgressTracker(log.membership(), config.maxInflightAppends());
+        log.onMembershipChange(m -> tracker.changeMembership(m, log.lastIndex()));
         this.term = hardState.getTerm();
         this.vote = hardState.getVote();
         this.outbox = new Outbox(id, term);
@@ -62,10 +63,6 @@ final class Raft {
 
     String id() {
         return id;
-    }
-
-    long maxCommittedBytesPerReady() {
-        return config.maxCommittedBytesPerReady();
     }
 
     long term() {
@@ -121,16 +118,9 @@ final class Raft {
     }
 
     RaftStatus status() {
-        Map<String, RaftStatus.FollowerProgress> followers = new LinkedHashMap<>();
-        if (role == Role.LEADER) {
-            for (Map.Entry<String, Progress> e : tracker.progressMap().entrySet()) {
-                Progress pr = e.getValue();
-                followers.put(e.getKey(), new RaftStatus.FollowerProgress(pr.match, pr.next, pr.state.name(),
-                        pr.inflights.count(), pr.recentActive));
-            }
-        }
+        Map<String, RaftStatus.FollowerProgress> followers = role == Role.LEADER ? tracker.followerProgress() : Map.of();
         return new RaftStatus(id, role, term, vote, leader, log.committed(), log.applied(), log.firstIndex(),
-                log.lastIndex(), leadTransferee, Collections.unmodifiableMap(followers));
+                log.lastIndex(), leadTransferee, followers);
     }
 
     // ---------------------------------------------------------------- local inputs
@@ -179,16 +169,43 @@ final class Raft {
     }
 
     ProposeResult propose(ByteString data) {
+        ProposeResult busy = notTakingProposals();
+        return busy != null ? busy : appendOwn(Entry.newBuilder().setData(data));
+    }
+
+    /** Why no proposal is taken now (not the leader, or handing leadership over), or null if they are. */
+    private ProposeResult notTakingProposals() {
         if (role != Role.LEADER) {
             return new ProposeResult.NotLeader(leader);
         }
-        if (!leadTransferee.isEmpty()) {
-            return new ProposeResult.Dropped("leadership transfer to " + leadTransferee + " in progress");
-        }
+        return leadTransferee.isEmpty() ? null
+                : new ProposeResult.Dropped("leadership transfer to " + leadTransferee + " in progress");
+    }
+
+    /** Appends an entry of this leader's term at the end of the log; it goes out with the next flush. */
+    private ProposeResult appendOwn(Entry.Builder entry) {
         long index = log.lastIndex() + 1;
-        log.append(List.of(Entry.newBuilder().setTerm(term).setIndex(index).setData(data).build()));
+        log.append(List.of(entry.setTerm(term).setIndex(index).build()));
         appendsPending = true;
         return new ProposeResult.Accepted(new EntryId(term, index));
+    }
+
+    /**
+     * Proposes a membership change. It is refused unless this leader has committed an entry of its own term and the
+     * previous change is committed: one change at a time, and never one that a leader of an earlier term may still
+     * have in flight (the dissertation's single-server bug).
+     */
+    ProposeResult proposeMembershipChange(ConfChange change) {
+        ProposeResult busy = notTakingProposals();
+        if (busy != null) {
+            return busy;
+        }
+        String refusal = !log.hasCommittedInTerm(term) ? "the leader has not committed an entry of its term yet"
+                : log.lastMembershipChangeIndex() > log.committed()
+                ? "the membership change at index " + log.lastMembershipChangeIndex() + " is not committed yet"
+                : tracker.membership().refusal(change);
+        return refusal != null ? new ProposeResult.Dropped(refusal)
+                : appendOwn(Entry.newBuilder().setType(EntryType.ENTRY_CONF_CHANGE).setData(change.toByteString()));
     }
 
     /** Sends the entries proposed since the last flush to every follower that can take them. */
@@ -205,7 +222,7 @@ final class Raft {
                 .setTerm(term).setContext(context).build();
         switch (role) {
             case LEADER -> {
-                reads.request(request, committedEntryInCurrentTerm());
+                reads.request(request, log.hasCommittedInTerm(term));
                 return true;
             }
             case FOLLOWER -> {
@@ -222,7 +239,7 @@ final class Raft {
     }
 
     boolean transferLeadership(String transferee) {
-        if (!tracker.voters().contains(transferee)) {
+        if (!tracker.isVoter(transferee)) {
             return false;
         }
         if (role == Role.LEADER) {
@@ -265,7 +282,7 @@ final class Raft {
     // ---------------------------------------------------------------- messages
 
     void step(Message m) {
-        if (m.getFrom().equals(id) || !tracker.voters().contains(m.getFrom())) {
+        if (m.getFrom().equals(id) || !tracker.isMember(m.getFrom())) {
             return; // not from a member of this cluster
         }
         MessageType type = m.getType();
@@ -335,11 +352,13 @@ final class Raft {
             case MSG_APPEND_RESPONSE -> handleAppendResponse(m, pr);
             case MSG_HEARTBEAT_RESPONSE -> {
                 replication.onHeartbeatResponse(m, pr);
-                reads.onHeartbeatAck(m.getFrom(), m.getContext());
+                if (tracker.isVoter(m.getFrom())) {
+                    reads.onHeartbeatAck(m.getFrom(), m.getContext()); // a learner's answer confirms nothing
+                }
             }
-            case MSG_READ_INDEX -> reads.request(m, committedEntryInCurrentTerm());
+            case MSG_READ_INDEX -> reads.request(m, log.hasCommittedInTerm(term));
             case MSG_TRANSFER_LEADER -> {
-                if (tracker.voters().contains(m.getTransferee())) {
+                if (tracker.isVoter(m.getTransferee())) {
                     startTransfer(m.getTransferee());
                 }
             }
@@ -429,7 +448,11 @@ final class Raft {
                 leader = m.getFrom();
                 replication.handleSnapshot(m);
             }
-            case MSG_TIMEOUT_NOW -> campaign(Campaign.TRANSFER);
+            case MSG_TIMEOUT_NOW -> {
+                if (promotable()) { // a learner is never told to campaign, but must not if it were
+                    campaign(Campaign.TRANSFER);
+                }
+            }
             case MSG_READ_INDEX_RESPONSE -> reads.onResponse(m);
             default -> {
                 // Responses of a role we no longer have; read and transfer requests meant for a leader (the sender
@@ -449,10 +472,6 @@ final class Raft {
         if (log.maybeCommit(index, commitTerm)) {
             reads.releaseAwaitingTermCommit();
         }
-    }
-
-    private boolean committedEntryInCurrentTerm() {
-        return log.term(log.committed()) == term;
     }
 
     // ---------------------------------------------------------------- leadership transfer
@@ -476,7 +495,7 @@ final class Raft {
     private enum Campaign { PRE_ELECTION, ELECTION, TRANSFER }
 
     private boolean promotable() {
-        return tracker.voters().contains(id) && log.pendingSnapshot() == null;
+        return tracker.isVoter(id) && log.pendingSnapshot() == null;
     }
 
     private void campaign(Campaign kind) {

@@ -8,8 +8,9 @@ import java.util.TreeSet;
  * How one Raft node behaves. Build it with {@link #builder(String, List)}; the defaults suit a cluster on a LAN with a
  * 100 ms tick (heartbeat every tick, elections after 10 to 19 ticks).
  *
- * @param id this node's id, one of {@code voters}
- * @param voters every voting member, this node included
+ * @param id this node's id, one of {@code voters} (unless {@code joining})
+ * @param voters the group's voting members when it starts, this node included (unless {@code joining}); once the node
+ *     has a log, the membership its log and snapshot record is used instead
  * @param electionTicks ticks a follower waits without hearing from a leader before it campaigns; the actual timeout is
  *     drawn at random from {@code [electionTicks, 2 * electionTicks)} each time it is reset. It is also the leader
  *     lease (CheckQuorum) and the time limit of a leadership transfer.
@@ -24,6 +25,8 @@ import java.util.TreeSet;
  *     that heard from a leader within an election timeout ignore vote requests (the leader lease)
  * @param applied the index of the last entry the state machine has applied (0 on a fresh node): committed entries are
  *     handed out from the one after it
+ * @param joining this node is not a member yet: it starts with {@code voters} as the group's membership, without
+ *     itself, and waits (never campaigning) for the leader to add it as a learner
  * @param unsafeCommitOlderTermsForTesting UNSAFE, tests only (default false): a leader commits entries of earlier
  *     terms by counting replicas, which Figure 8 of the Raft paper forbids; it exists only so the simulator's tests
  *     can show that the safety checker catches the resulting violations
@@ -40,6 +43,7 @@ public record RaftConfig(
         boolean preVote,
         boolean checkQuorum,
         long applied,
+        boolean joining,
         boolean unsafeCommitOlderTermsForTesting) {
 
     public RaftConfig {
@@ -55,8 +59,11 @@ public record RaftConfig(
         if (distinct.contains("")) {
             throw new IllegalArgumentException("voter ids must not be empty");
         }
-        if (!distinct.contains(id)) {
+        if (!joining && !distinct.contains(id)) {
             throw new IllegalArgumentException("node " + id + " is not one of the voters " + voters);
+        }
+        if (joining && distinct.contains(id)) {
+            throw new IllegalArgumentException("node " + id + " joins the group but is one of its voters " + voters);
         }
         voters = List.copyOf(distinct);
         if (heartbeatTicks < 1) {
@@ -79,10 +86,15 @@ public record RaftConfig(
         return new Builder(id, voters);
     }
 
+    /** The membership this node starts with when its storage records none. */
+    public Membership initialMembership() {
+        return Membership.ofVoters(voters);
+    }
+
     /** A copy of this configuration with a different applied index (for a restart). */
     public RaftConfig withApplied(long newApplied) {
         return new RaftConfig(id, voters, electionTicks, heartbeatTicks, maxBytesPerAppend, maxEntriesPerAppend,
-                maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, newApplied,
+                maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, newApplied, joining,
                 unsafeCommitOlderTermsForTesting);
     }
 
@@ -99,6 +111,7 @@ public record RaftConfig(
         private boolean preVote = true;
         private boolean checkQuorum = true;
         private long applied;
+        private boolean joining;
         private boolean unsafeCommitOlderTermsForTesting;
 
         private Builder(String id, List<String> voters) {
@@ -151,6 +164,12 @@ public record RaftConfig(
             return this;
         }
 
+        /** This node waits to be added to the group as a learner (see {@link RaftConfig#joining()}). */
+        public Builder joining(boolean value) {
+            this.joining = value;
+            return this;
+        }
+
         /** UNSAFE, tests only: breaks Figure 8's commit rule so tests can show the safety checker catches it. */
         public Builder unsafeCommitOlderTermsForTesting(boolean enabled) {
             this.unsafeCommitOlderTermsForTesting = enabled;
@@ -159,7 +178,7 @@ public record RaftConfig(
 
         public RaftConfig build() {
             return new RaftConfig(id, voters, electionTicks, heartbeatTicks, maxBytesPerAppend, maxEntriesPerAppend,
-                    maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, applied,
+                    maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, applied, joining,
                     unsafeCommitOlderTermsForTesting);
         }
     }

@@ -5,6 +5,7 @@ import io.raftkv.proto.raft.SnapshotMetadata;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A node's whole log: the durable part in {@link LogStorage} followed by the unstable part this node has accepted but
@@ -26,6 +27,9 @@ public final class RaftLog {
     private long unstableOffset;
     private long committed;
     private long applied;
+    /** The membership at each point of this log, kept in step with every append and restore. */
+    private final MembershipHistory memberships;
+    private Consumer<Membership> membershipListener = m -> { };
 
     /**
      * The position of {@code index} in a run of consecutive entries that starts at index {@code first}: the one
@@ -47,11 +51,45 @@ public final class RaftLog {
         return baseIndex + 1;
     }
 
-    RaftLog(LogStorage storage, long committed, long applied) {
+    /**
+     * A log over what {@code storage} holds. {@code initial} is the membership at the storage's snapshot when the
+     * storage records none (a new node); the membership changes in the stored entries are read back here.
+     */
+    RaftLog(LogStorage storage, long committed, long applied, Membership initial) {
         this.storage = storage;
         this.unstableOffset = storage.lastIndex() + 1;
         this.committed = committed;
         this.applied = applied;
+        var stored = storage.initialState().confState();
+        this.memberships = new MembershipHistory(storage.firstIndex() - 1,
+                stored.getVotersCount() > 0 ? Membership.of(stored) : initial);
+        for (long next = storage.firstIndex(); next <= storage.lastIndex(); ) {
+            List<Entry> chunk = storage.entries(next, storage.lastIndex() + 1, READ_BACK_CHUNK_BYTES);
+            memberships.appended(chunk);
+            next += chunk.size();
+        }
+    }
+
+    private static final long READ_BACK_CHUNK_BYTES = 4L << 20;
+
+    /** The membership the whole log establishes: its newest change, committed or not. */
+    Membership membership() {
+        return memberships.current();
+    }
+
+    /** The membership in effect at {@code index} (not before the log's snapshot). */
+    Membership membershipAt(long index) {
+        return memberships.at(index);
+    }
+
+    /** The index of the newest membership change in the log after its snapshot, 0 if none. */
+    long lastMembershipChangeIndex() {
+        return memberships.lastChangeIndex();
+    }
+
+    /** Called with the new membership whenever an append or a snapshot changes it. */
+    void onMembershipChange(Consumer<Membership> listener) {
+        this.membershipListener = listener;
     }
 
     long committed() {
@@ -223,6 +261,7 @@ public final class RaftLog {
             throw new IllegalStateException("entry " + after + " leaves a gap after last index " + lastIndex());
         }
         long end = unstableOffset + unstable.size();
+        boolean membershipChanged = memberships.appended(entries);
         if (after == end) {
             unstable.addAll(entries);
         } else if (after <= unstableOffset) {
@@ -234,7 +273,15 @@ public final class RaftLog {
             unstable.subList(position(unstableOffset, after), unstable.size()).clear();
             unstable.addAll(entries);
         }
+        if (membershipChanged) {
+            membershipListener.accept(memberships.current());
+        }
         return lastIndex();
+    }
+
+    /** Whether the last committed entry is of {@code term} (a leader has committed in its own term). */
+    boolean hasCommittedInTerm(long term) {
+        return term(committed) == term;
     }
 
     void commitTo(long index) {
@@ -262,6 +309,9 @@ public final class RaftLog {
         pendingSnapshot = snapshot;
         unstable.clear();
         unstableOffset = snapshot.getIndex() + 1;
+        if (memberships.restored(snapshot.getIndex(), Membership.of(snapshot.getConfState()))) {
+            membershipListener.accept(memberships.current());
+        }
     }
 
     /** The snapshot to send to a follower that needs compacted entries (see {@link LogStorage#snapshot()}). */

@@ -1,14 +1,13 @@
 package io.raftkv.raft.core;
 
 import com.google.protobuf.ByteString;
-import io.raftkv.proto.raft.ConfState;
+import io.raftkv.proto.raft.ConfChange;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.SnapshotMetadata;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
@@ -49,23 +48,20 @@ public final class RawNode {
     private SoftState previousSoftState;
     private HardState previousHardState;
     private Ready outstanding;
+    private final long maxCommittedBytesPerReady;
 
     /**
-     * Creates a node that resumes from whatever {@code storage} holds (a fresh node if it is empty).
+     * Creates a node that resumes from whatever {@code storage} holds (a fresh node if it is empty). The membership is
+     * the one the storage records, with the changes in its log; the configured voters only start a new node.
      *
-     * @throws IllegalArgumentException if the storage does not fit the configuration: another membership, a commit
-     *     index beyond the log, or an applied index the log cannot continue from
+     * @throws IllegalArgumentException if the storage does not fit the configuration: a commit index beyond the log,
+     *     or an applied index the log cannot continue from
      */
     public RawNode(RaftConfig config, LogStorage storage, RandomGenerator random) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(random, "random");
         LogStorage.InitialState initial = storage.initialState();
-        ConfState conf = initial.confState();
-        if (conf.getVotersCount() > 0 && !new HashSet<>(conf.getVotersList()).equals(new HashSet<>(config.voters()))) {
-            throw new IllegalArgumentException("stored membership " + conf.getVotersList()
-                    + " differs from the configured voters " + config.voters());
-        }
         HardState hs = initial.hardState();
         long first = storage.firstIndex();
         long last = storage.lastIndex();
@@ -80,7 +76,8 @@ public final class RawNode {
                     + " but the log ends at " + last + "; persist the snapshot metadata that covers it first");
         }
         committed = Math.max(committed, applied); // what was applied was committed
-        this.raft = new Raft(config, new RaftLog(storage, committed, applied), hs, random);
+        this.maxCommittedBytesPerReady = config.maxCommittedBytesPerReady();
+        this.raft = new Raft(config, new RaftLog(storage, committed, applied, config.initialMembership()), hs, random);
         this.previousSoftState = raft.softState();
         this.previousHardState = hs;
     }
@@ -106,6 +103,29 @@ public final class RawNode {
     /** Proposes a command. Only the leader accepts; the entry goes out to followers with the next Ready. */
     public ProposeResult propose(ByteString data) {
         return raft.propose(Objects.requireNonNull(data, "data"));
+    }
+
+    /**
+     * Proposes a membership change. The leader accepts it only once it has committed an entry of its own term and no
+     * earlier change is uncommitted; otherwise, or if the change does not fit the membership, the result is
+     * {@link ProposeResult.Dropped} with the reason. The change takes effect on each node as soon as its entry is in
+     * that node's log.
+     */
+    public ProposeResult proposeMembershipChange(ConfChange change) {
+        return raft.proposeMembershipChange(Objects.requireNonNull(change, "change"));
+    }
+
+    /** The membership this node's log establishes (its newest change, committed or not). */
+    public Membership membership() {
+        return raft.log.membership();
+    }
+
+    /**
+     * The membership in effect at {@code index}: what a snapshot taken there records. The index must not lie before
+     * the log's snapshot.
+     */
+    public Membership membershipAt(long index) {
+        return raft.log.membershipAt(index);
     }
 
     /**
@@ -175,7 +195,7 @@ public final class RawNode {
         HardState hardChange = raft.hardStateDiffers(previousHardState) ? hard : null;
         List<Entry> entries = raft.log.unstableEntries();
         SnapshotMetadata snapshot = raft.log.pendingSnapshot();
-        List<Entry> committed = raft.log.nextCommittedEntries(configMaxCommittedBytes());
+        List<Entry> committed = raft.log.nextCommittedEntries(maxCommittedBytesPerReady);
         boolean termOrVoteChanged = hard.getTerm() != previousHardState.getTerm()
                 || !hard.getVote().equals(previousHardState.getVote());
         List<Message> immediate = new ArrayList<>();
@@ -242,10 +262,6 @@ public final class RawNode {
     /** The leader this node knows of, or "". */
     public String leader() {
         return raft.leader();
-    }
-
-    private long configMaxCommittedBytes() {
-        return raft.maxCommittedBytesPerReady();
     }
 
     /**

@@ -5,7 +5,6 @@ import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.SnapshotMetadata;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 
@@ -13,7 +12,8 @@ import java.util.Optional;
  * Log replication, both sides. The leader's side sends each follower the entries it needs next (or a snapshot when
  * they are compacted away) within its flow-control state, sends heartbeats, and moves a follower's progress on its
  * answers. The follower's side appends what the leader sends, rejects with a hint where its log diverges, and decides
- * whether to install a snapshot. {@link Raft} calls the leader's side only while it leads, and decides what commits.
+ * whether to install a snapshot. The leader replicates to every member, learners included. {@link Raft} calls the
+ * leader's side only while it leads, and decides what commits.
  */
 final class Replication {
     private final String self;
@@ -41,7 +41,7 @@ final class Replication {
 
     /** Sends every follower the entries it can take now (after proposals, in batches). */
     void fillEveryWindow() {
-        for (String peer : tracker.voters()) {
+        for (String peer : tracker.members()) {
             if (!peer.equals(self)) {
                 fillWindow(peer);
             }
@@ -56,7 +56,7 @@ final class Replication {
     }
 
     void broadcastAppend() {
-        for (String peer : tracker.voters()) {
+        for (String peer : tracker.members()) {
             if (!peer.equals(self)) {
                 sendAppend(peer);
             }
@@ -66,7 +66,7 @@ final class Replication {
     /** The periodic heartbeat, carrying the newest pending read's context. */
     void broadcastHeartbeat() {
         ByteString context = readIndexQueue.lastContext();
-        for (String peer : tracker.voters()) {
+        for (String peer : tracker.members()) {
             if (!peer.equals(self)) {
                 tracker.get(peer).answeredSinceHeartbeat = false;
                 sendHeartbeat(peer, context);
@@ -76,7 +76,7 @@ final class Replication {
 
     /** A heartbeat to every follower at once, for a read that needs a quorum's confirmation. */
     void heartbeatAll(ByteString context) {
-        for (String peer : tracker.voters()) {
+        for (String peer : tracker.members()) {
             if (!peer.equals(self)) {
                 sendHeartbeat(peer, context);
             }
@@ -281,8 +281,8 @@ final class Replication {
         if (snapshot.getIndex() <= log.committed()) {
             return false;
         }
-        if (!new HashSet<>(snapshot.getConfState().getVotersList()).equals(new HashSet<>(tracker.voters()))) {
-            return false; // membership changes are not supported: a snapshot of another cluster is not ours
+        if (snapshot.getConfState().getVotersCount() == 0) {
+            return false; // a snapshot that does not say who the members are cannot be installed
         }
         if (log.matchTerm(snapshot.getIndex(), snapshot.getTerm())) {
             // We already have the entries the snapshot covers: just learn that they are committed.

@@ -1,11 +1,12 @@
 package io.raftkv.raft.runtime;
 
-import io.raftkv.proto.raft.ConfState;
 import io.raftkv.proto.raft.Entry;
+import io.raftkv.proto.raft.EntryType;
 import io.raftkv.proto.raft.SnapshotMetadata;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.core.EntryId;
+import io.raftkv.raft.core.Membership;
 import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
 import java.io.IOException;
@@ -50,10 +51,12 @@ final class Applier implements Runnable, ApplyHandoff {
 
     private record Stop() {}
 
+    /** What the state machine is given for an entry that is Raft's own: the no-op every state machine skips. */
+    private static final byte[] NO_COMMAND = new byte[0];
+
     private final String nodeId;
     private final StateMachine stateMachine;
     private final SnapshotDirectory snapshots;
-    private final ConfState voters;
     private final ExecutorService snapshotWriter;
     private final Inbox loop;
     private final NodeMetrics metrics;
@@ -63,22 +66,23 @@ final class Applier implements Runnable, ApplyHandoff {
 
     private volatile long applied;
     private long appliedTerm;
+    /** The membership at {@code applied}: what a snapshot taken now records. */
+    private Membership membership;
 
-    Applier(String nodeId, StateMachine stateMachine, SnapshotDirectory snapshots, ConfState voters,
-            ExecutorService snapshotWriter, Inbox loop, NodeMetrics metrics) {
+    Applier(String nodeId, StateMachine stateMachine, SnapshotDirectory snapshots, ExecutorService snapshotWriter, Inbox loop, NodeMetrics metrics) {
         this.nodeId = nodeId;
         this.stateMachine = stateMachine;
         this.snapshots = snapshots;
-        this.voters = voters;
         this.snapshotWriter = snapshotWriter;
         this.loop = loop;
         this.metrics = metrics;
     }
 
-    /** Where applying starts (set before the thread starts). */
-    void startAt(long index, long term) {
+    /** Where applying starts, and the membership there (set before anything is handed over). */
+    void startAt(long index, long term, Membership membershipThere) {
         this.applied = index;
         this.appliedTerm = term;
+        this.membership = membershipThere;
     }
 
     @Override
@@ -233,7 +237,12 @@ final class Applier implements Runnable, ApplyHandoff {
         List<StateMachine.Command> commands = new ArrayList<>(total);
         for (ApplyEntries a : group) {
             for (Entry e : a.entries()) {
-                commands.add(new StateMachine.Command(EntryId.of(e), e.getData().toByteArray()));
+                if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
+                    membership = membership.apply(e);
+                    commands.add(new StateMachine.Command(EntryId.of(e), NO_COMMAND)); // Raft's own entry
+                } else {
+                    commands.add(new StateMachine.Command(EntryId.of(e), e.getData().toByteArray()));
+                }
             }
         }
         long start = System.nanoTime();
@@ -271,6 +280,7 @@ final class Applier implements Runnable, ApplyHandoff {
         }
         applied = m.getIndex();
         appliedTerm = m.getTerm();
+        membership = Membership.of(m.getConfState());
         metrics.snapshotInstalled();
         LOG.info("{}: restored snapshot {} (term {}) in {} ms", nodeId, m.getIndex(), m.getTerm(),
                 (System.nanoTime() - start) / 1_000_000);
@@ -293,7 +303,7 @@ final class Applier implements Runnable, ApplyHandoff {
             return;
         }
         SnapshotMetadata metadata = SnapshotMetadata.newBuilder()
-                .setIndex(applied).setTerm(appliedTerm).setConfState(voters).build();
+                .setIndex(applied).setTerm(appliedTerm).setConfState(membership.toConfState()).build();
         try {
             snapshotWriter.execute(() -> writeSnapshot(metadata, source));
         } catch (RejectedExecutionException e) {

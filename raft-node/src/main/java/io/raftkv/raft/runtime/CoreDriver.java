@@ -548,7 +548,7 @@ final class CoreDriver {
             }
             return;
         }
-        storage.compact(target);
+        storage.compact(target, raw.membershipAt(target).toConfState());
         metrics.compacted();
         if (target >= compactTo) {
             compactTo = -1;

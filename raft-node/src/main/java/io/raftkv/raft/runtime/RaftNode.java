@@ -173,7 +173,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
 
             metrics = new NodeMetrics(registry, view, storage::logBytes, outstanding::get);
             snapshotWriter = Executors.newSingleThreadExecutor(daemon("raft-" + group + "-" + id + "-snapshot"));
-            applier = new Applier(id, stateMachine, snapshots, voters, snapshotWriter, inbox, metrics);
+            applier = new Applier(id, stateMachine, snapshots, snapshotWriter, inbox, metrics);
             view.setAppliedSource(applier::applied);
             applyThread = daemon("raft-" + group + "-" + id + "-apply").newThread(applier);
             applyThread.start();
@@ -181,7 +181,6 @@ public final class RaftNode implements RaftService, AutoCloseable {
             long applied = catchUpToBase(base, baseFile);
             long appliedTerm = applied == base.getIndex() ? base.getTerm()
                     : applied <= storage.lastIndex() && applied > base.getIndex() ? storage.term(applied) : 0;
-            applier.startAt(applied, appliedTerm);
 
             RaftConfig raftConfig = RaftConfig.builder(id, List.copyOf(members.keySet()))
                     .electionTicks(config.electionTicks())
@@ -198,6 +197,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
                 throw new CorruptStorageException("raft node " + name + " cannot resume from " + dir + ": "
                         + e.getMessage(), e);
             }
+            applier.startAt(applied, appliedTerm, raw.membershipAt(applied));
             SnapshotFile sendable = SnapshotFiles.keepSendable(snapshots, files, base, baseFile, Math.max(applied,
                     storage.hardState().getCommit()));
 

@@ -1,5 +1,6 @@
 package io.raftkv.raft.storage;
 
+import io.raftkv.proto.raft.ConfState;
 import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.SnapshotMetadata;
 import io.raftkv.raft.core.LogStorage;
@@ -34,9 +35,10 @@ public interface NodeStorage extends LogStorage, AutoCloseable {
 
     /**
      * Drops the entries up to and including {@code index} (applied and made durable by the state machine) and makes
-     * {@code index} the log's base. Call only while no write is in flight.
+     * {@code index} the log's base, recording {@code membership}, the membership in effect there. Call only while no
+     * write is in flight.
      */
-    void compact(long index) throws IOException;
+    void compact(long index, ConfState membership) throws IOException;
 
     /** The snapshot metadata the log starts after (index 0 for a log that was never compacted). */
     SnapshotMetadata base();

@@ -457,11 +457,11 @@ public final class RocksLogStorage implements NodeStorage {
 
     /**
      * Drops the entries up to and including {@code index} (which the state machine has applied and made durable) and
-     * records the log base at {@code index}: one unsynced batch with a range delete. Does nothing if the log already
+     * records the log base at {@code index}, with {@code membership}, the membership there: one unsynced batch with a range delete. Does nothing if the log already
      * starts after {@code index}. Call only while no write is in flight.
      */
     @Override
-    public void compact(long index) throws IOException {
+    public void compact(long index, ConfState membership) throws IOException {
         checkOpen();
         if (index <= base.getIndex()) {
             return;
@@ -472,7 +472,7 @@ public final class RocksLogStorage implements NodeStorage {
         SnapshotMetadata newBase = SnapshotMetadata.newBuilder()
                 .setIndex(index)
                 .setTerm(term(index))
-                .setConfState(base.getConfState())
+                .setConfState(membership)
                 .build();
         try (WriteBatch batch = new WriteBatch()) {
             batch.deleteRange(logCf, IndexKeys.key(base.getIndex() + 1), IndexKeys.key(index + 1));

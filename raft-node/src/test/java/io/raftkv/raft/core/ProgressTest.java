@@ -70,7 +70,7 @@ class ProgressTest {
 
     @Test
     void trackerCountsQuorumsAndVotes() {
-        ProgressTracker t = new ProgressTracker(java.util.List.of("a", "b", "c", "d", "e"), 4);
+        ProgressTracker t = new ProgressTracker(Membership.ofVoters(java.util.List.of("a", "b", "c", "d", "e")), 4);
         t.resetProgress(0);
         t.get("a").match = 9;
         t.get("b").match = 7;
@@ -89,5 +89,25 @@ class ProgressTest {
         t.recordVote("c", true);
         t.recordVote("c", false); // a second answer from the same voter does not count
         assertEquals(ProgressTracker.VoteResult.WON, t.tallyVotes());
+    }
+
+    @Test
+    void learnersHaveProgressButNoSayInQuorumsOrVotes() {
+        ProgressTracker t = new ProgressTracker(Membership.ofVoters(java.util.List.of("a", "b", "c")), 4);
+        t.resetProgress(0);
+        t.get("a").match = 9;
+        t.get("b").match = 1;
+        t.get("c").match = 1;
+        t.changeMembership(new Membership(java.util.List.of("a", "b", "c"), java.util.List.of("d")), 9);
+        assertEquals(10, t.get("d").next); // a new member is probed from the leader's end
+        assertEquals(9, t.get("a").match); // the others keep their progress
+        t.get("d").match = 9;
+        assertEquals(1, t.quorumMatch()); // the learner's copy does not commit anything
+        assertEquals(2, t.quorum());
+        t.recordVote("a", true);
+        t.recordVote("d", true);
+        assertEquals(ProgressTracker.VoteResult.PENDING, t.tallyVotes());
+        t.get("d").recentActive = true;
+        assertFalse(t.quorumActive("a"));
     }
 }

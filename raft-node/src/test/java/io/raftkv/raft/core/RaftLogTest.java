@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class RaftLogTest {
 
     private static RaftLog logWith(MemoryStorage storage) {
-        return new RaftLog(storage, storage.hardState().getCommit(), storage.firstIndex() - 1);
+        return new RaftLog(storage, storage.hardState().getCommit(), storage.firstIndex() - 1,
+                Membership.ofVoters(java.util.List.of("a")));
     }
 
     @Test
@@ -131,7 +132,9 @@ class RaftLogTest {
         RaftLog log = logWith(new MemoryStorage());
         log.append(entries(1, 1, 1));
         log.commitTo(1);
-        log.restore(SnapshotMetadata.newBuilder().setIndex(10).setTerm(3).build());
+        log.restore(SnapshotMetadata.newBuilder().setIndex(10).setTerm(3)
+                .setConfState(io.raftkv.proto.raft.ConfState.newBuilder().addVoters("a").addLearners("b")).build());
+        assertEquals(new Membership(java.util.List.of("a"), java.util.List.of("b")), log.membership());
         assertEquals(10, log.committed());
         assertEquals(11, log.firstIndex());
         assertEquals(10, log.lastIndex());

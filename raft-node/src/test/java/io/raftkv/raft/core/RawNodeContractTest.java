@@ -56,9 +56,6 @@ class RawNodeContractTest {
 
     @Test
     void storageThatDoesNotFitIsRefused() {
-        MemoryStorage other = new MemoryStorage(ConfState.newBuilder().addVoters("a").addVoters("b").build());
-        assertThrows(IllegalArgumentException.class,
-                () -> new RawNode(RaftConfig.builder("n1", THREE).build(), other, new SplittableRandom(1)));
         MemoryStorage badCommit = new MemoryStorage();
         badCommit.setHardState(HardState.newBuilder().setTerm(1).setCommit(5).build());
         assertThrows(IllegalArgumentException.class,
@@ -68,6 +65,17 @@ class RawNodeContractTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new RawNode(RaftConfig.builder("n1", THREE).applied(3).build(), shortLog,
                         new SplittableRandom(1)));
+    }
+
+    @Test
+    void theStoredMembershipWinsOverTheConfiguredVoters() {
+        // The configured voters only start a new node; once a log exists, it says who the members are.
+        MemoryStorage stored = new MemoryStorage(ConfState.newBuilder().addVoters("n1").addVoters("n2").build());
+        RawNode node = new RawNode(RaftConfig.builder("n1", THREE).build(), stored, new SplittableRandom(1));
+        assertEquals(Membership.ofVoters(List.of("n1", "n2")), node.membership());
+        RawNode fresh = new RawNode(RaftConfig.builder("n1", THREE).build(), new MemoryStorage(),
+                new SplittableRandom(1));
+        assertEquals(Membership.ofVoters(THREE), fresh.membership());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.raftkv.raft.sim;
 
 import com.google.protobuf.ByteString;
 import io.raftkv.proto.raft.Entry;
+import io.raftkv.proto.raft.EntryType;
 import io.raftkv.raft.core.EntryId;
 import io.raftkv.raft.core.MemoryStorage;
 import io.raftkv.raft.core.ReadState;
@@ -197,7 +198,9 @@ public final class SafetyChecker {
         }
         committedTerms[i] = e.getTerm();
         committedData[i] = e.getData();
-        prefixDigests[i] = Digests.next(prefixDigest(index - 1), index, e.getData().toByteArray());
+        // A state machine is given nothing for a membership change: Raft's own entry (as the runtime's applier does).
+        byte[] command = e.getType() == EntryType.ENTRY_CONF_CHANGE ? new byte[0] : e.getData().toByteArray();
+        prefixDigests[i] = Digests.next(prefixDigest(index - 1), index, command);
         committedLength = index;
     }
 

@@ -2,10 +2,12 @@ package io.raftkv.raft.sim;
 
 import com.google.protobuf.ByteString;
 import io.raftkv.proto.raft.Entry;
+import io.raftkv.proto.raft.EntryType;
 import io.raftkv.proto.raft.SnapshotMetadata;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.core.EntryId;
+import io.raftkv.raft.core.Membership;
 import io.raftkv.raft.core.ReadState;
 import io.raftkv.raft.runtime.SimDriver;
 import io.raftkv.raft.storage.SnapshotFile;
@@ -44,10 +46,14 @@ final class SimApplier implements SimDriver.ApplySide {
     private boolean scheduled;
     private long applied;
     private long appliedTerm;
+    /** The membership at {@code applied}: what a snapshot taken now records. */
+    private Membership membership;
 
     private record ReadWait(long index, List<CompletableFuture<Void>> barriers) {}
 
-    SimApplier(SimNode node, int incarnation, StateMachine stateMachine, long applied, long appliedTerm) {
+    SimApplier(SimNode node, int incarnation, StateMachine stateMachine, long applied, long appliedTerm,
+            Membership membership) {
+        this.membership = membership;
         this.node = node;
         this.sim = node.sim();
         this.incarnation = incarnation;
@@ -137,7 +143,12 @@ final class SimApplier implements SimDriver.ApplySide {
         List<StateMachine.Command> commands = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             sim.checker().onApplied(node.id(), e);
-            commands.add(new StateMachine.Command(EntryId.of(e), e.getData().toByteArray()));
+            if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
+                membership = membership.apply(e); // as the runtime's applier: Raft's own entry, a no-op here
+                commands.add(new StateMachine.Command(EntryId.of(e), new byte[0]));
+            } else {
+                commands.add(new StateMachine.Command(EntryId.of(e), e.getData().toByteArray()));
+            }
         }
         List<byte[]> replies = stateMachine.apply(commands);
         StateMachine.Command last = commands.get(commands.size() - 1);
@@ -162,6 +173,7 @@ final class SimApplier implements SimDriver.ApplySide {
         restore(stateMachine, metadata, bytes);
         applied = metadata.getIndex();
         appliedTerm = metadata.getTerm();
+        membership = Membership.of(metadata.getConfState());
         node.keepImage(metadata, bytes); // a restored state machine is durable, as the runtime's is
         sim.checker().onSnapshotInstalled(node.id(), metadata.getIndex(), metadata.getTerm());
         node.checkDigest();
@@ -206,7 +218,7 @@ final class SimApplier implements SimDriver.ApplySide {
     }
 
     private SnapshotMetadata metadata() {
-        return SnapshotMetadata.newBuilder().setIndex(applied).setTerm(appliedTerm).setConfState(node.confState())
+        return SnapshotMetadata.newBuilder().setIndex(applied).setTerm(appliedTerm).setConfState(membership.toConfState())
                 .build();
     }
 

@@ -13,6 +13,8 @@ import java.util.function.UnaryOperator;
  * on {@link SimNetwork} and may change during a run.
  *
  * @param ids node ids ("n1", "n2", ...)
+ * @param joiners how many of the last ids start outside the group, waiting to be added as learners (the others are
+ *     its voters)
  * @param seed the seed of the one random source everything draws from
  * @param tickMicros virtual time between two ticks of a node (each node ticks on its own phase)
  * @param readyDelayMaxMicros a node takes its next Ready up to this long after work appears (event-loop latency)
@@ -29,6 +31,7 @@ import java.util.function.UnaryOperator;
  */
 public record SimConfig(
         List<String> ids,
+        int joiners,
         long seed,
         long tickMicros,
         long readyDelayMaxMicros,
@@ -41,6 +44,15 @@ public record SimConfig(
         CrashLoss crashLoss,
         Mutation mutation) {
 
+    /** The group's voters when it starts: every node but the joiners. */
+    public List<String> voters() {
+        return ids.subList(0, ids.size() - joiners);
+    }
+
+    public boolean isJoiner(String id) {
+        return ids.indexOf(id) >= ids.size() - joiners;
+    }
+
     public static Builder builder(int nodes, long seed) {
         return new Builder(nodes, seed);
     }
@@ -49,6 +61,7 @@ public record SimConfig(
     public static final class Builder {
         private final List<String> ids = new ArrayList<>();
         private final long seed;
+        private int joiners;
         private long tickMicros = 100 * Scheduler.MILLIS;
         private long readyDelayMaxMicros = 100;
         private long syncMinMicros = 200;
@@ -77,6 +90,12 @@ public record SimConfig(
             }
             ids.clear();
             ids.addAll(names);
+            return this;
+        }
+
+        /** The last {@code count} nodes start outside the group and wait to be added as learners. */
+        public Builder joiners(int count) {
+            this.joiners = count;
             return this;
         }
 
@@ -136,7 +155,10 @@ public record SimConfig(
             if (snapshotLogBytes < 0) {
                 throw new IllegalArgumentException("snapshotLogBytes must not be negative");
             }
-            return new SimConfig(List.copyOf(ids), seed, tickMicros, readyDelayMaxMicros, syncMinMicros, syncMaxMicros,
+            if (joiners < 0 || joiners >= ids.size()) {
+                throw new IllegalArgumentException("need 0 <= joiners < nodes");
+            }
+            return new SimConfig(List.copyOf(ids), joiners, seed, tickMicros, readyDelayMaxMicros, syncMinMicros, syncMaxMicros,
                     snapshotEvery, snapshotLogBytes, stateMachines, raftTuning, crashLoss, mutation);
         }
     }

@@ -24,7 +24,7 @@ import java.util.random.RandomGenerator;
  */
 final class SimLogStorage implements NodeStorage {
     /** One change to the log since the last fsync: a write, or a compaction up to an index. */
-    private record Change(LogWrite write, long compactTo) {}
+    private record Change(LogWrite write, long compactTo, ConfState membership) {}
 
     private record Planned(LogWrite write) implements PendingWrite {
         @Override
@@ -33,7 +33,6 @@ final class SimLogStorage implements NodeStorage {
         }
     }
 
-    private final ConfState voters;
     /** What survives any crash. */
     private final MemoryStorage synced;
     private final List<Change> unsynced = new ArrayList<>();
@@ -44,9 +43,8 @@ final class SimLogStorage implements NodeStorage {
     /** A disk that acknowledges fsyncs without syncing (mutation tests only). */
     private boolean ignoreSync;
 
-    SimLogStorage(ConfState voters) {
-        this.voters = voters;
-        this.synced = new MemoryStorage(voters);
+    SimLogStorage(ConfState initialMembership) {
+        this.synced = new MemoryStorage(initialMembership);
         this.view = synced.copy();
     }
 
@@ -108,7 +106,7 @@ final class SimLogStorage implements NodeStorage {
     @Override
     public void execute(PendingWrite pending) {
         LogWrite write = pending.write();
-        Change change = new Change(write, -1);
+        Change change = new Change(write, -1, null);
         apply(view, change);
         unsynced.add(change);
         if (write.sync() && !ignoreSync) {
@@ -123,8 +121,8 @@ final class SimLogStorage implements NodeStorage {
     }
 
     @Override
-    public void compact(long index) {
-        Change change = new Change(null, index);
+    public void compact(long index, ConfState membership) {
+        Change change = new Change(null, index, membership);
         apply(view, change);
         unsynced.add(change);
     }
@@ -139,7 +137,7 @@ final class SimLogStorage implements NodeStorage {
 
     private static void apply(MemoryStorage storage, Change change) {
         if (change.write() == null) {
-            storage.compact(change.compactTo());
+            storage.compact(change.compactTo(), change.membership());
             return;
         }
         LogWrite write = change.write();
@@ -199,7 +197,7 @@ final class SimLogStorage implements NodeStorage {
 
     @Override
     public InitialState initialState() {
-        return new InitialState(view.hardState(), voters);
+        return view.initialState(); // the membership its log base records, as the real storage's
     }
 
     @Override

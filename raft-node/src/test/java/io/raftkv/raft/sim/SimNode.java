@@ -1,7 +1,7 @@
 package io.raftkv.raft.sim;
 
 import com.google.protobuf.ByteString;
-import io.raftkv.proto.raft.ConfState;
+import io.raftkv.proto.raft.ConfChange;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.SnapshotMetadata;
@@ -9,6 +9,7 @@ import io.raftkv.raft.api.NotLeaderException;
 import io.raftkv.raft.api.Proposal;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.core.EntryId;
+import io.raftkv.raft.core.Membership;
 import io.raftkv.raft.core.ProposeResult;
 import io.raftkv.raft.core.RaftConfig;
 import io.raftkv.raft.core.RaftStatus;
@@ -45,7 +46,6 @@ public final class SimNode {
     private final String id;
     private final int index;
     private final RaftConfig baseConfig;
-    private final ConfState confState;
     private final SimLogStorage storage;
     private final SnapshotDirectory snapshots;
     /** The state machine's durable image: what its last sync or restore made survive a crash (null: none yet). */
@@ -70,8 +70,7 @@ public final class SimNode {
         this.id = id;
         this.index = index;
         this.baseConfig = baseConfig;
-        this.confState = ConfState.newBuilder().addAllVoters(baseConfig.voters()).build();
-        this.storage = new SimLogStorage(confState);
+        this.storage = new SimLogStorage(baseConfig.initialMembership().toConfState());
         this.storage.onWrite(write -> onPersisted(write.entries(), write.snapshot()));
         try {
             this.snapshots = SnapshotDirectory.open(SimDisks.newNodeDirectory(id));
@@ -288,7 +287,7 @@ public final class SimNode {
                 : applied > base.getIndex() && applied <= storage.lastIndex() ? storage.term(applied)
                 : imageMetadata != null && imageMetadata.getIndex() == applied ? imageMetadata.getTerm() : 0;
         int inc = incarnation;
-        applier = new SimApplier(this, inc, stateMachine, applied, appliedTerm);
+        applier = new SimApplier(this, inc, stateMachine, applied, appliedTerm, raw.membershipAt(applied));
         SimConfig config = sim.config();
         long tickNanos = config.tickMicros() * 1_000;
         SimDriver.Timing timing = new SimDriver.Timing(tickNanos, baseConfig.electionTicks(), 50 * tickNanos,
@@ -467,8 +466,26 @@ public final class SimNode {
         return snapshots;
     }
 
-    ConfState confState() {
-        return confState;
+    /** The membership this node's log establishes (it must be up). */
+    public Membership membership() {
+        if (!up) {
+            throw new IllegalStateException(id + " is down");
+        }
+        return raw.membership();
+    }
+
+    /**
+     * Proposes a membership change to this node's core; the entry goes out with the node's next turn. Returns what
+     * the core answered ({@link ProposeResult.NotLeader} while down).
+     */
+    public ProposeResult proposeMembershipChange(ConfChange change) {
+        if (!up) {
+            return new ProposeResult.NotLeader("");
+        }
+        ProposeResult result = raw.proposeMembershipChange(change);
+        sim.trace().record(sim.now(), id, "membership change " + change.getType() + " " + change.getNode(), result);
+        scheduleTurn();
+        return result;
     }
 
     /** The state machine made its state up to {@code metadata} durable: a restart restores from these bytes. */

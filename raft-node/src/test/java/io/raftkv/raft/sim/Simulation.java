@@ -51,7 +51,8 @@ public final class Simulation {
         this.network = new SimNetwork(this, random, config.ids().size());
         for (int i = 0; i < config.ids().size(); i++) {
             String id = config.ids().get(i);
-            RaftConfig raft = config.raftTuning().apply(RaftConfig.builder(id, config.ids())).build();
+            RaftConfig raft = config.raftTuning()
+                    .apply(RaftConfig.builder(id, config.voters()).joining(config.isJoiner(id))).build();
             SimNode node = new SimNode(this, id, i, raft);
             nodes.add(node);
             byId.put(id, node);

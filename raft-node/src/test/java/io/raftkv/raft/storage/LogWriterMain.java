@@ -29,7 +29,7 @@ public final class LogWriterMain {
             for (long k = 1; ; k++) {
                 int action = random.nextInt(100);
                 if (action < 5 && last - 2000 > log.firstIndex()) {
-                    log.compact(Math.min(commit, last - 2000));
+                    log.compact(Math.min(commit, last - 2000), voters);
                 }
                 long start = last + 1;
                 long entryTerm = term;

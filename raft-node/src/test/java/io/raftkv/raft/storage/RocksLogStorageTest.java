@@ -27,6 +27,8 @@ import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
 
 class RocksLogStorageTest {
+    private static final ConfState WITH_LEARNER = ConfState.newBuilder().addVoters("a").addVoters("b")
+            .addVoters("c").addLearners("d").build();
     private static final ConfState VOTERS = ConfState.newBuilder().addVoters("a").addVoters("b").addVoters("c")
             .build();
 
@@ -129,20 +131,21 @@ class RocksLogStorageTest {
     void compactionDropsThePrefixAndRecordsTheBase() throws IOException {
         try (RocksLogStorage log = open()) {
             log.write(LogWrite.of(entries(1, 100, 3), null, true));
-            log.compact(60);
+            log.compact(60, WITH_LEARNER); // the membership at 60, which the new base records
             assertEquals(61, log.firstIndex());
             assertEquals(3, log.term(60));
             assertEquals(bytes(entries(61, 100, 3)), log.logBytes());
             assertEquals(entries(61, 100, 3), log.entries(61, 101, Long.MAX_VALUE));
-            log.compact(50); // already compacted further: nothing happens
+            log.compact(50, VOTERS); // already compacted further: nothing happens
             assertEquals(61, log.firstIndex());
             assertThrows(IllegalArgumentException.class, () -> log.entries(60, 62, Long.MAX_VALUE));
         }
         try (RocksLogStorage log = open()) {
             assertEquals(61, log.firstIndex());
             assertEquals(100, log.lastIndex());
-            assertEquals(SnapshotMetadata.newBuilder().setIndex(60).setTerm(3).setConfState(VOTERS).build(),
+            assertEquals(SnapshotMetadata.newBuilder().setIndex(60).setTerm(3).setConfState(WITH_LEARNER).build(),
                     log.base());
+            assertEquals(WITH_LEARNER, log.initialState().confState());
             assertEquals(entries(61, 100, 3), log.entries(61, 101, Long.MAX_VALUE));
             assertEquals(bytes(entries(61, 100, 3)), log.logBytes());
         }

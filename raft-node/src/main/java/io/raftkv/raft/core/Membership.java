@@ -1,0 +1,127 @@
+package io.raftkv.raft.core;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftkv.proto.raft.ConfChange;
+import io.raftkv.proto.raft.ConfState;
+import io.raftkv.proto.raft.Entry;
+import io.raftkv.proto.raft.EntryType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * The members of a Raft group: the voters, who elect leaders and make up every quorum, and the learners, who receive
+ * the log but do not vote. Immutable; a membership change is {@link #apply(ConfChange)}, which gives the next one.
+ *
+ * @param voters the voting members, sorted, at least one
+ * @param learners the non-voting members, sorted, none of them a voter
+ */
+public record Membership(List<String> voters, List<String> learners) {
+
+    public Membership {
+        voters = sortedDistinct(voters, "voter");
+        learners = sortedDistinct(learners, "learner");
+        if (voters.isEmpty()) {
+            throw new IllegalArgumentException("a group needs at least one voter");
+        }
+        for (String learner : learners) {
+            if (voters.contains(learner)) {
+                throw new IllegalArgumentException(learner + " cannot be both a voter and a learner");
+            }
+        }
+    }
+
+    public static Membership ofVoters(List<String> voters) {
+        return new Membership(voters, List.of());
+    }
+
+    /** The membership a snapshot or the storage records. */
+    public static Membership of(ConfState state) {
+        return new Membership(state.getVotersList(), state.getLearnersList());
+    }
+
+    public ConfState toConfState() {
+        return ConfState.newBuilder().addAllVoters(voters).addAllLearners(learners).build();
+    }
+
+    public boolean isVoter(String id) {
+        return voters.contains(id);
+    }
+
+    public boolean isMember(String id) {
+        return voters.contains(id) || learners.contains(id);
+    }
+
+    /** Voters, then learners. */
+    public List<String> members() {
+        List<String> all = new ArrayList<>(voters.size() + learners.size());
+        all.addAll(voters);
+        all.addAll(learners);
+        return all;
+    }
+
+    /** How many voters make a majority. */
+    public int quorum() {
+        return voters.size() / 2 + 1;
+    }
+
+    /** Why {@code change} does not fit this membership (adding a member it already has, ...), or null if it does. */
+    public String refusal(ConfChange change) {
+        String node = change.getNode();
+        if (node.isEmpty()) {
+            return "a membership change must name a node";
+        }
+        return switch (change.getType()) {
+            case CONF_ADD_LEARNER -> isMember(node)
+                    ? node + " is already a " + (isVoter(node) ? "voter" : "learner") : null;
+            default -> "unknown membership change " + change.getType();
+        };
+    }
+
+    /**
+     * The membership after {@code change}.
+     *
+     * @throws IllegalArgumentException if the change does not fit this membership (see {@link #refusal})
+     */
+    public Membership apply(ConfChange change) {
+        String refusal = refusal(change);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
+        List<String> more = new ArrayList<>(learners);
+        more.add(change.getNode()); // CONF_ADD_LEARNER, the one change refusal lets through
+        return new Membership(voters, more);
+    }
+
+    /** The membership after a committed or appended ENTRY_CONF_CHANGE entry. */
+    public Membership apply(Entry confEntry) {
+        if (confEntry.getType() != EntryType.ENTRY_CONF_CHANGE) {
+            throw new IllegalArgumentException("entry " + confEntry.getIndex() + " is not a membership change");
+        }
+        try {
+            return apply(ConfChange.parseFrom(confEntry.getData()));
+        } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+            // The leader checked the change against the membership this entry follows; every log holds the same one.
+            throw new IllegalStateException("membership change at index " + confEntry.getIndex()
+                    + " does not apply to " + this + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return learners.isEmpty() ? "voters " + voters : "voters " + voters + ", learners " + learners;
+    }
+
+    private static List<String> sortedDistinct(List<String> ids, String what) {
+        Objects.requireNonNull(ids, what + "s");
+        TreeSet<String> distinct = new TreeSet<>(ids);
+        if (distinct.size() != ids.size()) {
+            throw new IllegalArgumentException(what + " ids must be distinct: " + ids);
+        }
+        if (distinct.contains("")) {
+            throw new IllegalArgumentException(what + " ids must not be empty");
+        }
+        return List.copyOf(distinct);
+    }
+}
