@@ -34,6 +34,23 @@ final class LeaderReads {
         this.queue = queue;
     }
 
+    /**
+     * This node's own read: registered here on the leader, forwarded to the leader by a follower. Returns false if it
+     * cannot be started (no known leader).
+     */
+    boolean requestOwn(ByteString context, Role role, String leader, long term) {
+        if (role == Role.LEADER) {
+            request(Message.newBuilder().setType(MessageType.MSG_READ_INDEX).setFrom(self).setTo(self).setTerm(term)
+                    .setContext(context).build(), log.hasCommittedInTerm(term));
+            return true;
+        }
+        if (role != Role.FOLLOWER || leader.isEmpty()) {
+            return false;
+        }
+        outbox.send(MessageType.MSG_READ_INDEX, leader).setContext(context);
+        return true;
+    }
+
     /** A read request (this node's own, or forwarded by a follower) reaching the leader. */
     void request(Message m, boolean committedInCurrentTerm) {
         if (tracker.isSingleton()) {

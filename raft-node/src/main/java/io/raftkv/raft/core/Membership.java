@@ -73,10 +73,17 @@ public record Membership(List<String> voters, List<String> learners) {
             return "a membership change must name a node";
         }
         return switch (change.getType()) {
-            case CONF_ADD_LEARNER -> isMember(node)
-                    ? node + " is already a " + (isVoter(node) ? "voter" : "learner") : null;
+            case CONF_ADD_LEARNER -> isMember(node) ? node + " is already a " + role(node) : null;
+            case CONF_PROMOTE_LEARNER -> learners.contains(node) ? null
+                    : isVoter(node) ? node + " is already a voter" : node + " is not a member";
+            case CONF_REMOVE_NODE -> !isMember(node) ? node + " is not a member"
+                    : voters.equals(List.of(node)) ? node + " is the last voter: a group needs one" : null;
             default -> "unknown membership change " + change.getType();
         };
+    }
+
+    private String role(String node) {
+        return isVoter(node) ? "voter" : "learner";
     }
 
     /**
@@ -89,9 +96,21 @@ public record Membership(List<String> voters, List<String> learners) {
         if (refusal != null) {
             throw new IllegalArgumentException(refusal);
         }
-        List<String> more = new ArrayList<>(learners);
-        more.add(change.getNode()); // CONF_ADD_LEARNER, the one change refusal lets through
-        return new Membership(voters, more);
+        String node = change.getNode();
+        List<String> newVoters = new ArrayList<>(voters);
+        List<String> newLearners = new ArrayList<>(learners);
+        switch (change.getType()) {
+            case CONF_ADD_LEARNER -> newLearners.add(node);
+            case CONF_PROMOTE_LEARNER -> {
+                newLearners.remove(node);
+                newVoters.add(node);
+            }
+            default -> { // CONF_REMOVE_NODE: refusal lets no other type through
+                newVoters.remove(node);
+                newLearners.remove(node);
+            }
+        }
+        return new Membership(newVoters, newLearners);
     }
 
     /** The membership after a committed or appended ENTRY_CONF_CHANGE entry. */

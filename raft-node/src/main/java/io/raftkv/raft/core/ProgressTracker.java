@@ -101,6 +101,16 @@ final class ProgressTracker {
         return matchScratch[voters.size() - quorum()];
     }
 
+    /** A voter whose log matches up to {@code index}, or "" if none does. */
+    String voterWithMatch(long index) {
+        for (String voter : voters) {
+            if (progress.get(voter).match >= index) {
+                return voter;
+            }
+        }
+        return "";
+    }
+
     /** Whether a quorum (counting {@code self}) was heard from since the last call to {@link #markAllInactive}. */
     boolean quorumActive(String self) {
         int active = 0;

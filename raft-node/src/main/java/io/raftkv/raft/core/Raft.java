@@ -190,20 +190,13 @@ final class Raft {
         return new ProposeResult.Accepted(new EntryId(term, index));
     }
 
-    /**
-     * Proposes a membership change. It is refused unless this leader has committed an entry of its own term and the
-     * previous change is committed: one change at a time, and never one that a leader of an earlier term may still
-     * have in flight (the dissertation's single-server bug).
-     */
+    /** Proposes a membership change, within {@link MembershipChangeRules}. */
     ProposeResult proposeMembershipChange(ConfChange change) {
         ProposeResult busy = notTakingProposals();
         if (busy != null) {
             return busy;
         }
-        String refusal = !log.hasCommittedInTerm(term) ? "the leader has not committed an entry of its term yet"
-                : log.lastMembershipChangeIndex() > log.committed()
-                ? "the membership change at index " + log.lastMembershipChangeIndex() + " is not committed yet"
-                : tracker.membership().refusal(change);
+        String refusal = MembershipChangeRules.refusal(change, log, tracker, term, config);
         return refusal != null ? new ProposeResult.Dropped(refusal)
                 : appendOwn(Entry.newBuilder().setType(EntryType.ENTRY_CONF_CHANGE).setData(change.toByteString()));
     }
@@ -218,24 +211,7 @@ final class Raft {
     }
 
     boolean readIndex(ByteString context) {
-        Message request = Message.newBuilder().setType(MessageType.MSG_READ_INDEX).setFrom(id).setTo(id)
-                .setTerm(term).setContext(context).build();
-        switch (role) {
-            case LEADER -> {
-                reads.request(request, log.hasCommittedInTerm(term));
-                return true;
-            }
-            case FOLLOWER -> {
-                if (leader.isEmpty()) {
-                    return false;
-                }
-                outbox.send(MessageType.MSG_READ_INDEX, leader).setContext(context);
-                return true;
-            }
-            default -> {
-                return false;
-            }
-        }
+        return reads.requestOwn(context, role, leader, term);
     }
 
     boolean transferLeadership(String transferee) {
@@ -273,8 +249,8 @@ final class Raft {
         if (role != Role.LEADER) {
             return;
         }
-        Progress self = tracker.get(id);
-        if (self.maybeUpdate(log.persistedLastIndex())) {
+        Progress self = tracker.get(id); // null once this leader removed itself: it no longer counts
+        if (self != null && self.maybeUpdate(log.persistedLastIndex())) {
             maybeCommitAndRelease();
         }
     }
@@ -282,10 +258,10 @@ final class Raft {
     // ---------------------------------------------------------------- messages
 
     void step(Message m) {
-        if (m.getFrom().equals(id) || !tracker.isMember(m.getFrom())) {
-            return; // not from a member of this cluster
-        }
         MessageType type = m.getType();
+        if (m.getFrom().equals(id) || !tracker.isMember(m.getFrom()) && !MessageKinds.fromALeader(type)) {
+            return; // not from a member: a removed node cannot disrupt the group
+        }
         // Terms first: a message from an older term is stale and looked at no further.
         if (m.getTerm() > term) {
             if (type == MessageType.MSG_VOTE || type == MessageType.MSG_PRE_VOTE) {
@@ -471,7 +447,22 @@ final class Raft {
                 ? log.term(index) : term;
         if (log.maybeCommit(index, commitTerm)) {
             reads.releaseAwaitingTermCommit();
+            if (!tracker.isVoter(id) && log.lastMembershipChangeIndex() <= log.committed()) {
+                stepDownAfterRemoval();
+            }
         }
+    }
+
+    /**
+     * This leader's removal is committed: it stops leading (dissertation 4.2.2), and tells the voter with the longest
+     * log to campaign at once rather than leave the group without a leader for an election timeout.
+     */
+    private void stepDownAfterRemoval() {
+        String successor = tracker.voterWithMatch(log.lastIndex());
+        if (!successor.isEmpty()) {
+            outbox.send(MessageType.MSG_TIMEOUT_NOW, successor);
+        }
+        becomeFollower(term, "");
     }
 
     // ---------------------------------------------------------------- leadership transfer

@@ -6,7 +6,7 @@ import java.util.TreeSet;
 
 /**
  * How one Raft node behaves. Build it with {@link #builder(String, List)}; the defaults suit a cluster on a LAN with a
- * 100 ms tick (heartbeat every tick, elections after 10 to 19 ticks).
+ * 100 ms tick (heartbeat every tick, elections after 10 to 19 ticks, learners promoted within 1,000 entries).
  *
  * @param id this node's id, one of {@code voters} (unless {@code joining})
  * @param voters the group's voting members when it starts, this node included (unless {@code joining}); once the node
@@ -23,6 +23,8 @@ import java.util.TreeSet;
  *     bump the term of a healthy cluster)
  * @param checkQuorum a leader that has not heard from a quorum within an election timeout steps down, and followers
  *     that heard from a leader within an election timeout ignore vote requests (the leader lease)
+ * @param maxPromotionLag a learner is promoted to voter only while its log is at most this many entries behind the
+ *     leader's (a voter that joins far behind would leave the group one failure from unavailable while it catches up)
  * @param applied the index of the last entry the state machine has applied (0 on a fresh node): committed entries are
  *     handed out from the one after it
  * @param joining this node is not a member yet: it starts with {@code voters} as the group's membership, without
@@ -30,6 +32,9 @@ import java.util.TreeSet;
  * @param unsafeCommitOlderTermsForTesting UNSAFE, tests only (default false): a leader commits entries of earlier
  *     terms by counting replicas, which Figure 8 of the Raft paper forbids; it exists only so the simulator's tests
  *     can show that the safety checker catches the resulting violations
+ * @param unsafeSkippedMembershipRuleForTesting UNSAFE, tests only (default {@link SkippedMembershipRule#NONE}): a
+ *     leader proposes membership changes without one of its safety rules, so the simulator's tests can show that the
+ *     safety checker catches the result
  */
 public record RaftConfig(
         String id,
@@ -42,13 +47,25 @@ public record RaftConfig(
         long maxCommittedBytesPerReady,
         boolean preVote,
         boolean checkQuorum,
+        long maxPromotionLag,
         long applied,
         boolean joining,
-        boolean unsafeCommitOlderTermsForTesting) {
+        boolean unsafeCommitOlderTermsForTesting,
+        SkippedMembershipRule unsafeSkippedMembershipRuleForTesting) {
+
+    /** A membership-change rule a test leader may skip (see {@link MembershipChangeRules}). */
+    public enum SkippedMembershipRule {
+        NONE,
+        /** A change may be proposed while the previous one is not committed. */
+        ONE_CHANGE_AT_A_TIME,
+        /** A change may be proposed before the leader has committed an entry of its own term. */
+        COMMIT_IN_TERM_FIRST
+    }
 
     public RaftConfig {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(voters, "voters");
+        Objects.requireNonNull(unsafeSkippedMembershipRuleForTesting, "unsafeSkippedMembershipRuleForTesting");
         if (id.isEmpty()) {
             throw new IllegalArgumentException("node id must not be empty");
         }
@@ -77,6 +94,9 @@ public record RaftConfig(
                 || maxCommittedBytesPerReady < 1) {
             throw new IllegalArgumentException("message size and in-flight limits must be positive");
         }
+        if (maxPromotionLag < 0) {
+            throw new IllegalArgumentException("maxPromotionLag must not be negative, got " + maxPromotionLag);
+        }
         if (applied < 0) {
             throw new IllegalArgumentException("applied must not be negative, got " + applied);
         }
@@ -94,8 +114,8 @@ public record RaftConfig(
     /** A copy of this configuration with a different applied index (for a restart). */
     public RaftConfig withApplied(long newApplied) {
         return new RaftConfig(id, voters, electionTicks, heartbeatTicks, maxBytesPerAppend, maxEntriesPerAppend,
-                maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, newApplied, joining,
-                unsafeCommitOlderTermsForTesting);
+                maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, maxPromotionLag, newApplied,
+                joining, unsafeCommitOlderTermsForTesting, unsafeSkippedMembershipRuleForTesting);
     }
 
     /** Builder with the documented defaults. */
@@ -110,9 +130,11 @@ public record RaftConfig(
         private long maxCommittedBytesPerReady = 64L << 20;
         private boolean preVote = true;
         private boolean checkQuorum = true;
+        private long maxPromotionLag = 1_000;
         private long applied;
         private boolean joining;
         private boolean unsafeCommitOlderTermsForTesting;
+        private SkippedMembershipRule unsafeSkippedMembershipRuleForTesting = SkippedMembershipRule.NONE;
 
         private Builder(String id, List<String> voters) {
             this.id = id;
@@ -159,6 +181,11 @@ public record RaftConfig(
             return this;
         }
 
+        public Builder maxPromotionLag(long entries) {
+            this.maxPromotionLag = entries;
+            return this;
+        }
+
         public Builder applied(long index) {
             this.applied = index;
             return this;
@@ -176,10 +203,16 @@ public record RaftConfig(
             return this;
         }
 
+        /** UNSAFE, tests only: skips a membership-change rule so tests can show the safety checker catches it. */
+        public Builder unsafeSkippedMembershipRuleForTesting(SkippedMembershipRule rule) {
+            this.unsafeSkippedMembershipRuleForTesting = rule;
+            return this;
+        }
+
         public RaftConfig build() {
             return new RaftConfig(id, voters, electionTicks, heartbeatTicks, maxBytesPerAppend, maxEntriesPerAppend,
-                    maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, applied, joining,
-                    unsafeCommitOlderTermsForTesting);
+                    maxInflightAppends, maxCommittedBytesPerReady, preVote, checkQuorum, maxPromotionLag, applied,
+                    joining, unsafeCommitOlderTermsForTesting, unsafeSkippedMembershipRuleForTesting);
         }
     }
 }

@@ -201,7 +201,7 @@ public final class RawNode {
         List<Message> immediate = new ArrayList<>();
         List<Message> afterPersist = new ArrayList<>();
         for (Message m : raft.takeMessages()) {
-            if (termOrVoteChanged || promisesDurability(m.getType())) {
+            if (termOrVoteChanged || MessageKinds.promisesDurability(m.getType())) {
                 afterPersist.add(m);
             } else {
                 immediate.add(m);
@@ -262,13 +262,5 @@ public final class RawNode {
     /** The leader this node knows of, or "". */
     public String leader() {
         return raft.leader();
-    }
-
-    /**
-     * Messages that tell a peer something is durable here: a vote (the voter must not vote again in this term after
-     * a crash) and an append acknowledgement (the entries count towards commit). Both wait for the write.
-     */
-    private static boolean promisesDurability(MessageType type) {
-        return type == MessageType.MSG_VOTE_RESPONSE || type == MessageType.MSG_APPEND_RESPONSE;
     }
 }

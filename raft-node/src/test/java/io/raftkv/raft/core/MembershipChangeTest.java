@@ -151,6 +151,43 @@ class MembershipChangeTest {
         }
     }
 
+    private static ConfChange promote(String node) {
+        return ConfChange.newBuilder().setType(ConfChangeType.CONF_PROMOTE_LEARNER).setNode(node).build();
+    }
+
+    private static ConfChange remove(String node) {
+        return ConfChange.newBuilder().setType(ConfChangeType.CONF_REMOVE_NODE).setNode(node).build();
+    }
+
+    @Test
+    void promotionAndRemovalFollowTheMembership() {
+        Membership m = new Membership(List.of("a", "b"), List.of("c"));
+        assertEquals(Membership.ofVoters(List.of("a", "b", "c")), m.apply(promote("c")));
+        assertEquals(Membership.ofVoters(List.of("a", "b")), m.apply(remove("c")));
+        assertEquals(new Membership(List.of("b"), List.of("c")), m.apply(remove("a")));
+        assertEquals("a is already a voter", m.refusal(promote("a")));
+        assertEquals("d is not a member", m.refusal(promote("d")));
+        assertEquals("d is not a member", m.refusal(remove("d")));
+        assertEquals("b is the last voter: a group needs one",
+                new Membership(List.of("b"), List.of("c")).refusal(remove("b")));
+    }
+
+    @Test
+    void votesOfNonMembersAreIgnoredButALeaderIsHeardFromAnyone() {
+        MemoryStorage storage = new MemoryStorage(ConfState.newBuilder().addVoters("a").addVoters("b").build());
+        RawNode node = new RawNode(RaftConfig.builder("a", List.of("a", "b")).build(), storage,
+                new SplittableRandom(1));
+        // A removed node (or one of another group) asks for a vote in a higher term: nothing changes.
+        node.step(Message.newBuilder().setType(MessageType.MSG_VOTE).setFrom("x").setTo("a").setTerm(5).setIndex(9)
+                .setLogTerm(4).build());
+        assertEquals(0, node.term());
+        // A leader this node does not know as a member yet (its log lags behind the leader's own addition).
+        node.step(Message.newBuilder().setType(MessageType.MSG_HEARTBEAT).setFrom("x").setTo("a").setTerm(5)
+                .build());
+        assertEquals(5, node.term());
+        assertEquals("x", node.leader());
+    }
+
     @Test
     void membershipsAreValidated() {
         assertThrows(IllegalArgumentException.class, () -> new Membership(List.of(), List.of("a")));

@@ -92,8 +92,12 @@ class RawNodeContractTest {
 
     @Test
     void messagesFromStrangersAndUnknownTypesAreIgnored() {
+        // (A leader's messages are taken from anyone: see MembershipChangeTest.)
         RawNode n = new RawNode(RaftConfig.builder("n1", THREE).build(), new MemoryStorage(), new SplittableRandom(1));
-        n.step(Message.newBuilder().setType(MessageType.MSG_APPEND).setFrom("zz").setTo("n1").setTerm(9).build());
+        n.step(Message.newBuilder().setType(MessageType.MSG_VOTE).setFrom("zz").setTo("n1").setTerm(9).build());
+        n.step(Message.newBuilder().setType(MessageType.MSG_PRE_VOTE).setFrom("zz").setTo("n1").setTerm(9).build());
+        n.step(Message.newBuilder().setType(MessageType.MSG_APPEND_RESPONSE).setFrom("zz").setTo("n1").setTerm(9)
+                .build());
         n.step(Message.newBuilder().setFrom("n2").setTo("n1").setTerm(9).build());
         assertEquals(0, n.term());
         assertFalse(n.hasReady());

@@ -1,5 +1,7 @@
 package io.raftkv.raft.sim;
 
+import io.raftkv.proto.raft.ConfChange;
+import io.raftkv.raft.core.Membership;
 import io.raftkv.raft.core.ProposeResult;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -10,18 +12,21 @@ import java.util.random.RandomGenerator;
  * One randomized run: a cluster of 3 or 5 nodes with randomly chosen tuning, clients proposing and reading without
  * pause, and a chaos actor that crashes and restarts nodes, isolates them, partitions the cluster, changes the
  * network's loss, duplication and delays, and moves leadership around, all at random, for a given number of steps.
+ * A run with membership changes starts three voters and two nodes outside the group, and the chaos actor also adds
+ * learners, promotes them and removes members (re-adding removed ones later) through whichever node leads.
  * Every choice comes from the seed. The safety checker watches throughout; at the end the network is healed and the
  * cluster must commit a new command on every node (liveness).
  */
 public final class ChaosRun {
     /** What a run did, for reporting. */
     public record Result(long seed, long steps, long virtualMicros, long committed, long committedDigest, long leaders,
-            long messages, long checks) {}
+            long messages, long checks, long membershipChanges) {}
 
     private final long seed;
     private final long targetSteps;
     private final Mutation mutation;
     private final CrashLoss crashLoss;
+    private final boolean membershipChanges;
     private Simulation sim;
     private RandomGenerator random;
     private long proposals;
@@ -39,6 +44,12 @@ public final class ChaosRun {
 
     /** A run whose crashes do {@code crashLoss} to the writes not yet fsynced (a power loss, say). */
     ChaosRun(long seed, long targetSteps, Mutation mutation, CrashLoss crashLoss) {
+        this(seed, targetSteps, mutation, crashLoss, false);
+    }
+
+    /** A run whose chaos also changes the group's membership. */
+    ChaosRun(long seed, long targetSteps, Mutation mutation, CrashLoss crashLoss, boolean membershipChanges) {
+        this.membershipChanges = membershipChanges;
         this.seed = seed;
         this.targetSteps = targetSteps;
         this.mutation = mutation;
@@ -57,7 +68,8 @@ public final class ChaosRun {
             checkLiveness();
             long committed = sim.checker().committedIndex();
             return new Result(seed, sim.steps(), sim.now(), committed, sim.checker().prefixDigest(committed),
-                    sim.checker().leadersByTerm().size(), sim.network().messagesSent(), sim.checker().checks());
+                    sim.checker().leadersByTerm().size(), sim.network().messagesSent(), sim.checker().checks(),
+                    sim.checker().membershipChanges());
         } catch (AssertionError | RuntimeException e) {
             String state = sim == null ? "" : "\n" + sim.describe();
             AssertionError failure = new AssertionError("seed " + seed + " failed after "
@@ -70,7 +82,7 @@ public final class ChaosRun {
     private void build() {
         // Draw the configuration from a generator of its own so it does not depend on the simulation's draws.
         java.util.SplittableRandom setup = new java.util.SplittableRandom(seed ^ 0x5DEECE66DL);
-        int nodes = setup.nextBoolean() ? 3 : 5;
+        int nodes = setup.nextBoolean() && !membershipChanges ? 3 : 5;
         int[] snapshotChoices = {0, 3, 10, 50};
         int[] batchChoices = {1, 3, 64};
         int[] inflightChoices = {1, 4, 256};
@@ -82,11 +94,13 @@ public final class ChaosRun {
         boolean preVote = mode != 1 && mode != 3;
         boolean checkQuorum = mode != 2 && mode != 3;
         SimConfig config = SimConfig.builder(nodes, seed)
+                .joiners(membershipChanges ? 2 : 0)
                 .snapshotEvery(snapshotChoices[setup.nextInt(snapshotChoices.length)])
                 .syncMicros(100, 100 + setup.nextInt(5) * 1000L)
                 .raftTuning(b -> b.maxEntriesPerAppend(batch).maxInflightAppends(inflight).maxBytesPerAppend(maxBytes)
                         .preVote(preVote).checkQuorum(checkQuorum)
-                        .unsafeCommitOlderTermsForTesting(mutation == Mutation.COMMIT_OLDER_TERMS))
+                        .unsafeCommitOlderTermsForTesting(mutation == Mutation.COMMIT_OLDER_TERMS)
+                        .unsafeSkippedMembershipRuleForTesting(mutation.skippedMembershipRule()))
                 .crashLoss(crashLoss)
                 .mutation(mutation)
                 .build();
@@ -141,7 +155,7 @@ public final class ChaosRun {
     private void chaosAction() {
         List<SimNode> nodes = sim.nodes();
         SimNode victim = nodes.get(random.nextInt(nodes.size()));
-        switch (random.nextInt(12)) {
+        switch (random.nextInt(membershipChanges ? 15 : 12)) {
             case 0, 1 -> sim.crash(victim.id());
             case 2, 3, 4 -> {
                 for (SimNode n : nodes) {
@@ -165,11 +179,38 @@ public final class ChaosRun {
             case 8 -> sim.heal();
             case 9 -> randomizeNetwork();
             case 10 -> sim.leader().ifPresent(l -> l.transferLeadership(victim.id()));
+            case 12, 13, 14 -> sim.leader().ifPresent(l -> {
+                for (int k = 1 + random.nextInt(2); k > 0; k--) {
+                    changeMembership(l); // a second at once is refused unless a bug lets it through
+                }
+            });
             default -> {
                 // A crashed leader is the most interesting crash: target it specifically.
                 sim.leader().ifPresent(l -> sim.crash(l.id()));
             }
         }
+    }
+
+    /**
+     * Proposes a random change the membership allows: add an outsider (a joiner, or a removed node) as a learner,
+     * promote a learner, remove a learner, or remove a voter while at least four remain. The leader may refuse it.
+     */
+    private void changeMembership(SimNode leader) {
+        Membership m = leader.membership();
+        List<String> outsiders = sim.ids().stream().filter(id -> !m.isMember(id)).toList();
+        ConfChange change = switch (random.nextInt(4)) {
+            case 0 -> outsiders.isEmpty() ? null : MembershipOps.addLearner(pick(outsiders));
+            case 1 -> m.learners().isEmpty() ? null : MembershipOps.promote(pick(m.learners()));
+            case 2 -> m.learners().isEmpty() ? null : MembershipOps.remove(pick(m.learners()));
+            default -> m.voters().size() < 4 ? null : MembershipOps.remove(pick(m.voters()));
+        };
+        if (change != null) {
+            leader.proposeMembershipChange(change);
+        }
+    }
+
+    private String pick(List<String> ids) {
+        return ids.get(random.nextInt(ids.size()));
     }
 
     private void checkLiveness() {
@@ -204,9 +245,14 @@ public final class ChaosRun {
         throw new AssertionError("no progress within 60 s of healing the cluster");
     }
 
+    /** Whether every member (as the leader sees the membership) has applied {@code index}. */
     private boolean allApplied(long index) {
-        for (SimNode n : sim.nodes()) {
-            if (sim.checker().applied(n.id()) < index) {
+        var leader = sim.leader();
+        if (leader.isEmpty()) {
+            return false;
+        }
+        for (String id : leader.get().membership().members()) {
+            if (sim.checker().applied(id) < index) {
                 return false;
             }
         }

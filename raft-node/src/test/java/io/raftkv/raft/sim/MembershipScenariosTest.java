@@ -1,17 +1,19 @@
 package io.raftkv.raft.sim;
 
+import static io.raftkv.raft.sim.MembershipOps.SECOND;
+import static io.raftkv.raft.sim.MembershipOps.addLearner;
+import static io.raftkv.raft.sim.MembershipOps.caughtUp;
+import static io.raftkv.raft.sim.MembershipOps.change;
+import static io.raftkv.raft.sim.MembershipOps.load;
+import static io.raftkv.raft.sim.MembershipOps.loadUntilCompacted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.raftkv.proto.raft.ConfChange;
-import io.raftkv.proto.raft.ConfChangeType;
 import io.raftkv.proto.raft.MessageType;
 import io.raftkv.raft.core.Membership;
-import io.raftkv.raft.core.ProposeResult;
 import io.raftkv.raft.core.Role;
 import io.raftkv.raft.core.SoftState;
-import java.nio.ByteBuffer;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,14 +24,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * keeps its membership across crashes. The safety checker runs throughout.
  */
 class MembershipScenariosTest {
-    private static final long SECOND = 1_000_000;
+    private static final List<String> VOTERS = List.of("n1", "n2", "n3");
     private static final Membership WITH_LEARNER = new Membership(List.of("n1", "n2", "n3"), List.of("n4"));
 
-    private static ConfChange addLearner(String node) {
-        return ConfChange.newBuilder().setType(ConfChangeType.CONF_ADD_LEARNER).setNode(node).build();
-    }
-
-    /** Three voters n1..n3 and n4, which starts outside the group; a node of {@code learners} that campaigns fails. */
+    /** Three voters n1..n3, and n4, which starts outside the group; the test fails if n4 ever campaigns. */
     private static Simulation cluster(long seed, long snapshotLogBytes) {
         Simulation sim = new Simulation(SimConfig.builder(4, seed).joiners(1).snapshotLogBytes(snapshotLogBytes).build());
         sim.addListener(new SimListener() {
@@ -41,48 +39,6 @@ class MembershipScenariosTest {
             }
         });
         return sim;
-    }
-
-    private static long commandCounter;
-
-    /** Proposes {@code count} commands, one every 10 ms of virtual time, to whichever node leads. */
-    private static void load(Simulation sim, int count) {
-        for (int i = 0; i < count; i++) {
-            sim.leader().ifPresent(l -> l.propose(ByteBuffer.allocate(8).putLong(++commandCounter).array()));
-            sim.runFor(10_000);
-        }
-    }
-
-    /** Loads the group until every voter has compacted its log (bounded). */
-    private static void loadUntilCompacted(Simulation sim) {
-        for (int round = 0; round < 20; round++) {
-            load(sim, 50);
-            if (sim.nodes().stream().filter(n -> !n.id().equals("n4")).allMatch(n -> n.storage().firstIndex() > 1)) {
-                return;
-            }
-        }
-        fail("the voters never compacted their logs\n" + sim.describe());
-    }
-
-    /** Proposes the change to the leader until one accepts it (an election may come between), then lets it commit. */
-    private static void change(Simulation sim, ConfChange change) {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            sim.runUntil(() -> sim.leader().isPresent(), 10 * SECOND);
-            SimNode leader = sim.leader().orElseThrow(() -> new AssertionError("no leader\n" + sim.describe()));
-            ProposeResult r = leader.proposeMembershipChange(change);
-            if (r instanceof ProposeResult.Accepted a) {
-                if (sim.runUntil(() -> sim.checker().committedIndex() >= a.index(), 5 * SECOND)) {
-                    return;
-                }
-            } else {
-                sim.runFor(100_000); // its term's first entry is not committed yet, or it is no longer the leader
-            }
-        }
-        fail("the change " + change + " never committed\n" + sim.describe());
-    }
-
-    private static boolean caughtUp(Simulation sim, SimNode node) {
-        return node.isUp() && node.stateMachine().appliedIndex() >= sim.checker().committedIndex();
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -105,7 +61,7 @@ class MembershipScenariosTest {
     @ValueSource(longs = {1, 2, 3})
     void aLearnerAddedAfterCompactionCatchesUpFromASnapshot(long seed) {
         Simulation sim = cluster(seed, 2_000);
-        loadUntilCompacted(sim);
+        loadUntilCompacted(sim, VOTERS);
         SimNode n4 = sim.node("n4");
         change(sim, addLearner("n4"));
         load(sim, 50);
@@ -149,7 +105,7 @@ class MembershipScenariosTest {
         Simulation sim = cluster(seed, 2_000);
         load(sim, 100);
         change(sim, addLearner("n4"));
-        loadUntilCompacted(sim); // past the change, so the voters' log bases must carry it
+        loadUntilCompacted(sim, VOTERS); // past the change, so the voters' log bases must carry it
         for (SimNode node : sim.nodes()) {
             sim.crash(node.id());
             sim.restart(node.id());

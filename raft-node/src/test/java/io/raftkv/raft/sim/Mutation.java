@@ -1,5 +1,7 @@
 package io.raftkv.raft.sim;
 
+import io.raftkv.raft.core.RaftConfig;
+
 /**
  * A deliberate bug a simulation can run with, so {@link SafetyCheckerMutationTest} can show the safety checker
  * catches it: in the core, the disk, or the runtime's own code (its driver is built with the bug). Runs use
@@ -23,7 +25,11 @@ public enum Mutation {
     /** The runtime sends a follower's append responses (and votes) before its fsync. */
     RESPOND_BEFORE_FSYNC(true),
     /** The runtime writes a changed term or vote without an fsync, so a power loss forgets a vote. */
-    UNSYNCED_HARD_STATE(true);
+    UNSYNCED_HARD_STATE(true),
+    /** A leader proposes a membership change while the previous one is still uncommitted. */
+    CONCURRENT_MEMBERSHIP_CHANGES,
+    /** A leader proposes a membership change before it has committed an entry of its own term. */
+    MEMBERSHIP_CHANGE_BEFORE_TERM_COMMIT;
 
     private final boolean inRuntime;
 
@@ -33,6 +39,15 @@ public enum Mutation {
 
     Mutation(boolean inRuntime) {
         this.inRuntime = inRuntime;
+    }
+
+    /** The membership-change rule the core's leader skips under this mutation. */
+    RaftConfig.SkippedMembershipRule skippedMembershipRule() {
+        return switch (this) {
+            case CONCURRENT_MEMBERSHIP_CHANGES -> RaftConfig.SkippedMembershipRule.ONE_CHANGE_AT_A_TIME;
+            case MEMBERSHIP_CHANGE_BEFORE_TERM_COMMIT -> RaftConfig.SkippedMembershipRule.COMMIT_IN_TERM_FIRST;
+            default -> RaftConfig.SkippedMembershipRule.NONE;
+        };
     }
 
     /** The name of the runtime driver's planted defect this mutation is ("NONE" for a bug planted elsewhere). */

@@ -45,6 +45,18 @@ class RandomizedSimulationTest {
                 seed -> seed % 2 == 0 ? CrashLoss.UNSYNCED_TAIL : CrashLoss.TORN_TAIL);
     }
 
+    /**
+     * Runs whose chaos also changes the membership (learners added, promoted and removed, voters removed) while it
+     * crashes, partitions and reorders: one leader per term and no committed entry lost, whatever the membership.
+     */
+    @Test
+    void membershipChangeRunsStaySafeAndLive() throws Exception {
+        int seeds = Integer.getInteger("raftkv.sim.membershipSeeds", 100);
+        Totals totals = runSeeds(FIRST_SEED, seeds, "membership changes", Long.MAX_VALUE,
+                seed -> new ChaosRun(seed, 20_000, Mutation.NONE, CrashLoss.NONE, true));
+        assertTrue(totals.membershipChanges() >= seeds, "too few membership changes committed: " + totals);
+    }
+
     @Test
     void aSeedReproducesExactly() {
         for (long seed = 1; seed <= 3; seed++) {
@@ -76,12 +88,18 @@ class RandomizedSimulationTest {
         runSeeds(firstSeed, seeds, steps, label, budgetNanos, seed -> CrashLoss.NONE);
     }
 
-    /**
-     * Runs seeds on a small pool, each seed's crashes doing {@code crashLoss.apply(seed)} to unsynced writes; seeds
-     * not started within {@code budgetNanos} of the call are skipped.
-     */
+    /** Runs seeds whose crashes do {@code crashLoss.apply(seed)} to unsynced writes. */
     static void runSeeds(long firstSeed, int seeds, long steps, String label, long budgetNanos,
             LongFunction<CrashLoss> crashLoss) throws Exception {
+        runSeeds(firstSeed, seeds, label, budgetNanos, s -> new ChaosRun(s, steps, Mutation.NONE, crashLoss.apply(s)));
+    }
+
+    /** Runs the seeds' runs on a small pool; seeds not started within {@code budgetNanos} of the call are skipped. */
+    /** What the runs of one call did, summed. */
+    record Totals(int seeds, long steps, long commits, long membershipChanges, long checks) {}
+
+    static Totals runSeeds(long firstSeed, int seeds, String label, long budgetNanos, LongFunction<ChaosRun> runs)
+            throws Exception {
         int threads = Integer.getInteger("raftkv.sim.threads", Math.min(2, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         long start = System.nanoTime();
@@ -89,13 +107,13 @@ class RandomizedSimulationTest {
             List<Future<ChaosRun.Result>> futures = new ArrayList<>();
             for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
                 long s = seed;
-                futures.add(pool.submit(() -> System.nanoTime() - start < budgetNanos
-                        ? new ChaosRun(s, steps, Mutation.NONE, crashLoss.apply(s)).run() : null));
+                futures.add(pool.submit(() -> System.nanoTime() - start < budgetNanos ? runs.apply(s).run() : null));
             }
             long totalSteps = 0;
             long committed = 0;
             long virtual = 0;
             long checks = 0;
+            long changes = 0;
             int ran = 0;
             for (Future<ChaosRun.Result> f : futures) {
                 try {
@@ -108,6 +126,7 @@ class RandomizedSimulationTest {
                     committed += r.committed();
                     virtual += r.virtualMicros();
                     checks += r.checks();
+                    changes += r.membershipChanges();
                 } catch (ExecutionException e) {
                     pool.shutdownNow();
                     if (e.getCause() instanceof AssertionError a) {
@@ -119,9 +138,11 @@ class RandomizedSimulationTest {
             // A checker that checks nothing would pass every seed: make sure it did work.
             assertTrue(ran == 0 || checks > 0, label + ": the safety checker made no checks in " + ran + " seeds");
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("%s: %d seeds, %,d steps (%,.0f virtual seconds, %,d commits, %,d checks) in %.1f s "
+            System.out.printf("%s: %d seeds, %,d steps (%,.0f virtual seconds, %,d commits, %,d membership changes,"
+                            + " %,d checks) in %.1f s "
                             + "on %d threads: %,.0f steps/s%n", label, ran, totalSteps, virtual / 1e6, committed,
-                    checks, seconds, threads, totalSteps / seconds);
+                    changes, checks, seconds, threads, totalSteps / seconds);
+            return new Totals(ran, totalSteps, committed, changes, checks);
         } finally {
             pool.shutdownNow();
         }

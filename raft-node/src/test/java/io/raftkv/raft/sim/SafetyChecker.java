@@ -41,6 +41,7 @@ public final class SafetyChecker {
     private final Map<String, NodeTrack> tracks = new HashMap<>();
     private final HashMap<ByteString, Long> readFloors = new HashMap<>();
     private long checks;
+    private long membershipChanges;
 
     private record Persisted(long term, ByteString data, long previousTerm) {}
 
@@ -56,6 +57,11 @@ public final class SafetyChecker {
     /** How many individual checks have passed (to show the checker is doing work). */
     public long checks() {
         return checks;
+    }
+
+    /** How many membership changes were committed. */
+    public long membershipChanges() {
+        return membershipChanges;
     }
 
     /** The highest index known committed anywhere. */
@@ -199,7 +205,9 @@ public final class SafetyChecker {
         committedTerms[i] = e.getTerm();
         committedData[i] = e.getData();
         // A state machine is given nothing for a membership change: Raft's own entry (as the runtime's applier does).
-        byte[] command = e.getType() == EntryType.ENTRY_CONF_CHANGE ? new byte[0] : e.getData().toByteArray();
+        boolean change = e.getType() == EntryType.ENTRY_CONF_CHANGE;
+        membershipChanges += change ? 1 : 0;
+        byte[] command = change ? new byte[0] : e.getData().toByteArray();
         prefixDigests[i] = Digests.next(prefixDigest(index - 1), index, command);
         committedLength = index;
     }
