@@ -1,11 +1,13 @@
 package io.raftkv.raft.sim;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.raftkv.proto.raft.ConfChange;
 import io.raftkv.proto.raft.ConfChangeType;
 import io.raftkv.raft.core.ProposeResult;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /** What the membership scenarios do to a simulated group: load it, and change its membership through its leader. */
 final class MembershipOps {
@@ -58,13 +60,18 @@ final class MembershipOps {
         fail("the change " + change + " never committed\n" + sim.describe());
     }
 
+    /** Runs until node {@code id} has applied everything known to be committed (fails after 10 s). */
+    static void awaitCaughtUp(Simulation sim, String id) {
+        assertTrue(sim.runUntil(() -> caughtUp(sim, sim.node(id)), 10 * SECOND), id + "\n" + sim.describe());
+    }
+
     /** Whether {@code node} is up and has applied everything known to be committed. */
     static boolean caughtUp(Simulation sim, SimNode node) {
         return node.isUp() && node.stateMachine().appliedIndex() >= sim.checker().committedIndex();
     }
 
     /** Loads the group until every node of {@code ids} has compacted its log (bounded). */
-    static void loadUntilCompacted(Simulation sim, java.util.List<String> ids) {
+    static void loadUntilCompacted(Simulation sim, List<String> ids) {
         for (int round = 0; round < 20; round++) {
             load(sim, 50);
             if (ids.stream().allMatch(id -> sim.node(id).storage().firstIndex() > 1)) {

@@ -2,7 +2,7 @@ package io.raftkv.raft.sim;
 
 import static io.raftkv.raft.sim.MembershipOps.SECOND;
 import static io.raftkv.raft.sim.MembershipOps.addLearner;
-import static io.raftkv.raft.sim.MembershipOps.caughtUp;
+import static io.raftkv.raft.sim.MembershipOps.awaitCaughtUp;
 import static io.raftkv.raft.sim.MembershipOps.change;
 import static io.raftkv.raft.sim.MembershipOps.load;
 import static io.raftkv.raft.sim.MembershipOps.loadUntilCompacted;
@@ -50,7 +50,7 @@ class MembershipScenariosTest {
         assertEquals(0, n4.storage().lastIndex(), "n4 is not a member yet: nobody sends it anything");
         change(sim, addLearner("n4"));
         load(sim, 100);
-        assertTrue(sim.runUntil(() -> caughtUp(sim, n4), 10 * SECOND), sim.describe());
+        awaitCaughtUp(sim, "n4");
         for (SimNode node : sim.nodes()) {
             assertEquals(WITH_LEARNER, node.membership(), node.id());
         }
@@ -65,7 +65,7 @@ class MembershipScenariosTest {
         SimNode n4 = sim.node("n4");
         change(sim, addLearner("n4"));
         load(sim, 50);
-        assertTrue(sim.runUntil(() -> caughtUp(sim, n4), 10 * SECOND), sim.describe());
+        awaitCaughtUp(sim, "n4");
         assertTrue(sim.network().sent(MessageType.MSG_SNAPSHOT) > 0, "the log n4 needed was compacted");
         assertEquals(WITH_LEARNER, n4.membership());
     }
@@ -96,7 +96,7 @@ class MembershipScenariosTest {
         assertTrue(sim.runUntil(() -> sim.leader().isPresent(), 10 * SECOND), sim.describe());
         load(sim, 50);
         assertTrue(sim.checker().committedIndex() > committed, sim.describe());
-        assertTrue(sim.runUntil(() -> caughtUp(sim, sim.node("n4")), 10 * SECOND), sim.describe());
+        awaitCaughtUp(sim, "n4");
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -113,7 +113,7 @@ class MembershipScenariosTest {
             sim.runFor(SECOND);
         }
         load(sim, 50);
-        assertTrue(sim.runUntil(() -> caughtUp(sim, sim.node("n4")), 10 * SECOND), sim.describe());
+        awaitCaughtUp(sim, "n4");
         for (SimNode node : sim.nodes()) {
             assertTrue(node.storage().firstIndex() > 1 || node.id().equals("n4"),
                     node.id() + " never compacted: the test does not cover snapshots carrying the membership");
