@@ -2,8 +2,8 @@ package io.raftkv.raft.sim;
 
 import static io.raftkv.raft.sim.MembershipOps.SECOND;
 import static io.raftkv.raft.sim.MembershipOps.addLearner;
-import static io.raftkv.raft.sim.MembershipOps.awaitLeader;
 import static io.raftkv.raft.sim.MembershipOps.awaitCaughtUp;
+import static io.raftkv.raft.sim.MembershipOps.awaitLeader;
 import static io.raftkv.raft.sim.MembershipOps.change;
 import static io.raftkv.raft.sim.MembershipOps.load;
 import static io.raftkv.raft.sim.MembershipOps.promote;
