@@ -1,6 +1,5 @@
 package io.raftkv.raft.runtime;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.proto.raft.Entry;
@@ -96,16 +95,8 @@ final class CoreDriver {
     private final NodeStatusView view;
 
     private final ProposalTracker proposals = new ProposalTracker();
-    private final ReadTracker reads = new ReadTracker();
-    private final List<Events.Read> newReads = new ArrayList<>();
+    private final ReadTracker reads;
     private final List<PendingTransfer> transfers = new ArrayList<>();
-    /**
-     * Read contexts are this incarnation's nonce and a counter: a ReadIndex answer to an earlier incarnation of the
-     * node (still in flight when it restarted) must never be taken for one of this incarnation's reads, whose
-     * counter starts again from zero; it would confirm the new read at an old index.
-     */
-    private final long readNonce;
-    private long readCounter;
 
     /** The Ready whose synced write is in flight on the write executor, and the snapshot file it installs. */
     private Ready inFlight;
@@ -138,7 +129,7 @@ final class CoreDriver {
         this.id = id;
         this.addresses = addresses;
         this.settings = settings;
-        this.readNonce = readNonce;
+        this.reads = new ReadTracker(raw, readNonce, this::notLeader);
         this.clock = clock;
         this.raw = raw;
         this.storage = storage;
@@ -185,7 +176,7 @@ final class CoreDriver {
 
     /** A read barrier; every barrier asked before the next {@link #process} shares one ReadIndex request. */
     void read(Events.Read r) {
-        newReads.add(r);
+        reads.ask(r);
     }
 
     void transfer(Events.Transfer t) {
@@ -249,16 +240,7 @@ final class CoreDriver {
         raw.tick();
         long now = clock.getAsLong();
         maybeRequestSync(now);
-        if (!reads.isEmpty()) {
-            for (ReadTracker.Group g : reads.takeStale(now - settings.readRetryNanos())) {
-                if (now - g.startNanos > settings.readTimeoutNanos()) {
-                    g.fail(new TimeoutException("the read barrier was not confirmed within "
-                            + DurationConverter.text(Duration.ofNanos(settings.readTimeoutNanos()))));
-                } else {
-                    ask(g, now); // the request or its answer may have been lost
-                }
-            }
-        }
+        reads.retryOrExpire(now, settings.readRetryNanos(), settings.readTimeoutNanos());
         for (Iterator<PendingTransfer> it = transfers.iterator(); it.hasNext(); ) {
             PendingTransfer t = it.next();
             if (now - t.deadlineNanos() > 0) {
@@ -274,7 +256,7 @@ final class CoreDriver {
      * and handles the next Ready. Returns whether a Ready was handled (there may be another).
      */
     boolean process() throws IOException {
-        startReads();
+        reads.startAsked(clock);
         boolean handled = false;
         if (inFlight == null) {
             maybeCompact();
@@ -285,47 +267,6 @@ final class CoreDriver {
         }
         publishStatus();
         return handled;
-    }
-
-    // ---------------------------------------------------------------- reads
-
-    /** Starts one ReadIndex request for every read barrier asked this turn. */
-    private void startReads() {
-        if (newReads.isEmpty()) {
-            return;
-        }
-        List<CompletableFuture<Void>> futures = new ArrayList<>(newReads.size());
-        long start = newReads.get(0).startNanos();
-        for (Events.Read r : newReads) {
-            futures.add(r.future());
-        }
-        newReads.clear();
-        long now = clock.getAsLong();
-        ask(new ReadTracker.Group(futures, start, now), now);
-    }
-
-    private void ask(ReadTracker.Group group, long now) {
-        ByteString context = readContext();
-        group.askedNanos = now;
-        if (raw.readIndex(context)) {
-            reads.add(context, group);
-        } else {
-            group.fail(notLeader(raw.leader()));
-        }
-    }
-
-    private ByteString readContext() {
-        byte[] bytes = new byte[16];
-        putLong(bytes, 0, readNonce);
-        putLong(bytes, 8, ++readCounter);
-        return UnsafeByteOperations.unsafeWrap(bytes);
-    }
-
-    private static void putLong(byte[] bytes, int offset, long value) {
-        for (int i = offset + 7; i >= offset; i--) {
-            bytes[i] = (byte) value;
-            value >>>= 8;
-        }
     }
 
     // ---------------------------------------------------------------- Ready handling
@@ -454,11 +395,11 @@ final class CoreDriver {
                 metrics.leaderChanged();
                 LOG.info("{}: leader is now {} (term {})", id, newLeader, raw.term());
             }
-            reads.failAll(() -> notLeader(newLeader));
+            reads.failWaiting(() -> notLeader(newLeader));
         }
         if (role == Role.LEADER && newRole != Role.LEADER) {
             proposals.failAll("this node stopped being the leader");
-            reads.failAll(() -> notLeader(newLeader));
+            reads.failWaiting(() -> notLeader(newLeader));
             sendingSnapshots.clear();
         }
         role = newRole;
@@ -583,11 +524,7 @@ final class CoreDriver {
     /** Fails everything that waits on the core: the node stops ({@code error} says why). */
     void failAll(String why, RuntimeException error) {
         proposals.failAll(why);
-        reads.failAll(() -> error);
-        for (Events.Read r : newReads) {
-            r.future().completeExceptionally(error);
-        }
-        newReads.clear();
+        reads.failAll(error);
         for (PendingTransfer t : transfers) {
             t.future().completeExceptionally(error);
         }
