@@ -248,6 +248,22 @@ class VoterChangeScenariosTest {
         return end;
     }
 
+    /** Five nodes under a planted {@code mutation}, the last ones added as {@code learners} and caught up. */
+    private static Simulation withCaughtUpLearners(long seed, Mutation mutation, String... learners) {
+        Simulation sim = new Simulation(SimConfig.builder(5, seed).joiners(learners.length).mutation(mutation)
+                .raftTuning(b -> b.unsafeSkippedMembershipRuleForTesting(mutation.skippedMembershipRule())).build());
+        awaitLeader(sim);
+        load(sim, 30);
+        for (String learner : learners) {
+            change(sim, addLearner(learner));
+        }
+        load(sim, 20);
+        for (String learner : learners) {
+            awaitCaughtUp(sim, learner);
+        }
+        return sim;
+    }
+
     /**
      * Two changes in flight at once: leader A of voters A, B, C, cut off with caught-up learners D and E, proposes
      * promoting both. If the second is let through before the first commits, A, D and E are a majority of A..E and
@@ -255,15 +271,7 @@ class VoterChangeScenariosTest {
      * one change at a time, the first promotion needs B or C, and the second is refused.
      */
     static Simulation concurrentChangesScenario(long seed, Mutation mutation) {
-        Simulation sim = new Simulation(SimConfig.builder(5, seed).joiners(2).mutation(mutation)
-                .raftTuning(b -> b.unsafeSkippedMembershipRuleForTesting(mutation.skippedMembershipRule())).build());
-        awaitLeader(sim);
-        load(sim, 30);
-        change(sim, addLearner("n4"));
-        change(sim, addLearner("n5"));
-        load(sim, 20);
-        awaitCaughtUp(sim, "n4");
-        awaitCaughtUp(sim, "n5");
+        Simulation sim = withCaughtUpLearners(seed, mutation, "n4", "n5");
         SimNode a = awaitLeader(sim);
         List<String> others = sim.ids().stream().filter(id -> !List.of(a.id(), "n4", "n5").contains(id)).toList();
         sim.partition(List.of(List.of(a.id(), "n4", "n5"), others));
@@ -285,13 +293,7 @@ class VoterChangeScenariosTest {
      * committed entries. With the rule, B cannot commit anything without D.
      */
     static Simulation singleServerBugScenario(long seed, Mutation mutation) {
-        Simulation sim = new Simulation(SimConfig.builder(5, seed).joiners(1).mutation(mutation)
-                .raftTuning(b -> b.unsafeSkippedMembershipRuleForTesting(mutation.skippedMembershipRule())).build());
-        awaitLeader(sim);
-        load(sim, 30);
-        change(sim, addLearner("n5"));
-        load(sim, 20);
-        awaitCaughtUp(sim, "n5");
+        Simulation sim = withCaughtUpLearners(seed, mutation, "n5");
         String a = awaitLeader(sim).id();
         List<String> others = sim.ids().stream().filter(id -> !id.equals(a) && !id.equals("n5")).toList();
         sim.partition(List.of(List.of(a, "n5"), others));
