@@ -1,5 +1,7 @@
 package io.raftkv.raft.api;
 
+import io.raftkv.proto.raft.Entry;
+import io.raftkv.proto.raft.EntryType;
 import io.raftkv.raft.core.EntryId;
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,6 +54,14 @@ public interface StateMachine extends AutoCloseable {
      * appended for itself (a new leader's no-op, a membership change): it changes nothing but the applied index.
      */
     record Command(EntryId id, byte[] data) {
+        private static final byte[] RAFT_OWN = new byte[0];
+
+        /** What the state machine is given for a committed entry: a membership change is Raft's own, so empty. */
+        public static Command of(Entry entry) {
+            return new Command(EntryId.of(entry), entry.getType() == EntryType.ENTRY_CONF_CHANGE ? RAFT_OWN
+                    : entry.getData().toByteArray());
+        }
+
         public long index() {
             return id.index();
         }

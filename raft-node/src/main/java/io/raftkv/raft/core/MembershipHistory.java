@@ -60,17 +60,20 @@ final class MembershipHistory {
         if (entries.isEmpty()) {
             return false;
         }
-        Membership before = current();
+        // Every append passes here: the common one, with no change entry and nothing undone, compares nothing.
+        Membership before = null;
         long from = entries.get(0).getIndex();
         while (!changes.isEmpty() && changes.get(changes.size() - 1).index() >= from) {
+            before = before == null ? current() : before;
             changes.remove(changes.size() - 1);
         }
         for (Entry e : entries) {
             if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
+                before = before == null ? current() : before;
                 changes.add(new Change(e.getIndex(), current().apply(e)));
             }
         }
-        return !current().equals(before);
+        return before != null && !current().equals(before);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.raftkv.raft.core;
 
+import io.raftkv.proto.raft.ConfState;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.SnapshotMetadata;
 import java.util.ArrayList;
@@ -18,6 +19,8 @@ import java.util.function.Consumer;
 public final class RaftLog {
     /** What {@link #term(long)} returns for an index that is compacted away or beyond the last index. */
     static final long NO_TERM = -1;
+    /** How much of the stored log a restart reads at a time to find its membership changes. */
+    private static final long READ_BACK_CHUNK_BYTES = 4L << 20;
 
     private final LogStorage storage;
     /** A snapshot received from the leader that replaces the whole log once persisted; null if none. */
@@ -60,7 +63,7 @@ public final class RaftLog {
         this.unstableOffset = storage.lastIndex() + 1;
         this.committed = committed;
         this.applied = applied;
-        var stored = storage.initialState().confState();
+        ConfState stored = storage.initialState().confState();
         this.memberships = new MembershipHistory(storage.firstIndex() - 1,
                 stored.getVotersCount() > 0 ? Membership.of(stored) : initial);
         for (long next = storage.firstIndex(); next <= storage.lastIndex(); ) {
@@ -69,8 +72,6 @@ public final class RaftLog {
             next += chunk.size();
         }
     }
-
-    private static final long READ_BACK_CHUNK_BYTES = 4L << 20;
 
     /** The membership the whole log establishes: its newest change, committed or not. */
     Membership membership() {
@@ -82,7 +83,10 @@ public final class RaftLog {
         return memberships.at(index);
     }
 
-    /** The index of the newest membership change in the log after its snapshot, 0 if none. */
+    /**
+     * The index of the newest membership change in the log, or of a snapshot installed since (0 if neither): a change
+     * is in flight while this is above the commit index.
+     */
     long lastMembershipChangeIndex() {
         return memberships.lastChangeIndex();
     }

@@ -5,7 +5,6 @@ import io.raftkv.proto.raft.EntryType;
 import io.raftkv.proto.raft.SnapshotMetadata;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
-import io.raftkv.raft.core.EntryId;
 import io.raftkv.raft.core.Membership;
 import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
@@ -51,9 +50,6 @@ final class Applier implements Runnable, ApplyHandoff {
 
     private record Stop() {}
 
-    /** What the state machine is given for an entry that is Raft's own: the no-op every state machine skips. */
-    private static final byte[] NO_COMMAND = new byte[0];
-
     private final String nodeId;
     private final StateMachine stateMachine;
     private final SnapshotDirectory snapshots;
@@ -69,7 +65,8 @@ final class Applier implements Runnable, ApplyHandoff {
     /** The membership at {@code applied}: what a snapshot taken now records. */
     private Membership membership;
 
-    Applier(String nodeId, StateMachine stateMachine, SnapshotDirectory snapshots, ExecutorService snapshotWriter, Inbox loop, NodeMetrics metrics) {
+    Applier(String nodeId, StateMachine stateMachine, SnapshotDirectory snapshots, ExecutorService snapshotWriter,
+            Inbox loop, NodeMetrics metrics) {
         this.nodeId = nodeId;
         this.stateMachine = stateMachine;
         this.snapshots = snapshots;
@@ -239,10 +236,8 @@ final class Applier implements Runnable, ApplyHandoff {
             for (Entry e : a.entries()) {
                 if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
                     membership = membership.apply(e);
-                    commands.add(new StateMachine.Command(EntryId.of(e), NO_COMMAND)); // Raft's own entry
-                } else {
-                    commands.add(new StateMachine.Command(EntryId.of(e), e.getData().toByteArray()));
                 }
+                commands.add(StateMachine.Command.of(e));
             }
         }
         long start = System.nanoTime();

@@ -3,6 +3,7 @@ package io.raftkv.raft.sim;
 import com.google.protobuf.ByteString;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.EntryType;
+import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.core.EntryId;
 import io.raftkv.raft.core.MemoryStorage;
 import io.raftkv.raft.core.ReadState;
@@ -204,11 +205,9 @@ public final class SafetyChecker {
         }
         committedTerms[i] = e.getTerm();
         committedData[i] = e.getData();
-        // A state machine is given nothing for a membership change: Raft's own entry (as the runtime's applier does).
-        boolean change = e.getType() == EntryType.ENTRY_CONF_CHANGE;
-        membershipChanges += change ? 1 : 0;
-        byte[] command = change ? new byte[0] : e.getData().toByteArray();
-        prefixDigests[i] = Digests.next(prefixDigest(index - 1), index, command);
+        membershipChanges += e.getType() == EntryType.ENTRY_CONF_CHANGE ? 1 : 0;
+        // The digest of what a state machine is given for the entry (nothing for a membership change).
+        prefixDigests[i] = Digests.next(prefixDigest(index - 1), index, StateMachine.Command.of(e).data());
         committedLength = index;
     }
 

@@ -6,7 +6,6 @@ import io.raftkv.proto.raft.EntryType;
 import io.raftkv.proto.raft.SnapshotMetadata;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
-import io.raftkv.raft.core.EntryId;
 import io.raftkv.raft.core.Membership;
 import io.raftkv.raft.core.ReadState;
 import io.raftkv.raft.runtime.SimDriver;
@@ -144,11 +143,9 @@ final class SimApplier implements SimDriver.ApplySide {
         for (Entry e : entries) {
             sim.checker().onApplied(node.id(), e);
             if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
-                membership = membership.apply(e); // as the runtime's applier: Raft's own entry, a no-op here
-                commands.add(new StateMachine.Command(EntryId.of(e), new byte[0]));
-            } else {
-                commands.add(new StateMachine.Command(EntryId.of(e), e.getData().toByteArray()));
+                membership = membership.apply(e); // as the runtime's applier does
             }
+            commands.add(StateMachine.Command.of(e));
         }
         List<byte[]> replies = stateMachine.apply(commands);
         StateMachine.Command last = commands.get(commands.size() - 1);
