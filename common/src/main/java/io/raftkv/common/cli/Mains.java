@@ -22,6 +22,7 @@ public final class Mains {
 
     /** Runs the command and exits the JVM with its exit code. */
     public static void run(Object command, String... args) {
+        NameLookups.uncached();
         int code = execute(command, args);
         System.exit(code);
     }
