@@ -197,8 +197,11 @@ final class Raft {
             return busy;
         }
         String refusal = MembershipChangeRules.refusal(change, log, tracker, term, config);
-        return refusal != null ? new ProposeResult.Dropped(refusal)
-                : appendOwn(Entry.newBuilder().setType(EntryType.ENTRY_CONF_CHANGE).setData(change.toByteString()));
+        if (refusal != null) {
+            return new ProposeResult.Dropped(refusal);
+        }
+        ConfChange recorded = change.toBuilder().setAfter(tracker.membership().apply(change).toConfState()).build();
+        return appendOwn(Entry.newBuilder().setType(EntryType.ENTRY_CONF_CHANGE).setData(recorded.toByteString()));
     }
 
     /** Sends the entries proposed since the last flush to every follower that can take them. */

@@ -53,6 +53,9 @@ public record RaftConfig(
         boolean unsafeCommitOlderTermsForTesting,
         SkippedMembershipRule unsafeSkippedMembershipRuleForTesting) {
 
+    /** The default of {@link #maxPromotionLag}, in entries. */
+    public static final long DEFAULT_MAX_PROMOTION_LAG = 1_000;
+
     /** A membership-change rule a test leader may skip (see {@link MembershipChangeRules}). */
     public enum SkippedMembershipRule {
         NONE,
@@ -130,7 +133,7 @@ public record RaftConfig(
         private long maxCommittedBytesPerReady = 64L << 20;
         private boolean preVote = true;
         private boolean checkQuorum = true;
-        private long maxPromotionLag = 1_000;
+        private long maxPromotionLag = DEFAULT_MAX_PROMOTION_LAG;
         private long applied;
         private boolean joining;
         private boolean unsafeCommitOlderTermsForTesting;

@@ -82,8 +82,8 @@ final class CoreDriver {
     }
 
     private final String id;
-    /** Each member's address as a client should be told it, by node id. */
-    private final Map<String, String> addresses;
+    /** Who the members are and where, and the membership change this node proposed. */
+    private final GroupMembership members;
     private final Settings settings;
     private final LongSupplier clock;
     private final RawNode raw;
@@ -118,16 +118,18 @@ final class CoreDriver {
     private long term;
 
     /**
+     * @param configuredAddresses each member's address as the node was started with, by id: used for members whose
+     *     address the membership does not record
      * @param clock nanoseconds on a monotonic clock ({@code System::nanoTime}, or a simulation's virtual time)
      * @param writes where synced writes run with async persist (null without it)
      * @param readNonce a number drawn at random for this incarnation of the node
      */
-    CoreDriver(String id, Map<String, String> addresses, Settings settings, long readNonce, LongSupplier clock,
-            RawNode raw,
+    CoreDriver(String id, Map<String, String> configuredAddresses, Settings settings, long readNonce,
+            LongSupplier clock, RawNode raw,
             NodeStorage storage, SnapshotDirectory snapshots, SnapshotFile baseFile, SnapshotFile sendable,
             MessageSink sink, ApplyHandoff applier, WriteExecutor writes, NodeMetrics metrics, NodeStatusView view) {
         this.id = id;
-        this.addresses = addresses;
+        this.members = new GroupMembership(id, configuredAddresses, sink, view, metrics.membership());
         this.settings = settings;
         this.reads = new ReadTracker(raw, readNonce, this::notLeader);
         this.clock = clock;
@@ -141,6 +143,7 @@ final class CoreDriver {
         this.view = view;
         this.term = raw.term();
         storage.setSnapshotOffer(this::offerSnapshot);
+        members.follow(raw.membership());
         publishStatus();
     }
 
@@ -179,9 +182,14 @@ final class CoreDriver {
         reads.ask(r);
     }
 
+    /** A membership change: proposed if this node leads; its future completes once it commits. */
+    void changeMembership(Events.ChangeMembership c) {
+        members.propose(raw, c, this::notLeader);
+    }
+
     void transfer(Events.Transfer t) {
-        if (!addresses.containsKey(t.target())) {
-            t.future().completeExceptionally(new IllegalArgumentException(t.target() + " is not a member"));
+        if (!raw.membership().isVoter(t.target())) {
+            t.future().completeExceptionally(new IllegalArgumentException(t.target() + " is not a voter"));
             return;
         }
         if (raw.leader().equals(t.target())) {
@@ -238,6 +246,9 @@ final class CoreDriver {
 
     void tick() {
         raw.tick();
+        if (role == Role.LEADER) {
+            members.publishLearnerLags(raw);
+        }
         long now = clock.getAsLong();
         maybeRequestSync(now);
         reads.retryOrExpire(now, settings.readRetryNanos(), settings.readTimeoutNanos());
@@ -272,6 +283,9 @@ final class CoreDriver {
     // ---------------------------------------------------------------- Ready handling
 
     private void handleReady(Ready rd) throws IOException {
+        members.follow(raw.membership()); // the Ready's messages may go to a member its entries add
+        // Before the role: a leader that removed itself steps down in the Ready that commits its removal.
+        members.committed(rd.committedEntries(), raw);
         if (rd.softState() != null) {
             onSoftState(rd.softState());
         }
@@ -399,11 +413,14 @@ final class CoreDriver {
         }
         if (role == Role.LEADER && newRole != Role.LEADER) {
             proposals.failAll("this node stopped being the leader");
+            members.failPending("this node stopped being the leader");
+            members.publishLearnerLags(null);
             reads.failWaiting(() -> notLeader(newLeader));
             sendingSnapshots.clear();
         }
         role = newRole;
         leader = newLeader;
+        members.leaderIs(newLeader);
         if (!newLeader.isEmpty()) {
             for (Iterator<PendingTransfer> it = transfers.iterator(); it.hasNext(); ) {
                 PendingTransfer t = it.next();
@@ -517,13 +534,13 @@ final class CoreDriver {
     }
 
     NotLeaderException notLeader(String leaderId) {
-        String address = leaderId.isEmpty() ? null : addresses.get(leaderId);
-        return new NotLeaderException(leaderId, address == null ? "" : address);
+        return new NotLeaderException(leaderId, leaderId.isEmpty() ? "" : members.address(leaderId));
     }
 
     /** Fails everything that waits on the core: the node stops ({@code error} says why). */
     void failAll(String why, RuntimeException error) {
         proposals.failAll(why);
+        members.failPending(why);
         reads.failAll(error);
         for (PendingTransfer t : transfers) {
             t.future().completeExceptionally(error);

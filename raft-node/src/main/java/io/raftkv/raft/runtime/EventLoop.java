@@ -89,6 +89,7 @@ final class EventLoop implements Runnable {
                 case PendingProposal p -> driver.propose(p);
                 case Events.Read r -> driver.read(r);
                 case Events.Transfer t -> driver.transfer(t);
+                case Events.ChangeMembership c -> driver.changeMembership(c);
                 case Events.WriteDone w -> driver.writeDone(w.write(), w.error());
                 case Events.SnapshotArrived s -> driver.snapshotArrived(s);
                 case Events.SnapshotSent s -> driver.snapshotSent(s.peer(), s.success());
@@ -123,6 +124,7 @@ final class EventLoop implements Runnable {
                 case PendingProposal p -> p.refuse(error);
                 case Events.Read r -> r.future().completeExceptionally(error);
                 case Events.Transfer t -> t.future().completeExceptionally(error);
+                case Events.ChangeMembership c -> c.future().completeExceptionally(error);
                 case Events.Call<?> c -> c.future().completeExceptionally(error);
                 case Events.SnapshotArrived s -> driver.discardArrived(s.file());
                 default -> {

@@ -1,7 +1,9 @@
 package io.raftkv.raft.runtime;
 
+import io.raftkv.proto.raft.ConfChange;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.raft.api.Proposal;
+import io.raftkv.raft.core.Membership;
 import io.raftkv.raft.storage.NodeStorage;
 import io.raftkv.raft.storage.SnapshotFile;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +18,9 @@ final class Events {
 
     /** A read barrier to start. */
     record Read(CompletableFuture<Void> future, long startNanos) {}
+
+    /** A membership change to propose; the future completes with the membership once the change commits. */
+    record ChangeMembership(ConfChange change, CompletableFuture<Membership> future) {}
 
     /** A leadership transfer to start. */
     record Transfer(String target, CompletableFuture<Void> future) {}

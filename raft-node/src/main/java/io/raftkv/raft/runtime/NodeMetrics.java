@@ -30,9 +30,11 @@ final class NodeMetrics {
     private final Timer apply;
     private final DistributionSummary readyEntries;
     private final DistributionSummary applyBatch;
+    private final MembershipMetrics membership;
 
     NodeMetrics(MeterRegistry registry, NodeStatusView status, Supplier<Number> logBytes,
             Supplier<Number> pendingProposals) {
+        membership = new MembershipMetrics(registry);
         Gauge.builder("raft.role", status, s -> s.role().ordinal())
                 .description("0 follower, 1 pre-candidate, 2 candidate, 3 leader").register(registry);
         Gauge.builder("raft.term", status, NodeStatusView::term).description("Current term").register(registry);
@@ -154,5 +156,9 @@ final class NodeMetrics {
 
     long snapshotInstalls() {
         return (long) snapshotInstalls.count();
+    }
+
+    MembershipMetrics membership() {
+        return membership;
     }
 }

@@ -1,5 +1,6 @@
 package io.raftkv.raft.runtime;
 
+import io.raftkv.raft.core.Membership;
 import io.raftkv.raft.core.Role;
 import java.util.function.LongSupplier;
 
@@ -16,6 +17,8 @@ final class NodeStatusView {
     volatile long lastIndex;
     /** When a follower last heard from its leader (System.nanoTime), or 0 if never. */
     volatile long lastContactNanos;
+    /** The membership this node's log establishes (null until the node starts). */
+    volatile Membership membership;
     private volatile LongSupplier applied = () -> 0;
 
     void setAppliedSource(LongSupplier source) {

@@ -4,6 +4,8 @@ import io.grpc.BindableService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.metrics.GroupMeters;
+import io.raftkv.proto.raft.ConfChange;
+import io.raftkv.proto.raft.ConfChangeType;
 import io.raftkv.proto.raft.ConfState;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.SnapshotMetadata;
@@ -11,6 +13,7 @@ import io.raftkv.raft.api.NodeStatus;
 import io.raftkv.raft.api.Proposal;
 import io.raftkv.raft.api.RaftService;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.Membership;
 import io.raftkv.raft.core.RaftConfig;
 import io.raftkv.raft.core.RaftStatus;
 import io.raftkv.raft.core.RawNode;
@@ -147,6 +150,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
         return id;
     }
 
+    /** The members this node was started with (its peers flag); {@link #configuration} is the group as it is now. */
     public Map<String, HostPort> members() {
         return members;
     }
@@ -162,12 +166,18 @@ public final class RaftNode implements RaftService, AutoCloseable {
         if (state != State.NEW) {
             throw new IllegalStateException("raft node " + name + " was already started");
         }
-        ConfState voters = ConfState.newBuilder().addAllVoters(members.keySet()).build();
+        // What a new node's storage starts with: a node that joins knows the group only as far as its peers flag says.
+        Map<String, String> addresses = addresses(members);
+        List<String> voters = members.keySet().stream().filter(member -> !config.joining || !member.equals(id))
+                .toList();
+        Map<String, String> voterAddresses = new LinkedHashMap<>(addresses);
+        voterAddresses.keySet().retainAll(voters);
+        ConfState initial = new Membership(voters, List.of(), voterAddresses).toConfState();
         Path dir = config.dataDir;
         try {
             snapshots = SnapshotDirectory.open(dir.resolve("snapshots"));
             List<SnapshotFile> files = snapshots.verifyAll();
-            storage = RocksLogStorage.open(dir.resolve("log"), voters, config.storageOptions);
+            storage = RocksLogStorage.open(dir.resolve("log"), initial, config.storageOptions);
             SnapshotMetadata base = storage.base();
             SnapshotFile baseFile = SnapshotFiles.find(files, base);
 
@@ -182,7 +192,9 @@ public final class RaftNode implements RaftService, AutoCloseable {
             long appliedTerm = applied == base.getIndex() ? base.getTerm()
                     : applied <= storage.lastIndex() && applied > base.getIndex() ? storage.term(applied) : 0;
 
-            RaftConfig raftConfig = RaftConfig.builder(id, List.copyOf(members.keySet()))
+            RaftConfig raftConfig = RaftConfig.builder(id, voters)
+                    .joining(config.joining)
+                    .maxPromotionLag(config.maxPromotionLag)
                     .electionTicks(config.electionTicks())
                     .heartbeatTicks(1)
                     .maxBytesPerAppend(config.maxBytesPerAppend)
@@ -209,7 +221,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
             CoreDriver.Settings settings = new CoreDriver.Settings(tick, tick * Math.max(2, config.electionTicks() / 2),
                     config.readTimeout.toNanos(), config.electionTimeout.toNanos() * 2, config.maxRaftStateBytes,
                     config.snapshotCatchUpEntries, config.asyncPersist, CoreDriver.Defect.NONE);
-            CoreDriver driver = new CoreDriver(id, addresses(members), settings, ThreadLocalRandom.current().nextLong(),
+            CoreDriver driver = new CoreDriver(id, addresses, settings, ThreadLocalRandom.current().nextLong(),
                     System::nanoTime, raw, storage, snapshots, baseFile, sendable, transport, applier, persister,
                     metrics, view);
             loop = new EventLoop(id, tick, driver, inbox);
@@ -265,6 +277,13 @@ public final class RaftNode implements RaftService, AutoCloseable {
         return restored;
     }
 
+    /** Where node {@code nodeId} listens, as the membership records it or as this node was started with. */
+    private HostPort addressOf(String nodeId) {
+        Membership membership = view.membership;
+        String recorded = membership == null ? null : membership.addresses().get(nodeId);
+        return recorded != null ? HostPort.parse(recorded) : members.get(nodeId);
+    }
+
     /** Each member's address text, by node id. */
     private static Map<String, String> addresses(Map<String, HostPort> members) {
         Map<String, String> addresses = new LinkedHashMap<>();
@@ -310,10 +329,61 @@ public final class RaftNode implements RaftService, AutoCloseable {
         return future;
     }
 
+    /**
+     * Adds {@code nodeId}, listening for its peers at {@code address}, as a learner: it receives the log and snapshots
+     * but does not vote. Start the node with {@link RaftNodeBuilder#joining} first or soon after. Completes with the
+     * new membership once the change commits; fails with {@link io.raftkv.raft.api.NotLeaderException} (naming the
+     * leader) on a follower, or {@link io.raftkv.raft.api.MembershipChangeRefusedException} saying why the leader
+     * refused (a change in flight, the node already a member, ...).
+     */
+    public CompletableFuture<Membership> addLearner(String nodeId, HostPort address) {
+        Objects.requireNonNull(address, "address");
+        return changeMembership(ConfChange.newBuilder().setType(ConfChangeType.CONF_ADD_LEARNER).setNode(nodeId)
+                .setAddress(address.target()).build());
+    }
+
+    /**
+     * Makes learner {@code nodeId} a voter, which the leader refuses while the learner's log lags more than the
+     * promotion bound behind its own (the message says by how much). Completes as {@link #addLearner} does.
+     */
+    public CompletableFuture<Membership> promote(String nodeId) {
+        return changeMembership(ConfChange.newBuilder().setType(ConfChangeType.CONF_PROMOTE_LEARNER).setNode(nodeId)
+                .build());
+    }
+
+    /**
+     * Removes voter or learner {@code nodeId}. A leader that removes itself hands leadership to a caught-up voter once
+     * the change commits. Completes as {@link #addLearner} does.
+     */
+    public CompletableFuture<Membership> remove(String nodeId) {
+        return changeMembership(ConfChange.newBuilder().setType(ConfChangeType.CONF_REMOVE_NODE).setNode(nodeId)
+                .build());
+    }
+
+    private CompletableFuture<Membership> changeMembership(ConfChange change) {
+        if (state != State.RUNNING) {
+            return CompletableFuture.failedFuture(notRunning());
+        }
+        if (change.getNode().isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("a membership change needs a node id"));
+        }
+        CompletableFuture<Membership> future = new CompletableFuture<>();
+        inbox.post(new Events.ChangeMembership(change, future));
+        return future;
+    }
+
+    /**
+     * The group's membership as this node's log establishes it (a change counts from when it is appended, committed
+     * or not), with each member's address; null before the node starts.
+     */
+    public Membership configuration() {
+        return view.membership;
+    }
+
     @Override
     public NodeStatus status() {
         String leader = view.leader;
-        HostPort address = leader.isEmpty() ? null : members.get(leader);
+        HostPort address = leader.isEmpty() ? null : addressOf(leader);
         long contact = view.lastContactNanos;
         long ago = view.role == Role.LEADER ? 0
                 : contact == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - contact);

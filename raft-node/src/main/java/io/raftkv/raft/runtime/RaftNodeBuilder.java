@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.raft.api.StateMachine;
+import io.raftkv.raft.core.RaftConfig;
 import io.raftkv.raft.storage.RocksLogStorage;
 import io.raftkv.raft.transport.PeerAddresses;
 import io.raftkv.raft.transport.RaftHost;
@@ -35,6 +36,8 @@ public final class RaftNodeBuilder {
     int maxInboundMessages = 16_384;
     long maxInboundBytes = 64L << 20;
     boolean asyncPersist;
+    boolean joining;
+    long maxPromotionLag = RaftConfig.DEFAULT_MAX_PROMOTION_LAG;
     TransportOptions transportOptions = TransportOptions.defaults();
     RocksLogStorage.Options storageOptions = RocksLogStorage.Options.defaults();
 
@@ -164,6 +167,29 @@ public final class RaftNodeBuilder {
         return this;
     }
 
+    /**
+     * This node joins a group that already runs (default false): the peers name the group's members and this node,
+     * and the node waits, never campaigning, until the leader adds it as a learner ({@link RaftNode#addLearner}). It
+     * learns the group from the leader's log or snapshot. Ignored once its storage records a membership.
+     */
+    public RaftNodeBuilder joining(boolean join) {
+        this.joining = join;
+        return this;
+    }
+
+    /**
+     * How many entries a learner's log may lag behind the leader's for {@link RaftNode#promote} to make it a voter
+     * (default {@value RaftConfig#DEFAULT_MAX_PROMOTION_LAG}): a voter that joins far behind would leave the group one
+     * failure from unavailable until it caught up.
+     */
+    public RaftNodeBuilder maxPromotionLag(long entries) {
+        if (entries < 0) {
+            throw new IllegalArgumentException("the promotion lag must not be negative");
+        }
+        this.maxPromotionLag = entries;
+        return this;
+    }
+
     public RaftNodeBuilder transportOptions(TransportOptions options) {
         this.transportOptions = options;
         return this;
@@ -181,6 +207,9 @@ public final class RaftNodeBuilder {
     public RaftNode build() {
         if (members == null || !members.containsKey(id)) {
             throw new IllegalArgumentException("the peers must include this node, " + id);
+        }
+        if (joining && members.size() < 2) {
+            throw new IllegalArgumentException("a node that joins needs the peers of the group it joins");
         }
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(stateMachine, "stateMachine");

@@ -14,7 +14,8 @@ import java.util.Set;
 final class GroupRoute {
     final String group;
     final String selfId;
-    final Set<String> peers;
+    /** Who may send to this node: it grows as members are added. */
+    private volatile Set<String> peers;
     final TransportListener listener;
     final SnapshotDirectory store;
     private final Counter received;
@@ -35,6 +36,16 @@ final class GroupRoute {
                         + " stranger").register(registry);
         this.snapshotBytesReceived = Counter.builder("raft.snapshot.received.bytes")
                 .description("Bytes of snapshot files received").register(registry);
+    }
+
+    /**
+     * Takes messages from {@code members} too. A removed member is still heard until the node restarts: a leader that
+     * removed itself hands leadership on with its last message, and the core ignores what else a non-member sends.
+     */
+    synchronized void alsoAcceptFrom(Set<String> members) {
+        Set<String> all = new java.util.HashSet<>(peers);
+        all.addAll(members);
+        this.peers = Set.copyOf(all);
     }
 
     /** Whether a message may reach this group's node: addressed to it, from one of its members. */

@@ -2,6 +2,7 @@ package io.raftkv.raft.transport;
 
 import io.raftkv.proto.raft.Message;
 import io.raftkv.raft.storage.SnapshotFile;
+import java.util.Map;
 
 /**
  * Where a node's outgoing Raft messages go: the peer links of {@link RaftTransport}, or a simulated network. Sending
@@ -17,4 +18,10 @@ public interface MessageSink {
 
     /** Pushes what was queued onto the wire. */
     void flush();
+
+    /**
+     * The group's members are now {@code members} (address by id, this node included): reach the new ones, let go of
+     * the removed. Called before any message to a new member is sent.
+     */
+    void connect(Map<String, String> members);
 }

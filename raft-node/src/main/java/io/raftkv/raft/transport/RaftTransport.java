@@ -12,6 +12,7 @@ import io.raftkv.raft.storage.SnapshotFile;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * process's {@link RaftHost} shares among its groups. What peers send arrives through the host's one service, which
  * hands this group's traffic to the listener given to {@link #start}.
  *
+ * <p>The peers can change while it runs ({@link #connect}): a membership change adds a link to a new member and
+ * closes the link to a removed one.
+ *
  * <p>Lifecycle: construct from the host, {@link #start} once the node can take messages, {@link #close} last.
  */
 public final class RaftTransport implements MessageSink, AutoCloseable {
@@ -34,10 +38,13 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
     private final RaftHost host;
     private final String group;
     private final String selfId;
-    private final Map<String, HostPort> addresses;
+    /** The peers this node talks to by id, without itself. */
+    private Map<String, HostPort> addresses;
     private final TransportOptions options;
     private final MeterRegistry registry;
-    private final Map<String, PeerLink> links = new LinkedHashMap<>();
+    /** Written under this object's lock; read without it by the node's thread as it sends (and by metrics). */
+    private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
+    private TransportListener target;
     private final ExecutorService snapshotSenders;
     private final Counter snapshotBytesSent;
     private volatile TransportListener listener;
@@ -46,18 +53,15 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
 
     /**
      * @param group the group's id ({@link RaftHost#checkGroupId})
-     * @param members every member of the group by id, this node included (its own address is where it listens)
+     * @param members the members of the group by id it starts with (this node's own entry, if any, is ignored)
      * @param registry the group's registry (its meters carry the group's tag)
      */
     public RaftTransport(RaftHost host, String group, String selfId, Map<String, HostPort> members,
             TransportOptions options, MeterRegistry registry) {
-        if (!members.containsKey(selfId)) {
-            throw new IllegalArgumentException(selfId + " is not one of the members " + members.keySet());
-        }
         this.host = host;
         this.group = RaftHost.checkGroupId(group);
         this.selfId = selfId;
-        this.addresses = Map.copyOf(members);
+        this.addresses = withoutSelf(members);
         this.options = options;
         this.registry = registry;
         this.snapshotBytesSent = Counter.builder("raft.snapshot.sent.bytes")
@@ -82,15 +86,71 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
         GroupRoute inbound = new GroupRoute(group, selfId, addresses.keySet(), target, snapshots, registry);
         host.transportService().register(inbound); // first: a group that already runs here takes nothing
         this.route = inbound;
-        for (Map.Entry<String, HostPort> e : addresses.entrySet()) {
-            if (e.getKey().equals(selfId) || links.containsKey(e.getKey())) {
-                continue;
-            }
-            ManagedChannel channel = host.channels().acquire(e.getValue());
-            links.put(e.getKey(), new PeerLink(group, e.getKey(), channel, options, target::onUnreachable,
-                    registry));
-        }
+        this.target = target;
+        addresses.forEach(this::link);
         this.listener = target;
+    }
+
+    /**
+     * Makes {@code members} (by id; this node's own entry is ignored) the peers: links to new ones open, and links to
+     * those no longer listed or at a new address close. Never blocks.
+     */
+    @Override
+    public void connect(Map<String, String> members) {
+        Map<String, HostPort> parsed = new LinkedHashMap<>();
+        members.forEach((peer, address) -> {
+            try {
+                parsed.put(peer, HostPort.parse(address));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{}/{}: member {} has the address '{}', which cannot be used: {}", group, selfId, peer,
+                        address, e.getMessage());
+            }
+        });
+        connectTo(parsed);
+    }
+
+    /** {@link #connect} with parsed addresses. */
+    public synchronized void connectTo(Map<String, HostPort> members) {
+        Map<String, HostPort> next = withoutSelf(members);
+        if (closed || next.equals(addresses)) {
+            return;
+        }
+        Map<String, HostPort> previous = addresses;
+        addresses = next;
+        if (route == null) {
+            return; // not started: start links them
+        }
+        route.alsoAcceptFrom(next.keySet());
+        previous.forEach((peer, address) -> {
+            if (!address.equals(next.get(peer))) {
+                unlink(peer, address);
+            }
+        });
+        next.forEach((peer, address) -> {
+            if (!address.equals(previous.get(peer))) {
+                link(peer, address);
+            }
+        });
+        LOG.info("{}/{}: peers are now {}", group, selfId, PeerAddresses.format(next));
+    }
+
+    private void link(String peer, HostPort address) {
+        ManagedChannel channel = host.channels().acquire(address);
+        links.put(peer, new PeerLink(group, peer, channel, options, target::onUnreachable, registry));
+    }
+
+    private void unlink(String peer, HostPort address) {
+        PeerLink link = links.remove(peer);
+        if (link != null) {
+            link.close();
+            host.channels().release(address);
+        }
+    }
+
+    private Map<String, HostPort> withoutSelf(Map<String, HostPort> members) {
+        Map<String, HostPort> peers = new LinkedHashMap<>(members);
+        peers.remove(selfId);
+        return Map.copyOf(peers);
     }
 
     /**
@@ -162,13 +222,8 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
         if (route != null) {
             host.transportService().unregister(route);
         }
-        for (PeerLink link : links.values()) {
-            link.close();
-        }
         snapshotSenders.shutdownNow();
-        for (Map.Entry<String, PeerLink> e : links.entrySet()) {
-            host.channels().release(addresses.get(e.getKey()));
-        }
+        addresses.forEach(this::unlink);
         try {
             snapshotSenders.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

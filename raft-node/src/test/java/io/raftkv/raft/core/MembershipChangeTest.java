@@ -14,6 +14,7 @@ import io.raftkv.proto.raft.EntryType;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -24,9 +25,11 @@ class MembershipChangeTest {
         return ConfChange.newBuilder().setType(ConfChangeType.CONF_ADD_LEARNER).setNode(node).build();
     }
 
-    private static Entry confEntry(long term, long index, ConfChange change) {
+    /** A change entry as a leader appends it after {@code before}: with the membership it makes. */
+    private static Entry confEntry(long term, long index, ConfChange change, Membership before) {
         return Entry.newBuilder().setTerm(term).setIndex(index).setType(EntryType.ENTRY_CONF_CHANGE)
-                .setData(change.toByteString()).build();
+                .setData(change.toBuilder().setAfter(before.apply(change).toConfState()).build().toByteString())
+                .build();
     }
 
     private static Entry entry(long term, long index) {
@@ -106,7 +109,7 @@ class MembershipChangeTest {
     void aChangeInAReplacedSuffixIsUndone() {
         Membership initial = Membership.ofVoters(List.of("a", "b", "c"));
         MembershipHistory history = new MembershipHistory(0, initial);
-        assertTrue(history.appended(List.of(entry(1, 1), confEntry(1, 2, addLearner("d")), entry(1, 3))));
+        assertTrue(history.appended(List.of(entry(1, 1), confEntry(1, 2, addLearner("d"), initial), entry(1, 3))));
         assertEquals(new Membership(List.of("a", "b", "c"), List.of("d")), history.current());
         assertEquals(2, history.lastChangeIndex());
         assertEquals(initial, history.at(1));
@@ -195,7 +198,40 @@ class MembershipChangeTest {
         assertThrows(IllegalArgumentException.class, () -> new Membership(List.of("a", "a"), List.of()));
         Membership m = Membership.ofVoters(List.of("a"));
         assertEquals("a membership change must name a node", m.refusal(addLearner("")));
-        assertThrows(IllegalStateException.class, () -> m.apply(confEntry(1, 1, addLearner("a"))));
+        assertThrows(IllegalArgumentException.class, () -> new Membership(List.of("a"), List.of(),
+                Map.of("b", "h:1")));
+        // An entry is read by the membership it records; one that records none is not a leader's.
+        Entry withoutResult = Entry.newBuilder().setTerm(1).setIndex(1).setType(EntryType.ENTRY_CONF_CHANGE)
+                .setData(addLearner("b").toByteString()).build();
+        assertThrows(IllegalStateException.class, () -> m.apply(withoutResult));
         assertEquals(m, Membership.of(m.toConfState()));
+    }
+
+    @Test
+    void addressesTravelWithTheMembership() {
+        Membership m = new Membership(List.of("a", "b"), List.of(), Map.of("a", "h:1", "b", "h:2"));
+        assertEquals("adding c needs its address", m.refusal(addLearner("c")));
+        ConfChange add = addLearner("c").toBuilder().setAddress("h:3").build();
+        Membership grown = m.apply(add);
+        assertEquals(Map.of("a", "h:1", "b", "h:2", "c", "h:3"), grown.addresses());
+        assertEquals(Map.of("b", "h:2", "c", "h:3"), grown.apply(remove("a")).addresses());
+        assertEquals(grown, Membership.of(grown.toConfState()));
+        // Read from the entry alone: a node that joined with a wrong guess of the group still gets it right.
+        assertEquals(grown, Membership.ofVoters(List.of("x")).apply(confEntry(1, 1, add, m)));
+        // Addresses a node was started with fill in only what the membership does not record, and only for members.
+        assertEquals(Map.of("a", "h:1", "b", "h:9"), new Membership(List.of("a", "b"), List.of(), Map.of("a", "h:1"))
+                .withAddresses(Map.of("a", "h:7", "b", "h:9", "z", "h:0")).addresses());
+    }
+
+    @Test
+    void theLeaderRecordsTheMembershipAfterItsChange() {
+        MemoryStorage storage = new MemoryStorage(ConfState.newBuilder().addVoters("a").build());
+        RawNode node = new RawNode(RaftConfig.builder("a", List.of("a")).build(), storage, new SplittableRandom(1));
+        node.campaign();
+        persist(node, storage);
+        assertInstanceOf(ProposeResult.Accepted.class, node.proposeMembershipChange(addLearner("b")));
+        Ready rd = persist(node, storage);
+        Entry appended = rd.entries().get(rd.entries().size() - 1);
+        assertEquals(new Membership(List.of("a"), List.of("b")), Membership.ofVoters(List.of("z")).apply(appended));
     }
 }

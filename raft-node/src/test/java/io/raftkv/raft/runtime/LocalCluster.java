@@ -44,10 +44,28 @@ final class LocalCluster implements AutoCloseable {
     }
 
     void start(String id) {
+        start(id, members, false);
+    }
+
+    /**
+     * Starts a new node that joins the running group: its peers are the members so far and itself. It becomes a
+     * member of this cluster's bookkeeping (and is restarted as one) from now on.
+     */
+    HostPort startJoiner(String id) {
+        HostPort address = new HostPort("127.0.0.1", Ports.freePort());
+        Map<String, HostPort> peers = new LinkedHashMap<>(members);
+        peers.put(id, address);
+        members.put(id, address);
+        start(id, peers, true);
+        return address;
+    }
+
+    private void start(String id, Map<String, HostPort> peers, boolean joining) {
         try {
             LogStateMachine machine = LogStateMachine.open(root.resolve(id).resolve("sm"));
             RaftNodeBuilder builder = RaftNode.builder(id)
-                    .peers(members)
+                    .peers(peers)
+                    .joining(joining)
                     .dataDir(root.resolve(id).resolve("raft"))
                     .stateMachine(machine)
                     .heartbeatInterval(Duration.ofMillis(50))

@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -510,6 +511,11 @@ public final class SimNode {
 
         Sink(int inc) {
             this.inc = inc;
+        }
+
+        @Override
+        public void connect(Map<String, String> members) {
+            // The simulated network reaches every node by its id: there is nothing to open or close.
         }
 
         @Override

@@ -6,6 +6,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.raft.testnode.proto.AppliedReply;
 import io.raftkv.raft.testnode.proto.AppliedRequest;
+import io.raftkv.raft.testnode.proto.MembershipReply;
+import io.raftkv.raft.testnode.proto.MembershipRequest;
 import io.raftkv.raft.testnode.proto.ProposeReply;
 import io.raftkv.raft.testnode.proto.ProposeRequest;
 import io.raftkv.raft.testnode.proto.StatusReply;
@@ -37,6 +39,8 @@ public final class ProcessCluster implements AutoCloseable {
     private final Map<String, JvmProcess> processes = new ConcurrentHashMap<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Map<String, Integer> metricsPorts = new ConcurrentHashMap<>();
+    /** Nodes started to join the running group (with {@code --join}). */
+    private final java.util.Set<String> joiners = ConcurrentHashMap.newKeySet();
     private boolean fullJit;
 
     public ProcessCluster(Path root, int size, List<String> nodeArgs) {
@@ -100,6 +104,9 @@ public final class ProcessCluster implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--id", id, "--peers", PeerAddresses.format(members),
                 "--listen", members.get(id).target(), "--data-dir", root.resolve(id).toString()));
         args.addAll(nodeArgs);
+        if (joiners.contains(id)) {
+            args.add("--join");
+        }
         if (metricsPorts.containsKey(id)) {
             args.addAll(List.of("--metrics-port", String.valueOf(metricsPorts.get(id))));
         }
@@ -112,6 +119,42 @@ public final class ProcessCluster implements AutoCloseable {
             builder.jvmArgs(extra.toArray(String[]::new));
         }
         processes.put(id, builder.start());
+    }
+
+    /**
+     * Starts a new node process that joins the running group (its peers: the members so far and itself) and waits
+     * until it serves; returns its address, for the leader to add it.
+     */
+    public HostPort startJoiner(String id) {
+        HostPort address = new HostPort("127.0.0.1", Ports.freePort());
+        members.put(id, address);
+        joiners.add(id);
+        jvmArgs.computeIfAbsent(id, k -> jvmArgs.values().stream().findFirst().orElse(List.of()));
+        start(id);
+        awaitUp(id);
+        return address;
+    }
+
+    /** Drops a node that was removed from the group (and is not running) from this cluster's nodes. */
+    public void forget(String id) {
+        if (isRunning(id)) {
+            throw new IllegalStateException(id + " is still running");
+        }
+        members.remove(id);
+        ManagedChannel channel = channels.remove(id);
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+    }
+
+    /** Asks node {@code via} to change the membership; answers once the change committed (or why not). */
+    public MembershipReply changeMembership(String via, MembershipRequest request) {
+        try {
+            return client(via, Duration.ofSeconds(15)).changeMembership(request);
+        } catch (StatusRuntimeException e) {
+            return MembershipReply.newBuilder().setOutcome(io.raftkv.raft.testnode.proto.Outcome.TIMEOUT)
+                    .setError(e.getStatus().toString()).build();
+        }
     }
 
     /** Waits until the node answers its control API. */
