@@ -126,8 +126,10 @@ final class GroupMembership {
                 LOG.info("{}: proposed {} {} at index {}", selfId, change.getType(), change.getNode(), a.index());
             }
             case ProposeResult.NotLeader n -> request.future().completeExceptionally(notLeader.apply(n.leaderId()));
-            case ProposeResult.Dropped d ->
-                    request.future().completeExceptionally(new MembershipChangeRefusedException(d.reason()));
+            case ProposeResult.Dropped d -> {
+                LOG.info("{}: refused {} {}: {}", selfId, change.getType(), change.getNode(), d.reason());
+                request.future().completeExceptionally(new MembershipChangeRefusedException(d.reason()));
+            }
         }
         follow(raw.membership());
     }

@@ -30,6 +30,7 @@ import io.raftkv.raft.transport.TransportOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -358,6 +359,16 @@ public final class RaftNode implements RaftService, AutoCloseable {
     public CompletableFuture<Membership> remove(String nodeId) {
         return changeMembership(ConfChange.newBuilder().setType(ConfChangeType.CONF_REMOVE_NODE).setNode(nodeId)
                 .build());
+    }
+
+    /**
+     * Replaces member {@code oldId} with {@code newId} (started with {@link RaftNodeBuilder#joining}, listening at
+     * {@code address}): adds it as a learner, promotes it once its log is within the promotion bound (asking again
+     * while the leader refuses, for up to {@code catchUp}), then removes {@code oldId}. Completes with the final
+     * membership, or fails with the step that failed; the steps done stay done.
+     */
+    public CompletableFuture<Membership> replace(String oldId, String newId, HostPort address, Duration catchUp) {
+        return MemberReplacement.run(this, oldId, newId, address, catchUp);
     }
 
     private CompletableFuture<Membership> changeMembership(ConfChange change) {

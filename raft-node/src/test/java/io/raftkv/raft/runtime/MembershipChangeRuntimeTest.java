@@ -124,6 +124,28 @@ class MembershipChangeRuntimeTest {
     }
 
     @Test
+    void replaceSwapsADeadMemberForANewNodeInOneCall() throws Exception {
+        try (LocalCluster cluster = new LocalCluster(dir, 3, b -> b.maxPromotionLag(0))) {
+            cluster.startAll();
+            String leaderId = cluster.awaitLeader();
+            RaftNode leader = cluster.node(leaderId);
+            write(leader, "a", 200); // the new node is promoted only once it has every entry: it must catch up first
+            String dead = cluster.runningIds().stream().filter(id -> !id.equals(leaderId)).findFirst().orElseThrow();
+            cluster.stop(dead);
+
+            assertInstanceOf(IllegalArgumentException.class,
+                    failure(leader.replace("n9", "n4", new HostPort("127.0.0.1", 1), Duration.ofSeconds(1))));
+            HostPort address = cluster.startJoiner("n4");
+            Membership after = await(leader.replace(dead, "n4", address, Duration.ofSeconds(15)));
+            assertTrue(after.isVoter("n4") && !after.isMember(dead) && after.voters().size() == 3, after.toString());
+            assertEquals(address.target(), after.addresses().get("n4"));
+            write(leader, "b", 20);
+            cluster.awaitValues(220);
+            assertEquals(cluster.machine(leaderId).values(0, 1000), cluster.machine("n4").values(0, 1000));
+        }
+    }
+
+    @Test
     void refusalsSayWhyAndFollowersNameTheLeader() throws Exception {
         Map<String, SimpleMeterRegistry> registries = new java.util.concurrent.ConcurrentHashMap<>();
         try (LocalCluster cluster = new LocalCluster(dir, 3, b -> {
