@@ -412,6 +412,15 @@ public final class RaftNode implements RaftService, AutoCloseable {
         return future;
     }
 
+    /**
+     * If this node leads, hands leadership to the voter whose log is most caught up and waits, up to {@code bound},
+     * until it leads: call before a planned stop, so the group need not wait an election timeout for a new leader.
+     * Returns the new leader's id, or "" if this node did not lead, no voter was ready, or the bound passed.
+     */
+    public String handOffLeadership(Duration bound) {
+        return state == State.RUNNING ? LeadershipHandOff.run(this, bound) : "";
+    }
+
     /** The core's full status (progress of each follower on the leader), computed on the event loop. */
     public CompletableFuture<RaftStatus> raftStatus() {
         if (state != State.RUNNING) {

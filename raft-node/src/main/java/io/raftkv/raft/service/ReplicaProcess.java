@@ -20,6 +20,7 @@ import io.raftkv.raft.transport.RaftHost;
 import io.raftkv.raft.transport.TransportOptions;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +48,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplicaProcess implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaProcess.class);
+    /** How long a stopping leader gives a peer to take over (well inside the 10 s a stop waits before SIGKILL). */
+    static final Duration HAND_OFF_BOUND = Duration.ofSeconds(2);
 
     private final String app;
     private final ReplicaFlags flags;
@@ -188,6 +191,7 @@ public final class ReplicaProcess implements AutoCloseable {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("shutting down");
+            handOffLeadership();
             resources.close();
         }, "shutdown"));
         LOG.info("node {} serving clients and peers of groups {} on {} (advertised as {}), data in {}{}",
@@ -196,6 +200,27 @@ public final class ReplicaProcess implements AutoCloseable {
         System.out.println(app + " " + flags.id() + " listening on " + listening.port());
         System.out.flush();
         return awaitNodes();
+    }
+
+    /**
+     * Before a stop, every group this process leads hands leadership to a caught-up peer, all groups at once and each
+     * within {@link #HAND_OFF_BOUND}: clients then wait for a transfer (milliseconds), not an election timeout.
+     */
+    private void handOffLeadership() {
+        List<Thread> handOffs = new ArrayList<>();
+        for (RaftNode node : nodes) {
+            Thread t = new Thread(() -> node.handOffLeadership(HAND_OFF_BOUND), "hand-off-" + node.group());
+            t.start();
+            handOffs.add(t);
+        }
+        for (Thread t : handOffs) {
+            try {
+                t.join(HAND_OFF_BOUND.toMillis() + 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private int awaitNodes() throws InterruptedException {

@@ -122,6 +122,27 @@ class RaftNodeTest {
     }
 
     @Test
+    void aStoppingLeaderHandsLeadershipToTheMostCaughtUpVoter() throws Exception {
+        // A long election timeout: without the hand-off, a stopped leader would leave the group leaderless for it.
+        try (LocalCluster cluster = new LocalCluster(dir, 3, b -> b.electionTimeout(Duration.ofSeconds(5)))) {
+            cluster.startAll();
+            String leader = cluster.awaitLeader();
+            applied(cluster.node(leader), "before");
+            String follower = cluster.runningIds().stream().filter(id -> !id.equals(leader)).findFirst()
+                    .orElseThrow();
+            assertEquals("", cluster.node(follower).handOffLeadership(Duration.ofSeconds(2)));
+            // One follower is down: the other, the only voter that answers, must be chosen.
+            cluster.stop(follower);
+            String other = cluster.runningIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+            long start = System.nanoTime();
+            assertEquals(other, cluster.node(leader).handOffLeadership(Duration.ofSeconds(2)));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "a hand-off is no election timeout");
+            assertEquals(Role.LEADER, cluster.node(other).status().role());
+            applied(cluster.node(other), "after"); // the old leader, still running, makes the quorum
+        }
+    }
+
+    @Test
     void restartedFollowerCatchesUpFromTheLog() throws Exception {
         try (LocalCluster cluster = new LocalCluster(dir, 3, b -> { })) {
             cluster.startAll();
