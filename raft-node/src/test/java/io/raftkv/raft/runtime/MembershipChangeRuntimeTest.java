@@ -12,8 +12,8 @@ import io.raftkv.raft.api.NotLeaderException;
 import io.raftkv.raft.api.Proposal;
 import io.raftkv.raft.core.Membership;
 import io.raftkv.raft.core.Role;
+import io.raftkv.raft.testnode.LogStateMachine;
 import io.raftkv.testkit.Eventually;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -33,11 +33,7 @@ class MembershipChangeRuntimeTest {
     Path dir;
 
     private static byte[] value(String s) {
-        byte[] v = s.getBytes(StandardCharsets.UTF_8);
-        byte[] command = new byte[v.length + 1];
-        command[0] = 'v';
-        System.arraycopy(v, 0, command, 1, v.length);
-        return command;
+        return LogStateMachine.valueCommand(s);
     }
 
     private static void write(RaftNode leader, String prefix, int count) throws Exception {

@@ -10,9 +10,9 @@ import io.raftkv.raft.api.NodeStatus;
 import io.raftkv.raft.api.NotLeaderException;
 import io.raftkv.raft.api.Proposal;
 import io.raftkv.raft.core.Role;
+import io.raftkv.raft.testnode.LogStateMachine;
 import io.raftkv.testkit.Eventually;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,11 +32,7 @@ class RaftNodeTest {
     Path dir;
 
     private static byte[] value(String s) {
-        byte[] v = s.getBytes(StandardCharsets.UTF_8);
-        byte[] command = new byte[v.length + 1];
-        command[0] = 'v';
-        System.arraycopy(v, 0, command, 1, v.length);
-        return command;
+        return LogStateMachine.valueCommand(s);
     }
 
     private static byte[] applied(RaftNode node, String s) throws Exception {
@@ -137,7 +133,9 @@ class RaftNodeTest {
             long start = System.nanoTime();
             assertEquals(other, cluster.node(leader).handOffLeadership(Duration.ofSeconds(2)));
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "a hand-off is no election timeout");
-            assertEquals(Role.LEADER, cluster.node(other).status().role());
+            // The old leader heard from the new one, which publishes its own status a moment later.
+            Eventually.await(other + " leads", Duration.ofSeconds(2),
+                    () -> cluster.node(other).status().role() == Role.LEADER);
             applied(cluster.node(other), "after"); // the old leader, still running, makes the quorum
         }
     }

@@ -53,6 +53,15 @@ public final class LogStateMachine implements StateMachine {
         this.file = dir.resolve("state.log");
     }
 
+    /** The command that appends {@code value}. */
+    public static byte[] valueCommand(String value) {
+        byte[] text = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] command = new byte[text.length + 1];
+        command[0] = 'v';
+        System.arraycopy(text, 0, command, 1, text.length);
+        return command;
+    }
+
     public static LogStateMachine open(Path dir) throws IOException {
         Files.createDirectories(dir);
         LogStateMachine machine = new LogStateMachine(dir);
