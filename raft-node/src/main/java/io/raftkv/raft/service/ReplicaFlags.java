@@ -26,6 +26,12 @@ public final class ReplicaFlags {
                     + " peers and clients reach the node, and what it tells clients in leader hints.")
     String peers;
 
+    @Option(names = "--join",
+            description = "Join a group that already runs: --peers names its members and this node, which waits,"
+                    + " never campaigning, until the leader adds it (kv member add ID=HOST:PORT --learner). Ignored"
+                    + " once the node's data records a membership.")
+    boolean join;
+
     @Option(names = "--listen", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
             description = "The address to bind (default: 0.0.0.0 and the port of this node's entry in --peers).")
     HostPort listen;
@@ -65,6 +71,10 @@ public final class ReplicaFlags {
             description = "Forget an idle client's duplicate-detection session after this long, measured in log time;"
                     + " clients must not retry one request for longer (default: ${DEFAULT-VALUE}).")
     Duration sessionTtl;
+
+    public boolean join() {
+        return join;
+    }
 
     public String id() {
         return id;

@@ -135,7 +135,8 @@ public final class ReplicaProcess implements AutoCloseable {
                 .meterRegistry(registry)
                 .heartbeatInterval(flags.heartbeat())
                 .electionTimeout(flags.electionTimeout())
-                .maxRaftStateBytes(flags.compactionBytes());
+                .maxRaftStateBytes(flags.compactionBytes())
+                .joining(flags.join());
     }
 
     /** Builds a node, to be started by {@link #serve} once the port listens. */
@@ -173,6 +174,7 @@ public final class ReplicaProcess implements AutoCloseable {
                 .maxInboundMessageBytes(maxInboundMessageBytes)
                 .intercept(new GrpcServerMetrics(registry));
         services.forEach(server::addService);
+        server.addService(new MemberService(nodes));
         server.addService(host.service());
         GrpcServer listening = resources.add(server.start());
         resources.add(host); // closed after the nodes, before the server

@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.raft.testnode.ClusterCrashTest.Ack;
-import io.raftkv.raft.testnode.proto.MembershipReply;
-import io.raftkv.raft.testnode.proto.MembershipRequest;
-import io.raftkv.raft.testnode.proto.MembershipRequest.Op;
-import io.raftkv.raft.testnode.proto.Outcome;
+import io.raftkv.proto.members.Member;
+import io.raftkv.proto.members.MemberChangeReply;
+import io.raftkv.proto.members.MemberChangeRequest;
+import io.raftkv.proto.members.MemberChangeRequest.Op;
+import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.raft.testnode.proto.StatusReply;
 import io.raftkv.testkit.Eventually;
 import java.nio.file.Path;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node is replaced in a running group of three processes on loopback, under a steady stream of proposals: a fourth
- * process joins as a learner, is promoted, an original node is killed with SIGKILL and removed. The group never
+ * A node is replaced in a running group of three processes on loopback, through the processes' Members API, under a
+ * steady stream of proposals: a fourth process joins as a learner, is promoted, an original node is killed with SIGKILL and removed. The group never
  * restarts. Afterwards every remaining node has applied the same sequence, no value twice, and every acknowledged
  * proposal at the index it was acknowledged with.
  */
@@ -39,25 +40,28 @@ class MembershipProcessTest {
                 ClusterCrashTest.awaitProgress(acked, "before the change");
 
                 HostPort address = cluster.startJoiner("n4");
-                MembershipReply added = change(cluster, MembershipRequest.newBuilder().setOp(Op.ADD_LEARNER)
+                MemberChangeReply added = change(cluster, MemberChangeRequest.newBuilder().setOp(Op.ADD_LEARNER)
                         .setNode("n4").setAddress(address.target()).build());
-                assertEquals(List.of("n4"), added.getLearnersList());
+                assertEquals(List.of("n4"), added.getMembersList().stream().filter(Member::getLearner)
+                        .map(Member::getId).toList());
+                assertEquals(address.target(), added.getMembersList().stream().filter(m -> m.getId().equals("n4"))
+                        .findFirst().orElseThrow().getAddress());
                 ClusterCrashTest.awaitProgress(acked, "with a learner catching up");
 
                 // Promotion waits until the learner is within the bound of the leader's log.
-                MembershipReply promoted = change(cluster, MembershipRequest.newBuilder().setOp(Op.PROMOTE)
+                MemberChangeReply promoted = change(cluster, MemberChangeRequest.newBuilder().setOp(Op.PROMOTE)
                         .setNode("n4").build());
-                assertEquals(List.of("n1", "n2", "n3", "n4"), promoted.getVotersList());
+                assertEquals(List.of("n1", "n2", "n3", "n4"), voters(promoted));
 
                 String leader = cluster.awaitLeader(Duration.ofSeconds(30));
                 String lost = cluster.ids().stream().filter(id -> !id.equals(leader) && !id.equals("n4"))
                         .findFirst().orElseThrow();
                 ClusterCrashTest.log("kill -9 " + lost + " and remove it (leader " + leader + ")");
                 cluster.kill(lost);
-                MembershipReply removed = change(cluster, MembershipRequest.newBuilder().setOp(Op.REMOVE)
+                MemberChangeReply removed = change(cluster, MemberChangeRequest.newBuilder().setOp(Op.REMOVE)
                         .setNode(lost).build());
-                assertEquals(3, removed.getVotersCount());
-                assertTrue(!removed.getVotersList().contains(lost), removed.toString());
+                assertEquals(3, voters(removed).size());
+                assertTrue(!voters(removed).contains(lost), removed.toString());
                 cluster.forget(lost);
 
                 // The new majority includes n4: with the leader gone too, n4 and the last original elect one.
@@ -77,8 +81,12 @@ class MembershipProcessTest {
         }
     }
 
+    private static List<String> voters(MemberChangeReply reply) {
+        return reply.getMembersList().stream().filter(m -> !m.getLearner()).map(Member::getId).toList();
+    }
+
     /** Sends the change to the leader, following hints and retrying refusals that time cures (a lagging learner). */
-    private static MembershipReply change(ProcessCluster cluster, MembershipRequest request) {
+    private static MemberChangeReply change(ProcessCluster cluster, MemberChangeRequest request) {
         return Eventually.awaitValue(request.getOp() + " " + request.getNode() + " commits", Duration.ofSeconds(60),
                 () -> {
                     // Not awaitLeader: a node that joins follows no one until it is added.
@@ -89,10 +97,10 @@ class MembershipProcessTest {
                     if (leader == null) {
                         return null;
                     }
-                    MembershipReply reply = cluster.changeMembership(leader, request);
-                    if (reply.getOutcome() != Outcome.OK) {
-                        ClusterCrashTest.log(request.getOp() + " " + request.getNode() + ": " + reply.getOutcome()
-                                + " " + reply.getError());
+                    MemberChangeReply reply = cluster.changeMembership(leader, request);
+                    if (reply.getCode() != ErrorCode.OK) {
+                        ClusterCrashTest.log(request.getOp() + " " + request.getNode() + ": " + reply.getCode()
+                                + " " + reply.getMessage());
                         return null;
                     }
                     return reply;

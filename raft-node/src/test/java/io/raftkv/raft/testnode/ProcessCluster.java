@@ -4,10 +4,12 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.raftkv.common.cli.HostPort;
+import io.raftkv.proto.members.MemberChangeReply;
+import io.raftkv.proto.members.MemberChangeRequest;
+import io.raftkv.proto.members.MembersGrpc;
+import io.raftkv.proto.service.ErrorCode;
 import io.raftkv.raft.testnode.proto.AppliedReply;
 import io.raftkv.raft.testnode.proto.AppliedRequest;
-import io.raftkv.raft.testnode.proto.MembershipReply;
-import io.raftkv.raft.testnode.proto.MembershipRequest;
 import io.raftkv.raft.testnode.proto.ProposeReply;
 import io.raftkv.raft.testnode.proto.ProposeRequest;
 import io.raftkv.raft.testnode.proto.StatusReply;
@@ -147,13 +149,15 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
-    /** Asks node {@code via} to change the membership; answers once the change committed (or why not). */
-    public MembershipReply changeMembership(String via, MembershipRequest request) {
+    /** Asks node {@code via} to change the membership (its Members API); answers once the change committed. */
+    public MemberChangeReply changeMembership(String via, MemberChangeRequest request) {
         try {
-            return client(via, Duration.ofSeconds(15)).changeMembership(request);
+            return MembersGrpc.newBlockingStub(channels.computeIfAbsent(via, k -> NettyChannelBuilder
+                    .forTarget(members.get(k).target()).usePlaintext().maxInboundMessageSize(64 << 20).build()))
+                    .withDeadlineAfter(15, TimeUnit.SECONDS).change(request);
         } catch (StatusRuntimeException e) {
-            return MembershipReply.newBuilder().setOutcome(io.raftkv.raft.testnode.proto.Outcome.TIMEOUT)
-                    .setError(e.getStatus().toString()).build();
+            return MemberChangeReply.newBuilder().setCode(ErrorCode.TIMEOUT).setMessage(e.getStatus().toString())
+                    .build();
         }
     }
 

@@ -37,10 +37,6 @@ public final class TestNodeMain implements Callable<Integer> {
     @Option(names = "--snapshot-chunk", defaultValue = "1048576")
     int snapshotChunk;
 
-    @Option(names = "--join", description = "Join a running group: --peers names its members and this node, and the"
-            + " node waits until the leader adds it as a learner.")
-    boolean join;
-
     @Option(names = "--async-persist", defaultValue = "false", arity = "1",
             description = "Synced writes on their own thread (true) or on the event loop (false).")
     boolean asyncPersist;
@@ -65,8 +61,7 @@ public final class TestNodeMain implements Callable<Integer> {
                 RaftNode node = process.addNode(process.nodeBuilder(group, dir.resolve("raft"), machine)
                         .snapshotCatchUpEntries(catchUpEntries)
                         .snapshotChunkBytes(snapshotChunk)
-                        .asyncPersist(asyncPersist)
-                        .joining(join));
+                        .asyncPersist(asyncPersist));
                 replicas.put(group, new TestNodeService(node, machine, process.registry()));
             }
             process.addService(new TestNodeRouter(replicas));

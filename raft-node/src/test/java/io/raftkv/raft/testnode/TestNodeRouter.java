@@ -6,8 +6,6 @@ import io.raftkv.raft.testnode.proto.AppliedReply;
 import io.raftkv.raft.testnode.proto.AppliedRequest;
 import io.raftkv.raft.testnode.proto.BenchReply;
 import io.raftkv.raft.testnode.proto.BenchRequest;
-import io.raftkv.raft.testnode.proto.MembershipReply;
-import io.raftkv.raft.testnode.proto.MembershipRequest;
 import io.raftkv.raft.testnode.proto.ProposeReply;
 import io.raftkv.raft.testnode.proto.ProposeRequest;
 import io.raftkv.raft.testnode.proto.ReadBarrierReply;
@@ -69,14 +67,6 @@ final class TestNodeRouter extends TestNodeGrpc.TestNodeImplBase {
         TestNodeService replica = replica(request.getGroup(), out);
         if (replica != null) {
             replica.bench(request, out);
-        }
-    }
-
-    @Override
-    public void changeMembership(MembershipRequest request, StreamObserver<MembershipReply> out) {
-        TestNodeService replica = replica(request.getGroup(), out);
-        if (replica != null) {
-            replica.changeMembership(request, out);
         }
     }
 

@@ -4,21 +4,16 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.search.Search;
-import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.metrics.GroupMeters;
-import io.raftkv.raft.api.MembershipChangeRefusedException;
 import io.raftkv.raft.api.NodeStatus;
 import io.raftkv.raft.api.NotLeaderException;
 import io.raftkv.raft.api.Proposal;
 import io.raftkv.raft.api.ProposalLostException;
-import io.raftkv.raft.core.Membership;
 import io.raftkv.raft.runtime.RaftNode;
 import io.raftkv.raft.testnode.proto.AppliedReply;
 import io.raftkv.raft.testnode.proto.AppliedRequest;
 import io.raftkv.raft.testnode.proto.BenchReply;
 import io.raftkv.raft.testnode.proto.BenchRequest;
-import io.raftkv.raft.testnode.proto.MembershipReply;
-import io.raftkv.raft.testnode.proto.MembershipRequest;
 import io.raftkv.raft.testnode.proto.Outcome;
 import io.raftkv.raft.testnode.proto.ProposeReply;
 import io.raftkv.raft.testnode.proto.ProposeRequest;
@@ -101,7 +96,6 @@ final class TestNodeService extends TestNodeGrpc.TestNodeImplBase {
             case ProposalLostException l -> b.setOutcome(Outcome.LOST);
             case TimeoutException t -> b.setOutcome(Outcome.TIMEOUT);
             case RejectedExecutionException r -> b.setOutcome(Outcome.REJECTED);
-            case MembershipChangeRefusedException r -> b.setOutcome(Outcome.REJECTED);
             default -> b.setOutcome(Outcome.FAILED);
         }
         return b.build();
@@ -152,27 +146,6 @@ final class TestNodeService extends TestNodeGrpc.TestNodeImplBase {
         }
         out.onNext(b.build());
         out.onCompleted();
-    }
-
-    @Override
-    public void changeMembership(MembershipRequest request, StreamObserver<MembershipReply> out) {
-        CompletableFuture<Membership> change = switch (request.getOp()) {
-            case ADD_LEARNER -> node.addLearner(request.getNode(), HostPort.parse(request.getAddress()));
-            case PROMOTE -> node.promote(request.getNode());
-            case REMOVE -> node.remove(request.getNode());
-            default -> CompletableFuture.failedFuture(new IllegalArgumentException("unknown op " + request.getOp()));
-        };
-        change.orTimeout(10, TimeUnit.SECONDS).whenComplete((membership, error) -> {
-            MembershipReply.Builder b = MembershipReply.newBuilder();
-            if (error == null) {
-                b.setOutcome(Outcome.OK).addAllVoters(membership.voters()).addAllLearners(membership.learners());
-            } else {
-                ProposeReply failed = failure(error);
-                b.setOutcome(failed.getOutcome()).setError(failed.getError()).setLeaderId(failed.getLeaderId());
-            }
-            out.onNext(b.build());
-            out.onCompleted();
-        });
     }
 
     @Override

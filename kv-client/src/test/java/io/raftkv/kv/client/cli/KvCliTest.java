@@ -103,6 +103,22 @@ class KvCliTest {
     }
 
     @Test
+    void memberCommandsCheckTheirArgumentsBeforeCallingTheCluster() {
+        CliRun noEquals = kv("--cluster", cluster, "member", "add", "n4", "--learner");
+        assertEquals(2, noEquals.exitCode(), noEquals::toString);
+        assertTrue(noEquals.stderr().startsWith("error: 'n4' is not ID=HOST:PORT"), noEquals::toString);
+        CliRun voter = kv("--cluster", cluster, "member", "add", "n4=127.0.0.1:7004");
+        assertEquals(2, voter.exitCode(), voter::toString);
+        assertTrue(voter.stderr().startsWith("error: a node is added as a learner (--learner)"), voter::toString);
+        CliRun sharded = kv("--controller", cluster, "member", "list");
+        assertEquals(2, sharded.exitCode(), sharded::toString);
+        assertTrue(sharded.stderr().startsWith("error: member commands act on one group"), sharded::toString);
+        CliRun bare = kv("--cluster", cluster, "member");
+        assertEquals(2, bare.exitCode(), bare::toString);
+        assertTrue(bare.stderr().startsWith("error: missing command: list, add, promote or remove"), bare::toString);
+    }
+
+    @Test
     void usageErrorsExitWithTwo() {
         CliRun none = kv();
         assertEquals(2, none.exitCode(), none::toString);

@@ -3,9 +3,12 @@ package io.raftkv.kv.server.process;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.Clerk;
 import io.raftkv.kv.client.GetResult;
+import io.raftkv.kv.client.cli.KvCli;
+import io.raftkv.kv.main.KvServerMain;
 import io.raftkv.testkit.AppendLedger;
 import io.raftkv.testkit.Eventually;
 import io.raftkv.testkit.linearizability.CheckResult;
@@ -43,17 +46,68 @@ class KvCrashProcessTest {
     @TempDir
     Path dir;
 
+    /** What happens to the cluster while the clients run. */
+    private interface Faults {
+        void run(KvProcessCluster cluster, AtomicLong completed, MetricsTally installs, MetricsTally compactions)
+                throws Exception;
+    }
+
     @Test
     void leaderKillsKeepTheHistoryLinearizable() throws Exception {
-        run(List.of(), false);
+        run(List.of(), false, 0, (cluster, completed, installs, compactions) ->
+                killLeaders(cluster, completed, installs, compactions, false));
     }
 
     @Test
     void leaderKillsWithLogCompactionAndInstallSnapshot() throws Exception {
-        run(List.of("--max-raft-state", "65536"), true);
+        run(List.of("--max-raft-state", "65536"), true, 0, (cluster, completed, installs, compactions) ->
+                killLeaders(cluster, completed, installs, compactions, true));
     }
 
-    private void run(List<String> nodeArgs, boolean snapshots) throws Exception {
+    /**
+     * A follower's disk dies (SIGKILL, data deleted); a new node n4 replaces it through the kv CLI's member commands
+     * (add as a learner, promote once caught up, remove the dead one), then takes leadership by move-leader.
+     */
+    @Test
+    void aDeadNodeIsReplacedThroughTheMemberCommands() throws Exception {
+        run(List.of(), false, 1, (cluster, completed, installs, compactions) -> {
+            CliProcess kv = new CliProcess(KvCli.class, "kv", "KV_CLUSTER", dir);
+            HistoryClient.awaitProgress(completed, 40, "before the replacement");
+            String leader = cluster.awaitLeader(Duration.ofSeconds(60));
+            String dead = cluster.runningIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+            log("kill -9 " + dead + " and delete its data (leader " + leader + ")");
+            cluster.kill(dead);
+            cluster.wipe(dead);
+            HostPort n4 = cluster.startJoiner("n4");
+            CliProcess.Run added = kv.run(cluster.clusterSpec(), "member", "add", "n4=" + n4, "--learner");
+            assertEquals(0, added.exitCode(), added::output);
+            assertTrue(added.output().lines().anyMatch(l -> l.matches("n4 +\\S+ +learner .*")), added::output);
+            CliProcess.Run promoted = Eventually.awaitValue("n4 promoted", Duration.ofSeconds(60), () -> {
+                CliProcess.Run run = kv.run(cluster.clusterSpec(), "member", "promote", "n4");
+                log("member promote n4: exit " + run.exitCode() + " " + run.output().strip());
+                return run.exitCode() == 0 ? run : null;
+            });
+            assertTrue(promoted.output().lines().anyMatch(l -> l.matches("n4 +\\S+ +voter .*")), promoted::output);
+            CliProcess.Run removed = kv.run(cluster.clusterSpec(), "member", "remove", dead);
+            assertEquals(0, removed.exitCode(), removed::output);
+            HistoryClient.awaitProgress(completed, 40, "after the replacement");
+
+            CliProcess.Run moved = kv.run(cluster.clusterSpec(), "move-leader", "n4");
+            assertEquals(new CliProcess.Run(0, "OK\n"), moved);
+            assertEquals("n4", cluster.awaitLeader(Duration.ofSeconds(30)));
+            CliProcess.Run list = kv.run(cluster.clusterSpec(), "member", "list", "--json");
+            assertEquals(0, list.exitCode(), list::output);
+            assertTrue(list.output().contains("{\"id\":\"n4\",\"address\":\"" + n4 + "\",\"role\":\"voter\","
+                    + "\"leader\":true,\"lag\":0}"), list::output);
+            assertTrue(!list.output().contains("\"" + dead + "\""), list::output);
+            assertEquals(3, list.output().split("\"role\":\"voter\"", -1).length - 1, list::output);
+            CliProcess.Run refused = kv.run(cluster.clusterSpec(), "member", "promote", "n9");
+            assertEquals(new CliProcess.Run(4, "error: refused: n9 is not a member\n"), refused);
+            HistoryClient.awaitProgress(completed, 40, "with n4 leading");
+        });
+    }
+
+    private void run(List<String> nodeArgs, boolean snapshots, int spares, Faults faults) throws Exception {
         long started = System.nanoTime();
         HistoryRecorder<KvModel.Input, KvModel.Output> history = new HistoryRecorder<>();
         AppendLedger ledger = new AppendLedger();
@@ -64,7 +118,7 @@ class KvCrashProcessTest {
         List<Clerk> clerks = new ArrayList<>();
         List<HistoryClient> clients = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
-        try (KvProcessCluster cluster = new KvProcessCluster(dir, nodeArgs)) {
+        try (KvProcessCluster cluster = new KvProcessCluster(dir, KvServerMain.class, nodeArgs, spares)) {
             cluster.startAll();
             cluster.awaitLeader(Duration.ofSeconds(60));
             for (int i = 0; i < CLIENTS; i++) {
@@ -77,29 +131,7 @@ class KvCrashProcessTest {
                 thread.start();
                 threads.add(thread);
             }
-            try (Clerk filler = cluster.clerk(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(15)))) {
-                for (int round = 1; round <= ROUNDS; round++) {
-                    HistoryClient.awaitProgress(completed, 40, "before round " + round);
-                    String leader = cluster.awaitLeader(Duration.ofSeconds(60));
-                    installs.sample(cluster);
-                    compactions.sample(cluster);
-                    log("round " + round + ": kill -9 the leader " + leader + " (pid " + cluster.pid(leader) + ")");
-                    cluster.kill(leader);
-                    String next = cluster.awaitLeader(Duration.ofSeconds(60));
-                    log("round " + round + ": " + next + " leads");
-                    if (snapshots) {
-                        // 160 KiB of log while the old leader is down: the new leader compacts past everything the
-                        // old one has, so catching up takes a snapshot.
-                        for (int i = 0; i < 160; i++) {
-                            filler.put("filler", "f" + round + "-" + i + "-" + "y".repeat(1_024));
-                        }
-                    }
-                    HistoryClient.awaitProgress(completed, 40, "with " + leader + " down");
-                    cluster.start(leader);
-                    cluster.awaitUp(leader);
-                    awaitCaughtUp(cluster, leader);
-                }
-            }
+            faults.run(cluster, completed, installs, compactions);
             HistoryClient.awaitProgress(completed, 40, "after the last restart");
             stop.set(true);
             for (Thread thread : threads) {
@@ -138,6 +170,34 @@ class KvCrashProcessTest {
                 thread.join(Duration.ofSeconds(30));
             }
             clerks.forEach(Clerk::close);
+        }
+    }
+
+    /** Kills the leader with SIGKILL and restarts it, three times (with {@code snapshots}, writing it past a compaction). */
+    private static void killLeaders(KvProcessCluster cluster, AtomicLong completed, MetricsTally installs,
+            MetricsTally compactions, boolean snapshots) {
+        try (Clerk filler = cluster.clerk(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(15)))) {
+            for (int round = 1; round <= ROUNDS; round++) {
+                HistoryClient.awaitProgress(completed, 40, "before round " + round);
+                String leader = cluster.awaitLeader(Duration.ofSeconds(60));
+                installs.sample(cluster);
+                compactions.sample(cluster);
+                log("round " + round + ": kill -9 the leader " + leader + " (pid " + cluster.pid(leader) + ")");
+                cluster.kill(leader);
+                String next = cluster.awaitLeader(Duration.ofSeconds(60));
+                log("round " + round + ": " + next + " leads");
+                if (snapshots) {
+                    // 160 KiB of log while the old leader is down: the new leader compacts past everything the
+                    // old one has, so catching up takes a snapshot.
+                    for (int i = 0; i < 160; i++) {
+                        filler.put("filler", "f" + round + "-" + i + "-" + "y".repeat(1_024));
+                    }
+                }
+                HistoryClient.awaitProgress(completed, 40, "with " + leader + " down");
+                cluster.start(leader);
+                cluster.awaitUp(leader);
+                awaitCaughtUp(cluster, leader);
+            }
         }
     }
 

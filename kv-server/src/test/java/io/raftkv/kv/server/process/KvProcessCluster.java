@@ -28,13 +28,19 @@ import java.util.stream.Collectors;
  * Three real server processes on loopback (kv-server, {@link KvServerMain}, unless another replicated service's main
  * class is given), each with its own data directory, gRPC port and
  * metrics port. Kills are SIGKILL; a restarted node keeps its data directory and ports. Each node's output goes to
- * {@code <root>/<id>.log} across restarts. Modelled on raft-node's ProcessCluster.
+ * {@code <root>/<id>.log} across restarts. Spare nodes (n4, ...) have their ports from the start, so clients can list
+ * them, but run only once {@link #startJoiner} starts them to join the group. Modelled on raft-node's ProcessCluster.
  */
 final class KvProcessCluster implements AutoCloseable {
     private final Path root;
     private final Class<?> mainClass;
     private final List<String> nodeArgs;
+    /** Every node, spares included, by id. */
     private final Map<String, HostPort> members = new LinkedHashMap<>();
+    /** The group the nodes start as (n1..n3): every node's --peers. */
+    private final Map<String, HostPort> initial = new LinkedHashMap<>();
+    /** Spares started to join the running group. */
+    private final java.util.Set<String> joiners = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
     private final Map<String, JvmProcess> processes = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -46,12 +52,20 @@ final class KvProcessCluster implements AutoCloseable {
 
     /** Three processes of {@code mainClass}, which takes the common replica flags ({@code ReplicaFlags}). */
     KvProcessCluster(Path root, Class<?> mainClass, List<String> nodeArgs) {
+        this(root, mainClass, nodeArgs, 0);
+    }
+
+    /** As above, with {@code spares} more nodes that may join later. */
+    KvProcessCluster(Path root, Class<?> mainClass, List<String> nodeArgs, int spares) {
         this.root = root;
         this.mainClass = mainClass;
         this.nodeArgs = List.copyOf(nodeArgs);
-        for (int i = 1; i <= 3; i++) {
+        for (int i = 1; i <= 3 + spares; i++) {
             members.put("n" + i, new HostPort("127.0.0.1", Ports.freePort()));
             metricsPorts.put("n" + i, Ports.freePort());
+            if (i <= 3) {
+                initial.put("n" + i, members.get("n" + i));
+            }
         }
         statusClerk = Clerk.connect(addresses(), ClientOptions.DEFAULT.withAttemptTimeout(Duration.ofSeconds(3)));
     }
@@ -75,20 +89,43 @@ final class KvProcessCluster implements AutoCloseable {
     }
 
     void startAll() {
-        for (String id : members.keySet()) {
+        for (String id : initial.keySet()) {
             start(id);
         }
-        for (String id : members.keySet()) {
+        for (String id : initial.keySet()) {
             awaitUp(id);
         }
     }
 
+    /** Starts spare {@code id} to join the running group (--join, its peers the group and itself); waits for it. */
+    HostPort startJoiner(String id) {
+        joiners.add(id);
+        start(id);
+        awaitUp(id);
+        return members.get(id);
+    }
+
+    /** Deletes a stopped node's data: a dead disk. */
+    void wipe(String id) throws IOException {
+        if (isRunning(id)) {
+            throw new IllegalStateException(id + " is running");
+        }
+        io.raftkv.common.io.FileTrees.deleteRecursively(root.resolve(id));
+    }
+
     /** Starts (or restarts) a node; does not wait for it to serve. */
     void start(String id) {
-        List<String> args = new ArrayList<>(List.of("--id", id, "--peers", PeerAddresses.format(members),
+        Map<String, HostPort> peers = new LinkedHashMap<>(initial);
+        if (joiners.contains(id)) {
+            peers.put(id, members.get(id));
+        }
+        List<String> args = new ArrayList<>(List.of("--id", id, "--peers", PeerAddresses.format(peers),
                 "--listen", members.get(id).toString(), "--data-dir", root.resolve(id).toString(),
                 "--metrics-port", Integer.toString(metricsPorts.get(id))));
         args.addAll(nodeArgs);
+        if (joiners.contains(id)) {
+            args.add("--join");
+        }
         processes.put(id, JvmProcess.builder(mainClass).name(id).args(args).jvmArgs("-Xmx256m")
                 .log(root.resolve(id + ".log")).start());
     }
