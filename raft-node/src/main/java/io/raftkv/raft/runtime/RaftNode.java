@@ -18,11 +18,13 @@ import io.raftkv.raft.core.RaftConfig;
 import io.raftkv.raft.core.RaftStatus;
 import io.raftkv.raft.core.RawNode;
 import io.raftkv.raft.core.Role;
+import io.raftkv.raft.storage.ClusterIdFile;
 import io.raftkv.raft.storage.CorruptStorageException;
 import io.raftkv.raft.storage.NodeStorage;
 import io.raftkv.raft.storage.RocksLogStorage;
 import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
+import io.raftkv.raft.transport.ClusterIdentity;
 import io.raftkv.raft.transport.RaftHost;
 import io.raftkv.raft.transport.RaftTransport;
 import io.raftkv.raft.transport.TransportListener;
@@ -93,6 +95,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
     private final RaftHost host;
     private final boolean ownsHost;
     private final RaftTransport transport;
+    private final ClusterIdentity cluster = new ClusterIdentity("");
     private final Inbox inbox;
     private final NodeStatusView view = new NodeStatusView();
     private final AtomicInteger outstanding = new AtomicInteger();
@@ -124,7 +127,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
         this.ownsHost = b.host == null;
         this.host = ownsHost ? new RaftHost(b.transportOptions, b.registry) : b.host;
         this.inbox = new Inbox(b.maxInboundMessages, b.maxInboundBytes);
-        this.transport = new RaftTransport(host, group, id, members, b.transportOptions, registry);
+        this.transport = new RaftTransport(host, group, id, members, b.transportOptions, registry, cluster);
     }
 
     /** The group of a node whose builder names none. */
@@ -176,6 +179,8 @@ public final class RaftNode implements RaftService, AutoCloseable {
         ConfState initial = new Membership(voters, List.of(), voterAddresses).toConfState();
         Path dir = config.dataDir;
         try {
+            // A new cluster's first members derive the same id; a node that joins learns it from the first peer.
+            cluster.useFile(new ClusterIdFile(dir), config.joining ? "" : ClusterIdentity.derive(group, members));
             snapshots = SnapshotDirectory.open(dir.resolve("snapshots"));
             List<SnapshotFile> files = snapshots.verifyAll();
             storage = RocksLogStorage.open(dir.resolve("log"), initial, config.storageOptions);
@@ -243,6 +248,11 @@ public final class RaftNode implements RaftService, AutoCloseable {
             releaseAfterFailedStart();
             throw e;
         }
+    }
+
+    /** The id of the cluster this node belongs to ("" while a node that joins has not heard from it yet). */
+    public String clusterId() {
+        return cluster.id();
     }
 
     /** Restores the stored snapshot if the state machine is behind the log's base; returns the applied index. */

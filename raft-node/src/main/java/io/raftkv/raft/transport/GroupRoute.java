@@ -14,18 +14,21 @@ import java.util.Set;
 final class GroupRoute {
     final String group;
     final String selfId;
+    private final ClusterIdentity cluster;
     /** Who may send to this node: it grows as members are added. */
     private volatile Set<String> peers;
     final TransportListener listener;
     final SnapshotDirectory store;
     private final Counter received;
     private final Counter misrouted;
+    private final Counter foreign;
     private final Counter snapshotBytesReceived;
 
-    GroupRoute(String group, String selfId, Set<String> peers, TransportListener listener, SnapshotDirectory store,
-            MeterRegistry registry) {
+    GroupRoute(String group, String selfId, ClusterIdentity cluster, Set<String> peers, TransportListener listener,
+            SnapshotDirectory store, MeterRegistry registry) {
         this.group = group;
         this.selfId = selfId;
+        this.cluster = cluster;
         this.peers = Set.copyOf(peers);
         this.listener = listener;
         this.store = store;
@@ -34,6 +37,8 @@ final class GroupRoute {
         this.misrouted = Counter.builder("raft.transport.misrouted")
                 .description("Messages of this group dropped because they were not for this node or came from a"
                         + " stranger").register(registry);
+        this.foreign = Counter.builder("raft.transport.foreign.cluster")
+                .description("Batches and snapshots refused because they came from another cluster").register(registry);
         this.snapshotBytesReceived = Counter.builder("raft.snapshot.received.bytes")
                 .description("Bytes of snapshot files received").register(registry);
     }
@@ -46,6 +51,20 @@ final class GroupRoute {
         Set<String> all = new java.util.HashSet<>(peers);
         all.addAll(members);
         this.peers = Set.copyOf(all);
+    }
+
+    /** Whether traffic stamped with cluster id {@code theirs} may reach this node; counts it if not. */
+    boolean admitsCluster(String theirs) {
+        if (cluster.admits(theirs)) {
+            return true;
+        }
+        foreign.increment();
+        return false;
+    }
+
+    /** This node's cluster id ("" while it does not know it). */
+    String clusterId() {
+        return cluster.id();
     }
 
     /** Whether a message may reach this group's node: addressed to it, from one of its members. */

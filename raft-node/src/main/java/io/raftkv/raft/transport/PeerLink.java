@@ -38,6 +38,7 @@ final class PeerLink {
     private final RaftTransportGrpc.RaftTransportStub stub;
     private final TransportOptions options;
     private final Consumer<String> onUnreachable;
+    private final ClusterIdentity cluster;
 
     private final ConcurrentLinkedQueue<Message> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
@@ -54,9 +55,10 @@ final class PeerLink {
     private final Counter messagesSent;
     private final Counter dropped;
 
-    PeerLink(String group, String peer, ManagedChannel channel, TransportOptions options,
+    PeerLink(String group, ClusterIdentity cluster, String peer, ManagedChannel channel, TransportOptions options,
             Consumer<String> onUnreachable, MeterRegistry registry) {
         this.group = group;
+        this.cluster = cluster;
         this.peer = peer;
         this.channel = channel;
         this.stub = RaftTransportGrpc.newStub(channel);
@@ -161,7 +163,7 @@ final class PeerLink {
             queuedBytes.addAndGet(-size);
             queuedCount.decrementAndGet();
             if (batch == null) {
-                batch = MessageBatch.newBuilder().setGroup(group);
+                batch = MessageBatch.newBuilder().setGroup(group).setClusterId(cluster.id());
             }
             batch.addMessages(m);
             bytes += size;

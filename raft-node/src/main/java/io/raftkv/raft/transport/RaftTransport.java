@@ -42,6 +42,7 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
     private Map<String, HostPort> addresses;
     private final TransportOptions options;
     private final MeterRegistry registry;
+    private final ClusterIdentity cluster;
     /** Written under this object's lock; read without it by the node's thread as it sends (and by metrics). */
     private final Map<String, PeerLink> links = new ConcurrentHashMap<>();
     private TransportListener target;
@@ -58,6 +59,13 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
      */
     public RaftTransport(RaftHost host, String group, String selfId, Map<String, HostPort> members,
             TransportOptions options, MeterRegistry registry) {
+        this(host, group, selfId, members, options, registry, new ClusterIdentity(""));
+    }
+
+    /** @param cluster the cluster this node belongs to: stamped on what it sends, checked on what it receives */
+    public RaftTransport(RaftHost host, String group, String selfId, Map<String, HostPort> members,
+            TransportOptions options, MeterRegistry registry, ClusterIdentity cluster) {
+        this.cluster = cluster;
         this.host = host;
         this.group = RaftHost.checkGroupId(group);
         this.selfId = selfId;
@@ -83,7 +91,7 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the transport is closed");
         }
-        GroupRoute inbound = new GroupRoute(group, selfId, addresses.keySet(), target, snapshots, registry);
+        GroupRoute inbound = new GroupRoute(group, selfId, cluster, addresses.keySet(), target, snapshots, registry);
         host.transportService().register(inbound); // first: a group that already runs here takes nothing
         this.route = inbound;
         this.target = target;
@@ -136,7 +144,7 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
 
     private void link(String peer, HostPort address) {
         ManagedChannel channel = host.channels().acquire(address);
-        links.put(peer, new PeerLink(group, peer, channel, options, target::onUnreachable, registry));
+        links.put(peer, new PeerLink(group, cluster, peer, channel, options, target::onUnreachable, registry));
     }
 
     private void unlink(String peer, HostPort address) {
@@ -192,7 +200,7 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
         }
         try {
             var channel = file.openFile();
-            snapshotSenders.execute(new SnapshotSender(group, message.getTo(), message, channel,
+            snapshotSenders.execute(new SnapshotSender(group, cluster, message.getTo(), message, channel,
                     RaftTransportGrpc.newStub(link.channel()), options, target, snapshotBytesSent));
         } catch (IOException | RejectedExecutionException e) {
             LOG.warn("{}: cannot send snapshot {} to {}: {}", group, file.index(), message.getTo(), e.toString());

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 final class SnapshotSender implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotSender.class);
 
+    private final ClusterIdentity cluster;
     private final String group;
     private final String peer;
     private final Message message;
@@ -43,9 +44,11 @@ final class SnapshotSender implements Runnable {
     private Throwable failure;
     private boolean finished;
 
-    SnapshotSender(String group, String peer, Message message, FileChannel file,
-            RaftTransportGrpc.RaftTransportStub stub, TransportOptions options, TransportListener listener, Counter bytesSent) {
+    SnapshotSender(String group, ClusterIdentity cluster, String peer, Message message, FileChannel file,
+            RaftTransportGrpc.RaftTransportStub stub, TransportOptions options, TransportListener listener,
+            Counter bytesSent) {
         this.group = group;
+        this.cluster = cluster;
         this.peer = peer;
         this.message = message;
         this.file = file;
@@ -84,7 +87,7 @@ final class SnapshotSender implements Runnable {
                         .setOffset(offset)
                         .setData(UnsafeByteOperations.unsafeWrap(chunk));
                 if (first) {
-                    c.setMessage(message).setGroup(group);
+                    c.setMessage(message).setGroup(group).setClusterId(cluster.id());
                 }
                 call.onNext(c.build());
                 bytesSent.increment(n);

@@ -120,6 +120,11 @@ final class TransportService extends RaftTransportGrpc.RaftTransportImplBase {
                 return;
             }
             group = route.group;
+            if (!route.admitsCluster(batch.getClusterId())) {
+                end(Status.FAILED_PRECONDITION.withDescription("group " + route.group + " of " + route.selfId
+                        + " belongs to cluster " + route.clusterId() + ", not " + batch.getClusterId()));
+                return;
+            }
             for (Message m : batch.getMessagesList()) {
                 count++;
                 route.deliver(m);
@@ -196,6 +201,10 @@ final class TransportService extends RaftTransportGrpc.RaftTransportImplBase {
             GroupRoute target = routes.get(chunk.getGroup());
             if (target == null) {
                 throw new IOException(unknown(chunk.getGroup()).getDescription());
+            }
+            if (!target.admitsCluster(chunk.getClusterId())) {
+                throw new IOException("group " + target.group + " of " + target.selfId + " belongs to cluster "
+                        + target.clusterId() + ", not " + chunk.getClusterId());
             }
             if (!target.accepts(m)) {
                 throw new IOException("snapshot from " + m.getFrom() + " to " + m.getTo() + " is not for "

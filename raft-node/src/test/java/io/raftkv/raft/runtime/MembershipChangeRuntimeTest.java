@@ -84,6 +84,7 @@ class MembershipChangeRuntimeTest {
             cluster.awaitValues(150);
             assertEquals(cluster.machine(leaderId).values(0, 1000), cluster.machine("n4").values(0, 1000));
             assertEquals(withLearner, cluster.node("n4").configuration());
+            assertEquals(leader.clusterId(), cluster.node("n4").clusterId(), "a node that joins learns the cluster");
 
             Membership four = await(leader.promote("n4"));
             assertEquals(List.of("n1", "n2", "n3", "n4"), four.voters());
