@@ -55,6 +55,7 @@ final class GroupMembership {
         this.view = view;
         this.metrics = metrics;
         this.known.putAll(configured);
+        view.addresses = Map.copyOf(known);
     }
 
     /**
@@ -80,6 +81,7 @@ final class GroupMembership {
         }
         addresses = Map.copyOf(next);
         known.putAll(addresses);
+        view.addresses = Map.copyOf(known);
         view.membership = current;
         metrics.membershipChanged(current);
         connect();

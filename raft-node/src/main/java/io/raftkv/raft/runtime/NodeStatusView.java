@@ -19,6 +19,8 @@ final class NodeStatusView {
     volatile long lastContactNanos;
     /** The membership this node's log establishes (null until the node starts). */
     volatile Membership membership;
+    /** Where each node this one knows of listens, by id ({@link GroupMembership} keeps it). */
+    volatile java.util.Map<String, String> addresses = java.util.Map.of();
     private volatile LongSupplier applied = () -> 0;
 
     void setAppliedSource(LongSupplier source) {

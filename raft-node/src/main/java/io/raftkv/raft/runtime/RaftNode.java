@@ -288,13 +288,6 @@ public final class RaftNode implements RaftService, AutoCloseable {
         return restored;
     }
 
-    /** Where node {@code nodeId} listens, as the membership records it or as this node was started with. */
-    private HostPort addressOf(String nodeId) {
-        Membership membership = view.membership;
-        String recorded = membership == null ? null : membership.addresses().get(nodeId);
-        return recorded != null ? HostPort.parse(recorded) : members.get(nodeId);
-    }
-
     /** Each member's address text, by node id. */
     private static Map<String, String> addresses(Map<String, HostPort> members) {
         Map<String, String> addresses = new LinkedHashMap<>();
@@ -404,11 +397,11 @@ public final class RaftNode implements RaftService, AutoCloseable {
     @Override
     public NodeStatus status() {
         String leader = view.leader;
-        HostPort address = leader.isEmpty() ? null : addressOf(leader);
+        String address = leader.isEmpty() ? "" : view.addresses.getOrDefault(leader, "");
         long contact = view.lastContactNanos;
         long ago = view.role == Role.LEADER ? 0
                 : contact == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - contact);
-        return new NodeStatus(id, view.role, view.term, leader, address == null ? "" : address.target(),
+        return new NodeStatus(id, view.role, view.term, leader, address,
                 view.commitIndex, view.appliedIndex(), view.lastIndex, ago);
     }
 

@@ -100,19 +100,17 @@ final class MemberService extends MembersGrpc.MembersImplBase {
     public void list(MemberListRequest request, StreamObserver<MemberListReply> out) {
         RaftNode node = node(request.getGroup());
         if (node == null) {
-            out.onNext(reply(LIST, null, noGroup(request.getGroup()), b -> { }));
-            out.onCompleted();
+            send(out, reply(LIST, null, noGroup(request.getGroup()), b -> { }));
             return;
         }
         node.raftStatus().orTimeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).whenComplete((status, error) -> {
             Outcome outcome = error != null ? Outcome.of(error)
                     : status.role() != Role.LEADER ? notLeader(node) : Outcome.ok();
-            out.onNext(reply(LIST, node, outcome, b -> {
+            send(out, reply(LIST, node, outcome, b -> {
                 if (outcome.code() == ErrorCode.OK) {
                     b.addAllMembers(members(node.configuration(), status));
                 }
             }));
-            out.onCompleted();
         });
     }
 
@@ -134,8 +132,7 @@ final class MemberService extends MembersGrpc.MembersImplBase {
     public void change(MemberChangeRequest request, StreamObserver<MemberChangeReply> out) {
         RaftNode node = node(request.getGroup());
         if (node == null) {
-            out.onNext(reply(CHANGE, null, noGroup(request.getGroup()), b -> { }));
-            out.onCompleted();
+            send(out, reply(CHANGE, null, noGroup(request.getGroup()), b -> { }));
             return;
         }
         CompletableFuture<Membership> change;
@@ -151,12 +148,11 @@ final class MemberService extends MembersGrpc.MembersImplBase {
             change = CompletableFuture.failedFuture(e);
         }
         change.orTimeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).whenComplete((membership, error) -> {
-            out.onNext(reply(CHANGE, node, error == null ? Outcome.ok() : Outcome.of(error), b -> {
+            send(out, reply(CHANGE, node, error == null ? Outcome.ok() : Outcome.of(error), b -> {
                 if (error == null) {
                     b.addAllMembers(members(membership, null));
                 }
             }));
-            out.onCompleted();
         });
     }
 
@@ -164,20 +160,22 @@ final class MemberService extends MembersGrpc.MembersImplBase {
     public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderReply> out) {
         RaftNode node = node(request.getGroup());
         if (node == null) {
-            out.onNext(reply(MOVE, null, noGroup(request.getGroup()), b -> { }));
-            out.onCompleted();
+            send(out, reply(MOVE, null, noGroup(request.getGroup()), b -> { }));
             return;
         }
         if (node.status().role() != Role.LEADER) {
-            out.onNext(reply(MOVE, node, notLeader(node), b -> { }));
-            out.onCompleted();
+            send(out, reply(MOVE, node, notLeader(node), b -> { }));
             return;
         }
         node.transferLeadership(request.getTarget()).orTimeout(TIMEOUT_SECONDS, TimeUnit.SECONDS)
                 .whenComplete((ignored, error) -> {
-                    out.onNext(reply(MOVE, node, error == null ? Outcome.ok() : Outcome.of(error), b -> { }));
-                    out.onCompleted();
+                    send(out, reply(MOVE, node, error == null ? Outcome.ok() : Outcome.of(error), b -> { }));
                 });
+    }
+
+    private static <R> void send(StreamObserver<R> out, R reply) {
+        out.onNext(reply);
+        out.onCompleted();
     }
 
     /** The reply of {@code form} with {@code outcome}'s fields, the answering node's id, and {@code rest}. */
