@@ -114,6 +114,10 @@ public final class GrpcServer implements AutoCloseable {
             HealthStatusManager health = new HealthStatusManager();
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, port))
                     .maxInboundMessageSize(maxInboundMessageBytes)
+                    // Raft peers ping idle connections every 10 s to find dead ones; the default would answer pings
+                    // more often than every 5 minutes by closing the connection.
+                    .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                    .permitKeepAliveWithoutCalls(true)
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance());
             for (ServerServiceDefinition service : services) {

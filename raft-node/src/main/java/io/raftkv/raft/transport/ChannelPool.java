@@ -15,6 +15,11 @@ import java.util.concurrent.TimeUnit;
  * when the last group that uses it lets go.
  */
 final class ChannelPool {
+    /** How often an idle connection to a peer is pinged (gRPC's floor is 10 s; servers permit it, see GrpcServer). */
+    static final long PING_INTERVAL_SECONDS = 10;
+    /** How long a ping may go unanswered before the connection is dropped. */
+    static final long PING_TIMEOUT_SECONDS = 3;
+
     private final int maxInboundMessageBytes;
     private final Map<String, Shared> channels = new HashMap<>();
     private boolean closed;
@@ -42,6 +47,12 @@ final class ChannelPool {
                         .usePlaintext()
                         .directExecutor() // our callbacks only hand work to other threads; skip a thread hop
                         .maxInboundMessageSize(maxInboundMessageBytes)
+                        // A peer whose host vanished (a container killed, then back at another address) leaves a
+                        // connection that never fails: pings find it dead, so the channel reconnects and looks the
+                        // peer's name up again. An idle follower's link to a peer is exactly such a connection.
+                        .keepAliveTime(PING_INTERVAL_SECONDS, TimeUnit.SECONDS)
+                        .keepAliveTimeout(PING_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                        .keepAliveWithoutCalls(true)
                         .build()));
         shared.users++;
         return shared.channel;
