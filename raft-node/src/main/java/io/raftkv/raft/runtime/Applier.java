@@ -3,6 +3,7 @@ package io.raftkv.raft.runtime;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.EntryType;
 import io.raftkv.proto.raft.SnapshotMetadata;
+import io.raftkv.raft.api.CapturedState;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.core.Membership;
@@ -128,6 +129,20 @@ final class Applier implements Runnable, ApplyHandoff {
             }
             throw e;
         }
+    }
+
+    /** Captures the state machine now, in order with what is queued, for a backup; the caller closes it. */
+    CapturedState captureForBackup() throws Exception {
+        return call(() -> {
+            SnapshotSource source = stateMachine.captureSnapshot();
+            if (source.index() != applied) {
+                source.close();
+                throw new IllegalStateException("the state machine captured index " + source.index() + " but "
+                        + applied + " is applied");
+            }
+            return new CapturedState(SnapshotMetadata.newBuilder().setIndex(applied).setTerm(appliedTerm)
+                    .setConfState(membership.toConfState()).build(), source);
+        });
     }
 
     /** Asks the thread to finish what is queued and stop. */

@@ -9,6 +9,7 @@ import io.raftkv.proto.raft.ConfChangeType;
 import io.raftkv.proto.raft.ConfState;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.SnapshotMetadata;
+import io.raftkv.raft.api.CapturedState;
 import io.raftkv.raft.api.NodeStatus;
 import io.raftkv.raft.api.Proposal;
 import io.raftkv.raft.api.RaftService;
@@ -180,10 +181,16 @@ public final class RaftNode implements RaftService, AutoCloseable {
         Path dir = config.dataDir;
         try {
             // A new cluster's first members derive the same id; a node that joins learns it from the first peer.
-            cluster.useFile(new ClusterIdFile(dir), config.joining ? "" : ClusterIdentity.derive(group, members));
+            boolean restoring = config.restoreFrom != null && RestoreSeed.isNew(dir);
+            cluster.useFile(new ClusterIdFile(dir), config.joining ? "" : restoring
+                    ? ClusterIdentity.deriveRestored(group, members, config.restoreFrom.checksumHex())
+                    : ClusterIdentity.derive(group, members));
             snapshots = SnapshotDirectory.open(dir.resolve("snapshots"));
-            List<SnapshotFile> files = snapshots.verifyAll();
             storage = RocksLogStorage.open(dir.resolve("log"), initial, config.storageOptions);
+            if (restoring) {
+                RestoreSeed.plant(config.restoreFrom, initial, snapshots, storage);
+            }
+            List<SnapshotFile> files = snapshots.verifyAll();
             SnapshotMetadata base = storage.base();
             SnapshotFile baseFile = SnapshotFiles.find(files, base);
 
@@ -422,6 +429,15 @@ public final class RaftNode implements RaftService, AutoCloseable {
      */
     public String handOffLeadership(Duration bound) {
         return state == State.RUNNING ? LeadershipHandOff.run(this, bound) : "";
+    }
+
+    /**
+     * Captures the state machine for a backup after a read barrier, so it holds every write acknowledged before this
+     * call; fails with {@link io.raftkv.raft.api.NotLeaderException} on a follower. The caller closes the capture.
+     */
+    public CapturedState captureForBackup(Duration timeout) throws Exception {
+        readBarrier().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return applier.captureForBackup();
     }
 
     /** The core's full status (progress of each follower on the leader), computed on the event loop. */

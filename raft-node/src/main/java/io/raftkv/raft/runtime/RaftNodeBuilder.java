@@ -2,6 +2,7 @@ package io.raftkv.raft.runtime;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.raftkv.common.backup.BackupFile;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.core.RaftConfig;
@@ -37,6 +38,7 @@ public final class RaftNodeBuilder {
     long maxInboundBytes = 64L << 20;
     boolean asyncPersist;
     boolean joining;
+    BackupFile restoreFrom;
     long maxPromotionLag = RaftConfig.DEFAULT_MAX_PROMOTION_LAG;
     TransportOptions transportOptions = TransportOptions.defaults();
     RocksLogStorage.Options storageOptions = RocksLogStorage.Options.defaults();
@@ -178,6 +180,17 @@ public final class RaftNodeBuilder {
     }
 
     /**
+     * Starts a new cluster's member from {@code backup} (checked by {@link BackupFile#verify}): a node whose data
+     * directory holds no log yet starts with the backup's state, under the peers it is given and a new cluster id
+     * (every member restored from the same backup with the same peers derives the same one). Ignored once the node
+     * has a log.
+     */
+    public RaftNodeBuilder restoreFrom(BackupFile backup) {
+        this.restoreFrom = backup;
+        return this;
+    }
+
+    /**
      * How many entries a learner's log may lag behind the leader's for {@link RaftNode#promote} to make it a voter
      * (default {@value RaftConfig#DEFAULT_MAX_PROMOTION_LAG}): a voter that joins far behind would leave the group one
      * failure from unavailable until it caught up.
@@ -207,6 +220,9 @@ public final class RaftNodeBuilder {
     public RaftNode build() {
         if (members == null || !members.containsKey(id)) {
             throw new IllegalArgumentException("the peers must include this node, " + id);
+        }
+        if (joining && restoreFrom != null) {
+            throw new IllegalArgumentException("a node restored from a backup starts a new cluster; it cannot join one");
         }
         if (joining && members.size() < 2) {
             throw new IllegalArgumentException("a node that joins needs the peers of the group it joins");

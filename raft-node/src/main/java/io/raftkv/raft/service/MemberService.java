@@ -48,21 +48,11 @@ final class MemberService extends MembersGrpc.MembersImplBase {
             MoveLeaderReply.Builder::setLeader, MoveLeaderReply.Builder::setNodeId, MoveLeaderReply.Builder::getCode,
             MoveLeaderReply.Builder::build);
 
-    private final List<RaftNode> nodes;
+    private final ProcessNodes nodes;
 
     /** @param nodes the process's nodes, one per group (read when a request arrives: the list fills before serving) */
-    MemberService(List<RaftNode> nodes) {
+    MemberService(ProcessNodes nodes) {
         this.nodes = nodes;
-    }
-
-    /** The process's replica of {@code group} (empty: its first), or null. */
-    private RaftNode node(String group) {
-        for (RaftNode node : nodes) {
-            if (group.isEmpty() || node.group().equals(group)) {
-                return node;
-            }
-        }
-        return null;
     }
 
     /** A reply's common fields, as one record the three replies are filled from. */
@@ -87,7 +77,7 @@ final class MemberService extends MembersGrpc.MembersImplBase {
     }
 
     private static Outcome noGroup(String group) {
-        return new Outcome(ErrorCode.INVALID_ARGUMENT, "this process runs no replica of group '" + group + "'", null);
+        return new Outcome(ErrorCode.INVALID_ARGUMENT, ProcessNodes.noGroup(group), null);
     }
 
     private static Outcome notLeader(RaftNode node) {
@@ -98,7 +88,7 @@ final class MemberService extends MembersGrpc.MembersImplBase {
 
     @Override
     public void list(MemberListRequest request, StreamObserver<MemberListReply> out) {
-        RaftNode node = node(request.getGroup());
+        RaftNode node = nodes.find(request.getGroup());
         if (node == null) {
             send(out, reply(LIST, null, noGroup(request.getGroup()), b -> { }));
             return;
@@ -130,7 +120,7 @@ final class MemberService extends MembersGrpc.MembersImplBase {
 
     @Override
     public void change(MemberChangeRequest request, StreamObserver<MemberChangeReply> out) {
-        RaftNode node = node(request.getGroup());
+        RaftNode node = nodes.find(request.getGroup());
         if (node == null) {
             send(out, reply(CHANGE, null, noGroup(request.getGroup()), b -> { }));
             return;
@@ -158,7 +148,7 @@ final class MemberService extends MembersGrpc.MembersImplBase {
 
     @Override
     public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderReply> out) {
-        RaftNode node = node(request.getGroup());
+        RaftNode node = nodes.find(request.getGroup());
         if (node == null) {
             send(out, reply(MOVE, null, noGroup(request.getGroup()), b -> { }));
             return;

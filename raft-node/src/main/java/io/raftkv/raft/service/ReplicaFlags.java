@@ -32,6 +32,13 @@ public final class ReplicaFlags {
                     + " once the node's data records a membership.")
     boolean join;
 
+    @Option(names = "--restore", paramLabel = "FILE",
+            description = "Start a new cluster's member from a backup (kv snapshot save FILE): the backup is checked"
+                    + " whole first, --data-dir must be new or empty, and the cluster gets a new id. Start every"
+                    + " member of the new cluster with the same FILE and --peers. A restart with the same flags"
+                    + " starts the restored node as it is.")
+    Path restore;
+
     @Option(names = "--listen", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
             description = "The address to bind (default: 0.0.0.0 and the port of this node's entry in --peers).")
     HostPort listen;
@@ -122,6 +129,11 @@ public final class ReplicaFlags {
         return listen != null ? listen : new HostPort("0.0.0.0", members().get(id).port());
     }
 
+    /** The backup to start from, or null. */
+    public Path restore() {
+        return restore;
+    }
+
     /** The metrics port, or null when metrics are off. */
     public Integer metricsPort() {
         return metricsPort;
@@ -145,6 +157,9 @@ public final class ReplicaFlags {
         }
         if (sessionTtl.isNegative() || sessionTtl.isZero()) {
             throw new StartupException("--session-ttl must be positive, not " + sessionTtl);
+        }
+        if (restore != null && join) {
+            throw new StartupException("--restore starts a new cluster; it cannot be combined with --join");
         }
         if (electionTimeout.compareTo(heartbeat.multipliedBy(2)) < 0) {
             throw new StartupException("--election-timeout (" + electionTimeout.toMillis()

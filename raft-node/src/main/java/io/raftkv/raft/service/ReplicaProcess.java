@@ -56,6 +56,7 @@ public final class ReplicaProcess implements AutoCloseable {
     private final Map<String, HostPort> members;
     private final HostPort bind;
     private final Path dataDir;
+    private final RestorePlan restore;
     private final PrometheusMeterRegistry registry;
     private final RaftHost host;
     private final Resources resources = new Resources();
@@ -70,6 +71,9 @@ public final class ReplicaProcess implements AutoCloseable {
         this.members = flags.members();
         this.bind = flags.bindAddress();
         flags.validate();
+        // The backup is checked before the data directory is even created: a damaged one leaves it untouched.
+        this.restore = flags.restore() == null ? null
+                : RestorePlan.prepare(flags.restore(), flags.dataDir.toAbsolutePath().normalize());
         this.dataDir = flags.prepareDataDir();
         this.registry = Metrics.newRegistry(app, flags.id());
         this.host = new RaftHost(TransportOptions.defaults(), registry);
@@ -123,6 +127,9 @@ public final class ReplicaProcess implements AutoCloseable {
      * @param raftDir the group's own Raft directory (log and snapshots), not shared with any other group
      */
     public RaftNodeBuilder nodeBuilder(String group, Path raftDir, StateMachine machine) {
+        if (restore != null) {
+            restore.checkGroup(group);
+        }
         RocksDbStatistics raftDbStats = closeOnExit(new RocksDbStatistics("raft"));
         raftDbStats.bindTo(groupRegistry(group));
         return RaftNode.builder(flags.id())
@@ -136,7 +143,8 @@ public final class ReplicaProcess implements AutoCloseable {
                 .heartbeatInterval(flags.heartbeat())
                 .electionTimeout(flags.electionTimeout())
                 .maxRaftStateBytes(flags.compactionBytes())
-                .joining(flags.join());
+                .joining(flags.join())
+                .restoreFrom(restore == null ? null : restore.backup());
     }
 
     /** Builds a node, to be started by {@link #serve} once the port listens. */
@@ -174,7 +182,8 @@ public final class ReplicaProcess implements AutoCloseable {
                 .maxInboundMessageBytes(maxInboundMessageBytes)
                 .intercept(new GrpcServerMetrics(registry));
         services.forEach(server::addService);
-        server.addService(new MemberService(nodes));
+        server.addService(new MemberService(new ProcessNodes(nodes)));
+        server.addService(new BackupService(new ProcessNodes(nodes)));
         server.addService(host.service());
         GrpcServer listening = resources.add(server.start());
         resources.add(host); // closed after the nodes, before the server
@@ -190,6 +199,14 @@ public final class ReplicaProcess implements AutoCloseable {
                         + e.getMessage(), ExitCodes.FAILURE);
             }
             resources.add(node);
+        }
+        if (restore != null) {
+            try {
+                restore.done();
+            } catch (IOException e) {
+                throw new StartupException("cannot record the restore in " + dataDir + ": " + e.getMessage(),
+                        ExitCodes.FAILURE);
+            }
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("shutting down");

@@ -1,6 +1,7 @@
 package io.raftkv.raft.storage;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftkv.common.io.BoundedInputStream;
 import io.raftkv.proto.raft.SnapshotMetadata;
 import java.io.IOException;
 import java.io.InputStream;
@@ -165,45 +166,5 @@ public record SnapshotFile(Path path, SnapshotMetadata metadata, long bodyOffset
 
     private static CorruptStorageException corrupt(Path path, String why) {
         return new CorruptStorageException("snapshot file " + path + " is damaged: " + why);
-    }
-
-    /** Reads at most {@code remaining} bytes of the underlying stream, then reports its end. */
-    private static final class BoundedInputStream extends InputStream {
-        private final InputStream in;
-        private long remaining;
-
-        BoundedInputStream(InputStream in, long remaining) {
-            this.in = in;
-            this.remaining = remaining;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int b = in.read();
-            if (b >= 0) {
-                remaining--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, remaining));
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
     }
 }

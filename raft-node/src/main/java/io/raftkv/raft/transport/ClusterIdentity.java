@@ -36,7 +36,19 @@ public final class ClusterIdentity {
      * addresses) gets another.
      */
     public static String derive(String group, Map<String, HostPort> members) {
-        StringBuilder text = new StringBuilder(group).append('\n');
+        return digest(group, members, "");
+    }
+
+    /**
+     * The id of a cluster restored from a backup: as {@link #derive}, and the backup's checksum, so a restored cluster
+     * never shares an id with the cluster the backup came from, even on the same addresses.
+     */
+    public static String deriveRestored(String group, Map<String, HostPort> members, String backupChecksum) {
+        return digest(group, members, "restored from " + backupChecksum + "\n");
+    }
+
+    private static String digest(String group, Map<String, HostPort> members, String origin) {
+        StringBuilder text = new StringBuilder(group).append('\n').append(origin);
         new TreeMap<>(members).forEach((id, address) -> text.append(id).append('=').append(address.target())
                 .append('\n'));
         try {

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.raft.core.Role;
 import io.raftkv.raft.storage.ClusterIdFile;
+import io.raftkv.raft.transport.ClusterIdentity;
 import io.raftkv.testkit.Eventually;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,6 +57,18 @@ class ClusterIdentityTest {
             a.node(leader).propose(new byte[] {'v', 'x'}).get(10, TimeUnit.SECONDS).applied()
                     .get(10, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void aClusterRestoredFromABackupGetsANewIdEvenOnTheSameAddresses() {
+        Map<String, HostPort> members = Map.of("n1", new HostPort("10.0.0.1", 7001), "n2",
+                new HostPort("10.0.0.2", 7001), "n3", new HostPort("10.0.0.3", 7001));
+        String original = ClusterIdentity.derive("kv", members);
+        String restored = ClusterIdentity.deriveRestored("kv", members, "0badc0de");
+        assertNotEquals(original, restored);
+        assertEquals(restored, ClusterIdentity.deriveRestored("kv", new java.util.TreeMap<>(members), "0badc0de"),
+                "every member restored from the same backup with the same peers derives the same id");
+        assertNotEquals(restored, ClusterIdentity.deriveRestored("kv", members, "0badc0df"));
     }
 
     private static double refused(Map<String, SimpleMeterRegistry> registries, String node) {

@@ -75,27 +75,13 @@ final class MemberCommand implements Callable<Integer> {
         StringBuilder out = new StringBuilder("{\"members\":[");
         for (int i = 0; i < members.size(); i++) {
             Member m = members.get(i);
-            out.append(i == 0 ? "" : ",").append("{\"id\":").append(quoted(m.getId()))
-                    .append(",\"address\":").append(quoted(m.getAddress()))
+            out.append(i == 0 ? "" : ",").append("{\"id\":").append(Json.quoted(m.getId()))
+                    .append(",\"address\":").append(Json.quoted(m.getAddress()))
                     .append(",\"role\":\"").append(m.getLearner() ? "learner" : "voter").append('"')
                     .append(",\"leader\":").append(m.getLeader())
                     .append(",\"lag\":").append(m.getLag()).append('}');
         }
         return out.append("]}").toString();
-    }
-
-    private static String quoted(String text) {
-        StringBuilder out = new StringBuilder("\"");
-        for (char c : text.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.append('"').toString();
     }
 
     private static int print(List<Member> members) {

@@ -103,6 +103,18 @@ class KvCliTest {
     }
 
     @Test
+    void snapshotCommandsCheckTheirArgumentsAndTheFile() {
+        CliRun none = kv("--cluster", cluster, "snapshot");
+        assertEquals(2, none.exitCode(), none::toString);
+        assertTrue(none.stderr().startsWith("error: missing command: save or status"), none::toString);
+        assertOneLineError(kv("snapshot", "status", "no-such-backup.db"), 1,
+                "backup no-such-backup.db does not exist");
+        CliRun sharded = kv("--controller", cluster, "snapshot", "save", "x.db");
+        assertEquals(2, sharded.exitCode(), sharded::toString);
+        assertTrue(sharded.stderr().startsWith("error: a backup is of one group"), sharded::toString);
+    }
+
+    @Test
     void memberCommandsCheckTheirArgumentsBeforeCallingTheCluster() {
         CliRun noEquals = kv("--cluster", cluster, "member", "add", "n4", "--learner");
         assertEquals(2, noEquals.exitCode(), noEquals::toString);

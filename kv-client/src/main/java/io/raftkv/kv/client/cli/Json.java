@@ -1,0 +1,30 @@
+package io.raftkv.kv.client.cli;
+
+import java.util.List;
+
+/** The little JSON the CLI's {@code --json} outputs need: strings quoted and escaped, lists of strings. */
+final class Json {
+    private Json() {}
+
+    static String quoted(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.append('"').toString();
+    }
+
+    static String list(List<String> texts) {
+        StringBuilder out = new StringBuilder("[");
+        for (int i = 0; i < texts.size(); i++) {
+            out.append(i == 0 ? "" : ",").append(quoted(texts.get(i)));
+        }
+        return out.append(']').toString();
+    }
+}
