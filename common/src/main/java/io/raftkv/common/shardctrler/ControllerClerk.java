@@ -14,6 +14,7 @@ import io.raftkv.proto.shardctrler.MoveRequest;
 import io.raftkv.proto.shardctrler.QueryReply;
 import io.raftkv.proto.shardctrler.QueryRequest;
 import io.raftkv.proto.shardctrler.ReplicaGroup;
+import io.raftkv.proto.shardctrler.SetServersRequest;
 import io.raftkv.proto.shardctrler.ShardCtrlerGrpc;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,6 +54,18 @@ public final class ControllerClerk implements AutoCloseable {
         groups.forEach((gid, servers) -> request.addGroups(ReplicaGroup.newBuilder().setGid(gid)
                 .addAllServers(servers)));
         return change("join", (stub, clientId, sequence) -> stub.join(request.setClientId(clientId)
+                .setSequence(sequence).build()));
+    }
+
+    /**
+     * Replaces the server lists of groups that have joined (gid -> servers, addresses as given), moving no shard, and
+     * returns the number of the configuration that made.
+     */
+    public long setServers(Map<Long, List<String>> groups) {
+        SetServersRequest.Builder request = SetServersRequest.newBuilder();
+        groups.forEach((gid, servers) -> request.addGroups(ReplicaGroup.newBuilder().setGid(gid)
+                .addAllServers(servers)));
+        return change("set-servers", (stub, clientId, sequence) -> stub.setServers(request.setClientId(clientId)
                 .setSequence(sequence).build()));
     }
 

@@ -6,6 +6,7 @@ import io.raftkv.proto.shardctrler.JoinRequest;
 import io.raftkv.proto.shardctrler.LeaveRequest;
 import io.raftkv.proto.shardctrler.MoveRequest;
 import io.raftkv.proto.shardctrler.ReplicaGroup;
+import io.raftkv.proto.shardctrler.SetServersRequest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The controller's rules: what configuration a Join, Leave or Move makes from the latest one, or why it is refused.
+ * The controller's rules: what configuration a Join, Leave, Move or SetServers makes from the latest one, or why it is refused.
  * Pure functions of their arguments (every replica applies them to the same log and must make the same bytes).
  *
  * <p>The checks come in two parts. {@link #checkJoin(JoinRequest, int)} and its siblings need only the request and the
@@ -60,14 +61,24 @@ public final class ConfigChanges {
 
     /** Why {@code request} can never be applied, or null. */
     public static String checkJoin(JoinRequest request) {
-        if (request.getGroupsCount() == 0) {
-            return "a join needs at least one group";
+        return checkGroups("a join", "add", request.getGroupsList());
+    }
+
+    /** Why {@code request} can never be applied, or null. */
+    public static String checkSetServers(SetServersRequest request) {
+        return checkGroups("a set-servers", "change", request.getGroupsList());
+    }
+
+    /** The groups a join or set-servers lists: valid ids, each once, each with 1 to 100 distinct servers. */
+    private static String checkGroups(String change, String verb, List<ReplicaGroup> listed) {
+        if (listed.isEmpty()) {
+            return change + " needs at least one group";
         }
-        if (request.getGroupsCount() > MAX_GROUPS_PER_CHANGE) {
-            return "a join may add at most " + MAX_GROUPS_PER_CHANGE + " groups, not " + request.getGroupsCount();
+        if (listed.size() > MAX_GROUPS_PER_CHANGE) {
+            return change + " may " + verb + " at most " + MAX_GROUPS_PER_CHANGE + " groups, not " + listed.size();
         }
         Set<Long> seen = new HashSet<>();
-        for (ReplicaGroup group : request.getGroupsList()) {
+        for (ReplicaGroup group : listed) {
             String bad = checkGid(group.getGid());
             if (bad != null) {
                 return bad;
@@ -169,6 +180,25 @@ public final class ConfigChanges {
         }
         return Outcome.made(next(latest, Rebalancer.rebalance(shardsOf(latest), new TreeSet<>(groups.keySet())),
                 groups));
+    }
+
+    /** Replaces present groups' server lists; every shard stays where it is. */
+    public static Outcome setServers(Config latest, SetServersRequest request) {
+        String invalid = checkSetServers(request);
+        if (invalid != null) {
+            return Outcome.refused(invalid);
+        }
+        SortedMap<Long, ReplicaGroup> groups = groupsOf(latest);
+        for (ReplicaGroup group : request.getGroupsList()) {
+            if (!groups.containsKey(group.getGid())) {
+                return Outcome.refused("group " + group.getGid() + " is not in configuration " + latest.getNum()
+                        + " (a new group joins with 'join')");
+            }
+        }
+        for (ReplicaGroup group : request.getGroupsList()) {
+            groups.put(group.getGid(), group);
+        }
+        return Outcome.made(next(latest, shardsOf(latest), groups));
     }
 
     /** Gives one shard to one present group, without rebalancing; always makes a new configuration. */

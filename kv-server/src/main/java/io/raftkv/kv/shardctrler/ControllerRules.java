@@ -166,6 +166,7 @@ final class ControllerRules implements KvRules {
                 case JOIN -> ConfigChanges.join(latest, command.getJoin());
                 case LEAVE -> ConfigChanges.leave(latest, command.getLeave());
                 case MOVE -> ConfigChanges.move(latest, command.getMove());
+                case SET_SERVERS -> ConfigChanges.setServers(latest, command.getSetServers());
                 case CHANGE_NOT_SET -> new ConfigChanges.Outcome(null, "the command names no change");
             };
             if (outcome.isInvalid()) {

@@ -12,6 +12,7 @@ import io.raftkv.proto.shardctrler.LeaveRequest;
 import io.raftkv.proto.shardctrler.MoveRequest;
 import io.raftkv.proto.shardctrler.QueryReply;
 import io.raftkv.proto.shardctrler.QueryRequest;
+import io.raftkv.proto.shardctrler.SetServersRequest;
 import io.raftkv.proto.shardctrler.ShardCtrlerGrpc;
 import io.raftkv.raft.api.RaftService;
 import io.raftkv.raft.service.ReplyForm;
@@ -66,6 +67,12 @@ public final class ControllerService extends ShardCtrlerGrpc.ShardCtrlerImplBase
     public void move(MoveRequest request, StreamObserver<ChangeReply> out) {
         change("move", ConfigChanges.checkMove(request, machine.shards()), request.getClientId(),
                 request.getSequence(), CtrlCommand.newBuilder().setMove(request), out);
+    }
+
+    @Override
+    public void setServers(SetServersRequest request, StreamObserver<ChangeReply> out) {
+        change("set_servers", ConfigChanges.checkSetServers(request), request.getClientId(), request.getSequence(),
+                CtrlCommand.newBuilder().setSetServers(request), out);
     }
 
     private void change(String op, String invalid, long clientId, long sequence, CtrlCommand.Builder command,

@@ -14,6 +14,7 @@ import io.raftkv.proto.shardctrler.JoinRequest;
 import io.raftkv.proto.shardctrler.LeaveRequest;
 import io.raftkv.proto.shardctrler.MoveRequest;
 import io.raftkv.proto.shardctrler.ReplicaGroup;
+import io.raftkv.proto.shardctrler.SetServersRequest;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.core.EntryId;
@@ -60,6 +61,11 @@ class ControllerStateMachineTest {
     private static CtrlCommand move(long client, long sequence, int shard, long gid) {
         return CtrlCommand.newBuilder().setHeader(header(client, sequence))
                 .setMove(MoveRequest.newBuilder().setShard(shard).setGid(gid)).build();
+    }
+
+    private static CtrlCommand setServers(long client, long sequence, ReplicaGroup... groups) {
+        return CtrlCommand.newBuilder().setHeader(header(client, sequence))
+                .setSetServers(SetServersRequest.newBuilder().addAllGroups(List.of(groups))).build();
     }
 
     private CtrlCommandResult apply(ControllerStateMachine machine, CtrlCommand command) throws IOException {
@@ -144,6 +150,33 @@ class ControllerStateMachineTest {
             assertEquals(ErrorCode.OK, apply(machine, move(1, 3, shard, 200)).getCode(),
                     "a move to the current owner is still a new configuration");
             assertEquals(after.getNum() + 1, machine.latest().getNum());
+        }
+    }
+
+    @Test
+    void setServersReplacesAGroupsServersAndMovesNoShard() throws IOException {
+        try (ControllerStateMachine machine = ControllerStateMachine.open(dir.resolve("c"), 10, TTL)) {
+            apply(machine, join(1, 1, group(100, "127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7003"),
+                    group(200, "127.0.0.1:7011")));
+            Config before = machine.latest();
+            CtrlCommandResult set = apply(machine, setServers(1, 2, group(100, "127.0.0.1:7001", "127.0.0.1:7002",
+                    "127.0.0.1:7004")));
+            assertEquals(ErrorCode.OK, set.getCode(), set::toString);
+            Config after = machine.latest();
+            assertEquals(before.getNum() + 1, after.getNum());
+            assertEquals(before.getShardsList(), after.getShardsList(), "no shard moves");
+            assertEquals(List.of("127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7004"),
+                    ConfigChanges.groupsOf(after).get(100L).getServersList());
+            assertEquals(ConfigChanges.groupsOf(before).get(200L), ConfigChanges.groupsOf(after).get(200L));
+
+            for (CtrlCommand bad : List.of(setServers(1, 3, group(300, "127.0.0.1:7021")),
+                    setServers(1, 4, group(100)), setServers(1, 5), setServers(1, 6, group(100, "no-port")))) {
+                CtrlCommandResult refused = apply(machine, bad);
+                assertEquals(ErrorCode.INVALID_ARGUMENT, refused.getCode(), bad::toString);
+                assertEquals(after, machine.latest(), "a refused set-servers changes nothing");
+            }
+            assertTrue(apply(machine, setServers(1, 7, group(300, "127.0.0.1:7021"))).getMessage()
+                    .contains("group 300 is not in configuration " + after.getNum()));
         }
     }
 

@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
         description = "Reads and changes the configurations of a sharded raftkv cluster: which replica group serves"
                 + " each shard, and each group's servers. Every change makes a new numbered configuration.",
         subcommands = {
-            ShardCtl.Join.class, ShardCtl.Leave.class, ShardCtl.Move.class, ShardCtl.Query.class,
+            ShardCtl.Join.class, ShardCtl.SetServers.class, ShardCtl.Leave.class, ShardCtl.Move.class,
+            ShardCtl.Query.class,
             ShardCtl.Watch.class, CommandLine.HelpCommand.class
         },
         footerHeading = "%n",
@@ -45,6 +46,7 @@ import picocli.CommandLine.Spec;
             "  shardctl query",
             "  shardctl query 1 --json",
             "  shardctl move 3 200",
+            "  shardctl set-servers 100=127.0.0.1:7201,127.0.0.1:7202,127.0.0.1:7204   (a replica replaced)",
             "  shardctl leave 100",
             "  shardctl watch",
             "",
@@ -86,7 +88,7 @@ public final class ShardCtl implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: join, leave, move, query or watch");
+                "missing command: join, set-servers, leave, move, query or watch");
     }
 
     private List<HostPort> controller(CommandLine caller) {
@@ -143,26 +145,7 @@ public final class ShardCtl implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "give --skip-joined or --if-unconfigured, not both");
             }
-            // Only the shape is checked here; the controller judges the values (a gid that is not positive, a
-            // group without servers, a malformed address) and refuses them as invalid, exit code 4.
-            Map<Long, List<String>> parsed = new LinkedHashMap<>();
-            for (String group : groups) {
-                int equals = group.indexOf('=');
-                if (equals <= 0) {
-                    throw new CommandLine.ParameterException(spec.commandLine(),
-                            "'" + group + "' is not GID=HOST:PORT[,HOST:PORT...]");
-                }
-                long gid = gid(spec.commandLine(), group.substring(0, equals));
-                List<String> servers = new ArrayList<>();
-                for (String server : group.substring(equals + 1).split(",")) {
-                    if (!server.isBlank()) {
-                        servers.add(server.trim());
-                    }
-                }
-                if (parsed.put(gid, servers) != null) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "group " + gid + " is given twice");
-                }
-            }
+            Map<Long, List<String>> parsed = groupServers(spec.commandLine(), groups);
             return ctl.withClerk(spec.commandLine(), clerk -> {
                 if (skipJoined) {
                     return joinMissing(clerk, parsed);
@@ -237,6 +220,51 @@ public final class ShardCtl implements Callable<Integer> {
         private static String gidList(List<Long> gids) {
             return (gids.size() == 1 ? "group " : "groups ")
                     + gids.stream().map(String::valueOf).collect(Collectors.joining(", "));
+        }
+    }
+
+    /**
+     * GID=HOST:PORT[,HOST:PORT...] arguments, by gid. Only the shape is checked here; the controller judges the values
+     * (a gid that is not positive, a group without servers, a malformed address) and refuses them as invalid, exit 4.
+     */
+    static Map<Long, List<String>> groupServers(CommandLine caller, List<String> groups) {
+        Map<Long, List<String>> parsed = new LinkedHashMap<>();
+        for (String group : groups) {
+            int equals = group.indexOf('=');
+            if (equals <= 0) {
+                throw new CommandLine.ParameterException(caller, "'" + group + "' is not GID=HOST:PORT[,HOST:PORT...]");
+            }
+            long gid = gid(caller, group.substring(0, equals));
+            List<String> servers = new ArrayList<>();
+            for (String server : group.substring(equals + 1).split(",")) {
+                if (!server.isBlank()) {
+                    servers.add(server.trim());
+                }
+            }
+            if (parsed.put(gid, servers) != null) {
+                throw new CommandLine.ParameterException(caller, "group " + gid + " is given twice");
+            }
+        }
+        return parsed;
+    }
+
+    @Command(name = "set-servers", mixinStandardHelpOptions = true,
+            description = "Replaces the server lists of joined groups, moving no shard: after a replica of a group"
+                    + " was replaced (kv --cluster GROUP'S-NODES member add/promote/remove), so clients and the other"
+                    + " groups reach its new members.")
+    static final class SetServers implements Callable<Integer> {
+        @ParentCommand
+        ShardCtl ctl;
+        @Spec
+        CommandSpec spec;
+        @Parameters(arity = "1..*", paramLabel = "GID=HOST:PORT[,HOST:PORT...]",
+                description = "A joined group and its servers now.")
+        List<String> groups;
+
+        @Override
+        public Integer call() {
+            Map<Long, List<String>> parsed = groupServers(spec.commandLine(), groups);
+            return ctl.withClerk(spec.commandLine(), clerk -> printChange("servers set", clerk.setServers(parsed)));
         }
     }
 

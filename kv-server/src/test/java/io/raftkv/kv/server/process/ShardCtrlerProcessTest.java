@@ -183,10 +183,22 @@ class ShardCtrlerProcessTest {
             Run refused = inProcess(controller, "join", "300=127.0.0.1:7401");
             assertEquals(4, refused.exitCode(), () -> "without --skip-joined, refused: " + refused.output());
 
+            // set-servers: a joined group's servers replaced, every shard where it was; an unknown group refused.
+            assertEquals(new Run(0, "servers set: configuration 4\n"), inProcess(controller, "set-servers",
+                    "100=127.0.0.1:7201,127.0.0.1:7204"));
+            String set = inProcess(controller, "query", "--json").output();
+            assertTrue(set.startsWith("{\"num\":4,") && set.contains("\"100\":[\"127.0.0.1:7201\",\"127.0.0.1:7204\"]")
+                    && set.contains("\"shards\":" + joined.substring(joined.indexOf("[") , joined.indexOf("]") + 1)),
+                    set + " after " + joined);
+            Run unknownGroup = inProcess(controller, "set-servers", "400=127.0.0.1:7501");
+            assertEquals(new Run(4, "error: rejected: group 400 is not in configuration 4 (a new group joins with"
+                    + " 'join')\n"), unknownGroup);
+            assertEquals(2, inProcess(controller, "set-servers", "100").exitCode());
+
             // --if-unconfigured on a configured controller: nothing changes, not even for a group it lacks.
-            assertEquals(new Run(0, "already configured: configuration 3 has groups 100, 200, 300; nothing joined\n"),
+            assertEquals(new Run(0, "already configured: configuration 4 has groups 100, 200, 300; nothing joined\n"),
                     inProcess(controller, "join", "--if-unconfigured", "400=127.0.0.1:7501"));
-            assertTrue(inProcess(controller, "query", "--json").output().startsWith("{\"num\":3,"));
+            assertTrue(inProcess(controller, "query", "--json").output().startsWith("{\"num\":4,"));
             Run bothFlags = inProcess(controller, "join", "--if-unconfigured", "--skip-joined", "400=127.0.0.1:7501");
             assertEquals(2, bothFlags.exitCode(), bothFlags::output);
 
