@@ -68,8 +68,8 @@ class ClusterScriptTest {
         Path kv = kvJarBuilt ? ROOT.resolve("bin/kv") : launcher("kv", KvCli.class.getName());
         Map<String, String> env = Map.of("RAFTKV_KV_SERVER_BIN", kvServer.toString(),
                 "RAFTKV_KV_BIN", kv.toString(), "RAFTKV_JAVA_OPTS", "-Xmx256m");
-        int base = freeRange(3);
-        int metricsBase = freeRange(3);
+        int base = freeRange(4); // n4, added later, takes the fourth
+        int metricsBase = freeRange(4);
         Path data = dir.resolve("cluster");
         try {
             Result up = run(env, Duration.ofSeconds(150), script.toString(), "up", data.toString(),
@@ -153,9 +153,34 @@ class ClusterScriptTest {
             assertEquals(1, status.stdout().lines().filter(l -> l.matches("n\\d +\\S+ +LEADER .*")).count(),
                     status::toString);
 
+            // The dead n3 replaced: add-node starts n4 and makes it a voter, remove-node takes n3 out.
+            Result added = run(env, Duration.ofSeconds(150), script.toString(), "add-node", data.toString());
+            assertEquals(0, added.exitCode(), added::toString);
+            assertTrue(added.stderr().contains("n4 is a voter"), added::toString);
+            assertEquals(expected + ",127.0.0.1:" + (base + 3), added.stdout().strip(), added::toString);
+            Result removed = run(env, Duration.ofSeconds(60), script.toString(), "remove-node", "n3",
+                    data.toString());
+            assertEquals(0, removed.exitCode(), removed::toString);
+            String replaced = "export KV_CLUSTER=127.0.0.1:" + base + ",127.0.0.1:" + (base + 1) + ",127.0.0.1:"
+                    + (base + 3);
+            assertEquals(replaced, removed.stdout().strip(), removed::toString);
+            assertFalse(Files.exists(data.resolve("n3")), "remove-node deletes the node's data");
+            Map<String, String> replacedEnv = Map.of("KV_CLUSTER", replaced.substring("export KV_CLUSTER=".length()),
+                    "RAFTKV_JAVA_OPTS", "-Xmx128m");
+            Result members = run(replacedEnv, Duration.ofSeconds(60), kv.toString(), "member", "list");
+            assertEquals(0, members.exitCode(), members::toString);
+            assertEquals(3, members.stdout().lines().filter(l -> l.matches("n[124] .* voter .*")).count(),
+                    members::toString);
+            assertEquals(new Result(0, "n1 and n2 serve\n", ""), run(replacedEnv, Duration.ofSeconds(60),
+                    kv.toString(), "get", "k"));
+            Result unknownNode = run(env, Duration.ofSeconds(60), script.toString(), "remove-node", "n9",
+                    data.toString());
+            assertEquals(2, unknownNode.exitCode(), unknownNode::toString);
+            pids.set(2, Long.parseLong(Files.readString(data.resolve("n4.pid")).trim()));
+
             Result down = run(env, Duration.ofSeconds(60), script.toString(), "down", data.toString());
             assertEquals(0, down.exitCode(), down::toString);
-            assertTrue(down.stdout().contains("stopped 2 node(s)") && down.stdout().contains("n1 stopped (pid "),
+            assertTrue(down.stdout().contains("stopped 3 node(s)") && down.stdout().contains("n1 stopped (pid "),
                     down::toString);
             for (long pid : pids) {
                 Eventually.await("pid " + pid + " exits", Duration.ofSeconds(20),
@@ -220,7 +245,7 @@ class ClusterScriptTest {
         Result badPort = run(Map.of(), Duration.ofSeconds(30), script, "up", "--base-port", "seven");
         assertEquals(2, badPort.exitCode(), badPort::toString);
         assertTrue(badPort.stderr().startsWith("error: --base-port needs a port number"), badPort::toString);
-        for (String command : List.of("up", "down", "status")) {
+        for (String command : List.of("up", "down", "status", "add-node", "remove-node")) {
             Result help = run(Map.of(), Duration.ofSeconds(30), script, command, "--help");
             assertEquals(0, help.exitCode(), help::toString);
             assertTrue(help.stdout().contains("Usage: bin/cluster up") && help.stdout().contains("--purge"),
