@@ -51,7 +51,9 @@ final class MemberCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(caller, "member commands act on one group: give its nodes with"
                     + " --cluster (a shard group's, or the controller's), not --controller");
         }
-        try (MembersClient members = new MembersClient(store.addresses(), kv.options(false))) {
+        // A change is not retried after an attempt times out: it may have committed (a learner's promotion waits for
+        // its entry, which can queue behind a large snapshot), and the retry would be refused ("already a voter").
+        try (MembersClient members = new MembersClient(store.addresses(), kv.options(true))) {
             return action.apply(members);
         } catch (KvUnavailableException e) {
             return KvCli.error(ExitCodes.UNAVAILABLE, e.getMessage());
