@@ -1,6 +1,7 @@
 package io.raftkv.common.backup;
 
 import io.raftkv.common.io.BoundedInputStream;
+import io.raftkv.common.io.NonClosingOutputStream;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -22,6 +23,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedOutputStream;
 
@@ -31,6 +34,7 @@ import java.util.zip.CheckedOutputStream;
  * <pre>
  *   "RKVBACKP" | format (int32 = 1) | header length (int32) | header
  *   header   group, cluster id, source node (UTF) | index, term, created millis (int64) | members (int32 + UTF each)
+ *            | details (int32 + UTF name and UTF value each)
  *   body     the state machine's snapshot bytes
  *   trailer  body length (int64) | CRC32C of everything before the trailer (int32) | "BACKDONE"
  * </pre>
@@ -59,7 +63,7 @@ public record BackupFile(Path path, BackupHeader header, long bodyOffset, long b
      */
     public static void write(BackupHeader header, BodyWriter body, OutputStream sink) throws IOException {
         CRC32C crc = new CRC32C();
-        CountingOutput counted = new CountingOutput(new CheckedOutputStream(new KeepOpen(sink), crc));
+        CountingOutput counted = new CountingOutput(new CheckedOutputStream(new NonClosingOutputStream(sink), crc));
         BufferedOutputStream out = new BufferedOutputStream(counted, 1 << 16);
         byte[] encoded = encode(header);
         out.write(MAGIC);
@@ -67,7 +71,7 @@ public record BackupFile(Path path, BackupHeader header, long bodyOffset, long b
         out.write(encoded);
         out.flush();
         long bodyStart = counted.count;
-        body.writeTo(new KeepOpen(out));
+        body.writeTo(new NonClosingOutputStream(out));
         out.flush();
         long bodyLength = counted.count - bodyStart;
         sink.write(ByteBuffer.allocate(TRAILER_BYTES).putLong(bodyLength).putInt((int) crc.getValue())
@@ -180,6 +184,11 @@ public record BackupFile(Path path, BackupHeader header, long bodyOffset, long b
             for (String member : header.members()) {
                 out.writeUTF(member);
             }
+            out.writeInt(header.details().size());
+            for (var detail : header.details().entrySet()) {
+                out.writeUTF(detail.getKey());
+                out.writeUTF(detail.getValue());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
         }
@@ -202,7 +211,18 @@ public record BackupFile(Path path, BackupHeader header, long bodyOffset, long b
             for (int i = 0; i < count; i++) {
                 members.add(in.readUTF());
             }
-            return new BackupHeader(group, clusterId, source, index, term, created, members);
+            int detailCount = in.readInt();
+            if (detailCount < 0 || detailCount > MAX_MEMBERS) {
+                throw damaged(path, "its header says it has " + detailCount + " details");
+            }
+            SortedMap<String, String> details = new TreeMap<>();
+            for (int i = 0; i < detailCount; i++) {
+                details.put(in.readUTF(), in.readUTF());
+            }
+            if (in.available() > 0) {
+                throw damaged(path, "its header has " + in.available() + " bytes past its last field");
+            }
+            return new BackupHeader(group, clusterId, source, index, term, created, members, details);
         } catch (EOFException e) {
             throw damaged(path, "its header is cut short");
         }
@@ -230,23 +250,6 @@ public record BackupFile(Path path, BackupHeader header, long bodyOffset, long b
         public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
             count += len;
-        }
-    }
-
-    /** Passes writes and flushes on, but a close only flushes: the framing goes on after the body. */
-    private static final class KeepOpen extends FilterOutputStream {
-        KeepOpen(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
         }
     }
 }

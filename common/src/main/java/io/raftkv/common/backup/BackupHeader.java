@@ -1,6 +1,9 @@
 package io.raftkv.common.backup;
 
+import java.util.Collections;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * What a backup file says about itself: where it was taken (the group, its cluster, the node that streamed it) and
@@ -13,10 +16,12 @@ import java.util.List;
  * @param term the term of the entry at {@code index}
  * @param createdMillis when it was captured (milliseconds since the epoch)
  * @param members the group's members at {@code index}, as id=address (address empty when unknown)
+ * @param details what the state machine says of its state (a sharded store's shard count), sorted by name
  */
 public record BackupHeader(String group, String clusterId, String sourceNode, long index, long term,
-        long createdMillis, List<String> members) {
+        long createdMillis, List<String> members, SortedMap<String, String> details) {
     public BackupHeader {
         members = List.copyOf(members);
+        details = Collections.unmodifiableSortedMap(new TreeMap<>(details));
     }
 }

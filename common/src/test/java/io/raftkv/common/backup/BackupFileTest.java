@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class BackupFileTest {
     private static final BackupHeader HEADER = new BackupHeader("kv", "0123456789abcdef", "n2", 4_711, 9,
-            1_765_000_000_000L, List.of("n1=127.0.0.1:7001", "n2=127.0.0.1:7002"));
+            1_765_000_000_000L, List.of("n1=127.0.0.1:7001", "n2=127.0.0.1:7002"),
+            new java.util.TreeMap<>(java.util.Map.of("shards", "10", "configuration", "4")));
 
     @TempDir
     Path dir;

@@ -147,6 +147,12 @@ final class ControllerRules implements KvRules {
         }
 
         @Override
+        public java.util.Map<String, String> describe() {
+            return java.util.Map.of("shards", String.valueOf(shards), "configuration",
+                    String.valueOf(configs.latest().getNum()));
+        }
+
+        @Override
         public byte[] apply(byte[] entry, ApplyContext context) throws RocksDBException {
             CtrlCommand command;
             try {

@@ -122,6 +122,12 @@ public final class ShardGroupRules implements KvRules {
         }
 
         @Override
+        public java.util.Map<String, String> describe() {
+            return java.util.Map.of("shards", String.valueOf(state.getShardsCount()), "configuration",
+                    String.valueOf(state.getCurrent().getNum()));
+        }
+
+        @Override
         public byte[] apply(byte[] entry, ApplyContext context) throws RocksDBException {
             ShardKvCommand command;
             try {

@@ -36,5 +36,10 @@ public interface KvRules {
 
         /** How many client sessions it holds, for the metrics (any thread). */
         int sessionCount();
+
+        /** What a backup of this state says of it besides its index (a sharded store's shard count), by name. */
+        default java.util.Map<String, String> describe() {
+            return java.util.Map.of();
+        }
     }
 }

@@ -361,7 +361,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
             throw new KvStorageException("cannot capture a checkpoint of the KV state in " + dir + ": "
                     + e.getMessage(), e);
         }
-        return new CheckpointSnapshot(dir, index);
+        return new CheckpointSnapshot(dir, index, memory.describe());
     }
 
     @Override
@@ -438,11 +438,18 @@ public final class KvStateMachine implements StateMachine, KvReader {
     private static final class CheckpointSnapshot implements SnapshotSource {
         private final Path dir;
         private final long index;
+        private final java.util.Map<String, String> description;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        CheckpointSnapshot(Path dir, long index) {
+        CheckpointSnapshot(Path dir, long index, java.util.Map<String, String> description) {
             this.dir = dir;
             this.index = index;
+            this.description = description;
+        }
+
+        @Override
+        public java.util.Map<String, String> describe() {
+            return description;
         }
 
         @Override

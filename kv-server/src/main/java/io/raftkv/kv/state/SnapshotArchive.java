@@ -1,5 +1,6 @@
 package io.raftkv.kv.state;
 
+import io.raftkv.common.io.NonClosingOutputStream;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -160,23 +161,6 @@ final class SnapshotArchive {
         if (name.isEmpty() || name.length() > 255 || name.equals(".") || name.equals("..") || name.contains("/")
                 || name.contains("\\") || name.indexOf('\0') >= 0) {
             throw new IOException("the snapshot archive is corrupt: bad file name '" + name + "'");
-        }
-    }
-
-    /** Lets the archive flush its buffers without closing the caller's stream. */
-    private static final class NonClosingOutputStream extends java.io.FilterOutputStream {
-        NonClosingOutputStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) throws IOException {
-            out.write(bytes, offset, length);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
         }
     }
 }

@@ -70,7 +70,8 @@ final class BackupService extends BackupsGrpc.BackupsImplBase {
         try (state) {
             BackupHeader header = new BackupHeader(node.group(), node.clusterId(), node.id(),
                     state.metadata().getIndex(), state.metadata().getTerm(), System.currentTimeMillis(),
-                    members(Membership.of(state.metadata().getConfState()), node.configuration()));
+                    members(Membership.of(state.metadata().getConfState()), node.configuration()),
+                    new java.util.TreeMap<>(state.source().describe()));
             BackupFile.write(header, state.source()::writeTo, chunks);
             chunks.finish();
             out.onCompleted();

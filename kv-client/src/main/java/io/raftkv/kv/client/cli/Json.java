@@ -20,6 +20,13 @@ final class Json {
         return out.append('"').toString();
     }
 
+    static String object(java.util.Map<String, String> fields) {
+        StringBuilder out = new StringBuilder("{");
+        fields.forEach((name, value) -> out.append(out.length() == 1 ? "" : ",").append(quoted(name)).append(':')
+                .append(quoted(value)));
+        return out.append('}').toString();
+    }
+
     static String list(List<String> texts) {
         StringBuilder out = new StringBuilder("[");
         for (int i = 0; i < texts.size(); i++) {

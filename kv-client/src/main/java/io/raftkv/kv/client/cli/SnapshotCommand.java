@@ -101,7 +101,8 @@ final class SnapshotCommand implements Callable<Integer> {
                     + ",\"cluster_id\":" + Json.quoted(h.clusterId()) + ",\"source_node\":"
                     + Json.quoted(h.sourceNode()) + ",\"index\":" + h.index() + ",\"term\":" + h.term()
                     + ",\"created\":" + Json.quoted(Instant.ofEpochMilli(h.createdMillis()).toString())
-                    + ",\"members\":" + Json.list(h.members()) + ",\"bytes\":" + backup.fileLength()
+                    + ",\"members\":" + Json.list(h.members()) + ",\"details\":" + Json.object(h.details())
+                    + ",\"bytes\":" + backup.fileLength()
                     + ",\"checksum\":" + Json.quoted(backup.checksumHex()) + "}");
         } else {
             System.out.printf("format     %d%ngroup      %s%ncluster    %s%nfrom node  %s%nindex      %d%n"
@@ -109,6 +110,7 @@ final class SnapshotCommand implements Callable<Integer> {
                     BackupFile.FORMAT, h.group(), h.clusterId(), h.sourceNode(), h.index(), h.term(),
                     Instant.ofEpochMilli(h.createdMillis()), String.join(",", h.members()), backup.fileLength(),
                     backup.checksumHex());
+            h.details().forEach((name, value) -> System.out.printf("%-10s %s%n", name, value));
         }
         System.out.flush();
         return ExitCodes.OK;

@@ -154,6 +154,45 @@ final class HistoryClient implements Runnable {
                 || finalValues.getOrDefault(op.input().key(), "").contains(op.input().value())).toList();
     }
 
+    /** Asks the clients to stop, waits for their threads (30 s each), and fails if any client failed. */
+    static void stopAll(AtomicBoolean stop, List<Thread> threads, List<HistoryClient> clients)
+            throws InterruptedException {
+        stop.set(true);
+        for (Thread thread : threads) {
+            thread.join(Duration.ofSeconds(30));
+            if (thread.isAlive()) {
+                throw new AssertionError(thread.getName() + " did not stop");
+            }
+        }
+        for (HistoryClient client : clients) {
+            if (client.failure() != null) {
+                throw new AssertionError("a client failed", client.failure());
+            }
+        }
+    }
+
+    /**
+     * Reads {@code keys} once more through {@code reader}, recorded in the history as client {@code readerId}: puts
+     * each final value ("" for none) in {@code finalValues} and returns the ledger's problems with the append keys
+     * (all but {@code mixedKey}).
+     */
+    static List<String> readFinalValues(KvClient reader, List<String> keys, String mixedKey, int readerId,
+            HistoryRecorder<KvModel.Input, KvModel.Output> history, AppendLedger ledger,
+            Map<String, String> finalValues) {
+        List<String> problems = new java.util.ArrayList<>();
+        for (String key : keys) {
+            long call = history.invoke(readerId, KvModel.Input.get(key));
+            GetResult result = reader.get(key);
+            String value = result instanceof GetResult.Found found ? found.text() : null;
+            history.ok(call, value == null ? KvModel.Output.notFound() : KvModel.Output.value(value));
+            finalValues.put(key, value == null ? "" : value);
+            if (!key.equals(mixedKey)) {
+                problems.addAll(ledger.problems(key, value));
+            }
+        }
+        return problems;
+    }
+
     /** Waits (bounded) until the clients completed {@code count} more operations: the cluster serves. */
     static void awaitProgress(AtomicLong completed, int count, String when) {
         long target = completed.get() + count;

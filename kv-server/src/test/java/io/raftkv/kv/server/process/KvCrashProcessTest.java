@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.GetResult;
 import io.raftkv.kv.client.cli.KvCli;
 import io.raftkv.kv.main.KvServerMain;
 import io.raftkv.testkit.AppendLedger;
@@ -133,16 +132,7 @@ class KvCrashProcessTest {
             }
             faults.run(cluster, completed, installs, compactions);
             HistoryClient.awaitProgress(completed, 40, "after the last restart");
-            stop.set(true);
-            for (Thread thread : threads) {
-                thread.join(Duration.ofSeconds(30));
-                assertTrue(!thread.isAlive(), thread.getName() + " did not stop");
-            }
-            for (HistoryClient client : clients) {
-                if (client.failure() != null) {
-                    throw new AssertionError("a client failed", client.failure());
-                }
-            }
+            HistoryClient.stopAll(stop, threads, clients);
             installs.sample(cluster);
             compactions.sample(cluster);
             Map<String, String> finalValues = new HashMap<>();
@@ -205,21 +195,11 @@ class KvCrashProcessTest {
     private static List<String> readFinalValues(KvProcessCluster cluster,
             HistoryRecorder<KvModel.Input, KvModel.Output> history, AppendLedger ledger,
             Map<String, String> finalValues) {
-        List<String> problems = new ArrayList<>();
         try (Clerk reader = cluster.clerk(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)))) {
-            for (String key : List.of(HistoryClient.APPEND_KEYS[0], HistoryClient.APPEND_KEYS[1],
-                    HistoryClient.MIXED_KEY)) {
-                long call = history.invoke(CLIENTS, KvModel.Input.get(key));
-                GetResult result = reader.get(key);
-                String value = result instanceof GetResult.Found found ? found.text() : null;
-                history.ok(call, value == null ? KvModel.Output.notFound() : KvModel.Output.value(value));
-                finalValues.put(key, value == null ? "" : value);
-                if (!key.equals(HistoryClient.MIXED_KEY)) {
-                    problems.addAll(ledger.problems(key, value));
-                }
-            }
+            return HistoryClient.readFinalValues(reader, List.of(HistoryClient.APPEND_KEYS[0],
+                    HistoryClient.APPEND_KEYS[1], HistoryClient.MIXED_KEY), HistoryClient.MIXED_KEY, CLIENTS, history,
+                    ledger, finalValues);
         }
-        return problems;
     }
 
     /** Waits until a restarted node has applied what the leader had committed when it came back. */

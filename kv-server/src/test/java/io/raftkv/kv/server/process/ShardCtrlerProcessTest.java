@@ -11,6 +11,7 @@ import io.raftkv.common.client.ClientOptions;
 import io.raftkv.common.client.RequestRejectedException;
 import io.raftkv.common.shardctrler.ControllerClerk;
 import io.raftkv.common.shardctrler.ShardConfig;
+import io.raftkv.kv.client.cli.KvCli;
 import io.raftkv.kv.client.cli.ShardCtl;
 import io.raftkv.kv.main.ShardCtrlerMain;
 import io.raftkv.kv.server.process.CliProcess.Run;
@@ -194,6 +195,16 @@ class ShardCtrlerProcessTest {
             assertEquals(new Run(4, "error: rejected: group 400 is not in configuration 4 (a new group joins with"
                     + " 'join')\n"), unknownGroup);
             assertEquals(2, inProcess(controller, "set-servers", "100").exitCode());
+
+            // A backup of the controller's group says how many shards the store has.
+            CliProcess kv = new CliProcess(KvCli.class, "kv", "KV_CLUSTER", dir);
+            Path backup = dir.resolve("controller.db");
+            Run saved = kv.run(controller, "snapshot", "save", backup.toString());
+            assertEquals(0, saved.exitCode(), saved::output);
+            Run described = kv.run("", "snapshot", "status", backup.toString(), "--json");
+            assertTrue(described.output().contains("\"group\":\"shardctrler\"")
+                    && described.output().contains("\"details\":{\"configuration\":\"4\",\"shards\":\"4\"}"),
+                    described::output);
 
             // --if-unconfigured on a configured controller: nothing changes, not even for a group it lacks.
             assertEquals(new Run(0, "already configured: configuration 4 has groups 100, 200, 300; nothing joined\n"),

@@ -7,7 +7,6 @@ import io.raftkv.common.client.ClientOptions;
 import io.raftkv.common.shardctrler.ControllerClerk;
 import io.raftkv.common.shardctrler.ShardConfig;
 import io.raftkv.kv.client.Clerk;
-import io.raftkv.kv.client.GetResult;
 import io.raftkv.kv.client.NodeReport;
 import io.raftkv.kv.client.ShardedClerk;
 import io.raftkv.kv.client.cli.KvCli;
@@ -114,32 +113,15 @@ class ShardedKvProcessTest {
                 awaitSettled(admin, g100, g200, g300);
                 HistoryClient.awaitProgress(completed, 60, "after 100 joined again");
 
-                stop.set(true);
-                for (Thread thread : threads) {
-                    thread.join(Duration.ofSeconds(30));
-                    assertTrue(!thread.isAlive(), thread.getName() + " did not stop");
-                }
-                for (HistoryClient client : clients) {
-                    if (client.failure() != null) {
-                        throw new AssertionError("a client failed", client.failure());
-                    }
-                }
+                HistoryClient.stopAll(stop, threads, clients);
 
                 Map<String, String> finalValues = new HashMap<>();
-                List<String> problems = new ArrayList<>();
+                List<String> problems;
                 try (ShardedClerk reader = ShardedClerk.connect(controller.addresses(), ADMIN)) {
                     List<String> keys = new ArrayList<>(APPEND_KEYS);
                     keys.add(MIXED_KEY);
-                    for (String key : keys) {
-                        long call = history.invoke(CLIENTS, KvModel.Input.get(key));
-                        GetResult result = reader.get(key);
-                        String value = result instanceof GetResult.Found found ? found.text() : null;
-                        history.ok(call, value == null ? KvModel.Output.notFound() : KvModel.Output.value(value));
-                        finalValues.put(key, value == null ? "" : value);
-                        if (!key.equals(MIXED_KEY)) {
-                            problems.addAll(ledger.problems(key, value));
-                        }
-                    }
+                    problems = HistoryClient.readFinalValues(reader, keys, MIXED_KEY, CLIENTS, history, ledger,
+                            finalValues);
                 }
                 List<Operation<KvModel.Input, KvModel.Output>> ops =
                         HistoryClient.withoutUnappliedAppends(history.history(), finalValues, APPEND_KEYS);
