@@ -249,8 +249,76 @@ class ComposeSmokeTest {
         return counts;
     }
 
+    /**
+     * A rolling restart as an operator does one: each node in turn stopped with SIGTERM ({@code compose stop}, within
+     * the file's stop_grace_period) and started again, while one client writes without pause. A stopping leader
+     * hands leadership off first, so no wave leaves the cluster without a leader for an election timeout. The
+     * longest time between two acknowledged writes in each wave is printed (the figure the README gives); every
+     * acknowledged write must be there afterwards, and writes must go on while each node is down.
+     */
     @Test
     @Order(5)
+    void aRollingSigtermRestartUnderWrites() throws InterruptedException {
+        java.util.concurrent.ConcurrentLinkedQueue<long[]> acks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            try (Clerk client = Clerk.connect(clientPorts.values().stream()
+                    .map(port -> new HostPort("127.0.0.1", port)).toList(), ClientOptions.DEFAULT
+                    .withTimeout(Duration.ofSeconds(20)).withAttemptTimeout(Duration.ofMillis(300)))) {
+                for (long i = 0; i < 1_000_000 && !stop.get(); i++) {
+                    client.put("roll/" + i, Long.toString(i));
+                    acks.add(new long[] {i, System.nanoTime()});
+                }
+            }
+        }, "rolling-writer");
+        writer.start();
+        List<String> waves = new java.util.ArrayList<>();
+        try {
+            Eventually.await("the writer under way", Duration.ofSeconds(30), () -> acks.size() >= 20);
+            for (String service : KV_SERVICES) {
+                boolean leader = scrape(service).sum("raft_role") == 3;
+                int before = acks.size();
+                long start = System.nanoTime();
+                compose.run(Duration.ofMinutes(1), "stop", service).requireSuccess();
+                int whileDown = acks.size();
+                Eventually.await("writes while " + service + " is down", Duration.ofSeconds(30),
+                        () -> acks.size() >= whileDown + 10);
+                compose.run(Duration.ofMinutes(1), "start", service).requireSuccess();
+                compose.awaitHealthy(service, Duration.ofMinutes(2));
+                long end = System.nanoTime();
+                waves.add(String.format("%s (%s): longest write gap %d ms over %.1f s, %d writes", service,
+                        leader ? "the leader" : "a follower", longestGap(acks, start, end) / 1_000_000,
+                        (end - start) / 1e9, acks.size() - before));
+            }
+        } finally {
+            stop.set(true);
+            writer.join(Duration.ofSeconds(30));
+        }
+        System.out.println("rolling SIGTERM restart, per wave: " + String.join("; ", waves));
+        assertFalse(writer.isAlive(), "the writer did not stop");
+        long last = acks.stream().mapToLong(ack -> ack[0]).max().orElseThrow();
+        for (long i = 0; i <= last; i++) {
+            assertEquals(Long.toString(i), assertInstanceOf(GetResult.Found.class, clerk.get("roll/" + i)).text(),
+                    "roll/" + i);
+        }
+    }
+
+    /** The longest time between consecutive acknowledgements, counting from {@code start} to {@code end}. */
+    private static long longestGap(java.util.Collection<long[]> acks, long start, long end) {
+        long previous = start;
+        long longest = 0;
+        for (long[] ack : acks) {
+            if (ack[1] < start || ack[1] > end) {
+                continue;
+            }
+            longest = Math.max(longest, ack[1] - previous);
+            previous = ack[1];
+        }
+        return Math.max(longest, end - previous);
+    }
+
+    @Test
+    @Order(6)
     void theClusterServesAfterKv1IsKilled() {
         clerk.put("before-kill", "1");
         boolean wasLeader = scrape("kv1").sum("raft_role") == 3;

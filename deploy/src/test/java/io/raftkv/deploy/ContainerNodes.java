@@ -145,6 +145,13 @@ final class ContainerNodes implements AutoCloseable {
         return sent;
     }
 
+    /** Takes a node out for good (a dead machine): its container is removed, with its data. */
+    void remove(String id) {
+        Node node = nodes.remove(id);
+        states.remove(id);
+        node.container().stop();
+    }
+
     /** Starts a killed or stopped container again, on the same data volume and host ports. */
     void restart(String id) {
         docker().startContainerCmd(containerId(id)).exec();

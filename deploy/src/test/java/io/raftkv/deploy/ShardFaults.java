@@ -133,6 +133,26 @@ final class ShardFaults {
     }
 
     /**
+     * A follower of a group that serves shards loses its machine (its container and data gone) and is replaced by a
+     * new replica through the member commands and set-servers, while the clients run; then shards move, so the other
+     * groups pull from the group at its new servers.
+     */
+    static ChaosRun.Script<ShardedCluster> replaceAReplica() {
+        return run -> {
+            ShardedCluster cluster = run.cluster();
+            ShardConfig before = cluster.latest();
+            long gid = before.groups().keySet().iterator().next();
+            String leader = cluster.awaitGroupLeader(gid, Set.of(), ChaosRun.LEADERLESS_BOUND);
+            String dead = cluster.groupIds(gid).stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+            long since = System.nanoTime();
+            String replacement = cluster.replaceReplica(gid, dead);
+            run.record("replace " + dead + " of group " + gid + " by " + replacement,
+                    Duration.ofNanos(System.nanoTime() - since));
+            toggleGroup(cluster);
+        };
+    }
+
+    /**
      * Cut the leader of every group and of the controller off from its peers (clients still reach them) during a
      * change; the others elect new leaders and the change completes without them. Then heal.
      */

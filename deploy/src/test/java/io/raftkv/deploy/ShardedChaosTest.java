@@ -197,4 +197,11 @@ class ShardedChaosTest {
     void peerPartitionOfTheLeaderOfEveryGroupDuringAChange() {
         scenario("peer-partition-leaders", ShardFaults.partitionLeadersFromPeers());
     }
+
+    @Test
+    @Order(7)
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aReplicaOfAGroupIsReplacedWhileItsShardsAreServed() {
+        scenario("replace-a-replica", ShardFaults.replaceAReplica());
+    }
 }

@@ -8,6 +8,8 @@ import io.raftkv.common.shardctrler.ShardConfig;
 import io.raftkv.kv.client.AddressMap;
 import io.raftkv.kv.client.Clerk;
 import io.raftkv.kv.client.KvClient;
+import io.raftkv.kv.client.KvInvalidArgumentException;
+import io.raftkv.kv.client.MembersClient;
 import io.raftkv.kv.client.NodeReport;
 import io.raftkv.kv.client.ShardedClerk;
 import io.raftkv.proto.kv.Role;
@@ -73,13 +75,10 @@ final class ShardedCluster implements ChaosTarget {
         for (int i = 1; i <= 3; i++) {
             controllerIds.add("c" + i);
         }
-        String controllerInside = controllerIds.stream().map(id -> ContainerNodes.inside(id).toString())
-                .collect(Collectors.joining(","));
         for (String id : controllerIds) {
             nodes.add(id, CONTROLLER, JAVA_OPTIONS, node(List.of("shardctrler"), id, controllerIds,
                     List.of("--shards", String.valueOf(shards))));
         }
-        StringBuilder map = new StringBuilder();
         for (long gid : gids) {
             List<String> ids = new ArrayList<>();
             for (int i = 1; i <= 3; i++) {
@@ -87,13 +86,65 @@ final class ShardedCluster implements ChaosTarget {
             }
             groupIds.put(gid, ids);
             for (String id : ids) {
-                nodes.add(id, "kv-server", JAVA_OPTIONS, node(List.of("kv-server", "--group", String.valueOf(gid),
-                        "--controller", controllerInside), id, ids, List.of()));
+                nodes.add(id, "kv-server", JAVA_OPTIONS, replicaCommand(gid, id, ids, List.of()));
+            }
+        }
+        mapAddresses();
+    }
+
+    private List<String> replicaCommand(long gid, String id, List<String> peers, List<String> extra) {
+        String controllerInside = controllerIds.stream().map(c -> ContainerNodes.inside(c).toString())
+                .collect(Collectors.joining(","));
+        return node(List.of("kv-server", "--group", String.valueOf(gid), "--controller", controllerInside), id, peers,
+                extra);
+    }
+
+    /** How the test JVM reaches each replica's in-network address (for clients made from now on). */
+    private void mapAddresses() {
+        StringBuilder map = new StringBuilder();
+        for (List<String> ids : groupIds.values()) {
+            for (String id : ids) {
                 map.append(map.isEmpty() ? "" : ",").append(ContainerNodes.inside(id)).append('=')
                         .append(nodes.client(id));
             }
         }
         addressMap = AddressMap.parse(map.toString());
+    }
+
+    /**
+     * Replaces replica {@code dead} of group {@code gid} as an operator would after losing its machine: its container
+     * is removed with its data, a new replica starts with --join, is added as a learner, promoted once it has caught
+     * up, the dead one is removed from the group, and the controller is given the group's new servers
+     * (set-servers). Returns the new replica's id.
+     */
+    String replaceReplica(long gid, String dead) {
+        List<String> ids = groupIds.get(gid);
+        nodes.remove(dead);
+        String replacement = "g" + gid + "-" + (Integer.parseInt(ids.getLast().substring(ids.getLast()
+                .lastIndexOf('-') + 1)) + 1);
+        List<String> peers = new ArrayList<>(ids);
+        peers.remove(dead);
+        peers.add(replacement);
+        nodes.add(replacement, "kv-server", JAVA_OPTIONS, replicaCommand(gid, replacement, peers,
+                List.of("--join")));
+        nodes.start(List.of(replacement));
+        List<HostPort> reachable = peers.stream().map(nodes::client).toList();
+        try (MembersClient members = new MembersClient(reachable, ADMIN)) {
+            members.addLearner(replacement, ContainerNodes.inside(replacement));
+            Eventually.await(replacement + " promoted", ContainerNodes.START_TIMEOUT, () -> {
+                try {
+                    members.promote(replacement);
+                    return true;
+                } catch (KvInvalidArgumentException e) {
+                    return e.getMessage().contains("already a voter"); // else still catching up
+                }
+            });
+            members.remove(dead);
+        }
+        groupIds.put(gid, peers);
+        mapAddresses();
+        admin.setServers(Map.of(gid, peers.stream().map(id -> ContainerNodes.inside(id).toString()).toList()));
+        return replacement;
     }
 
     private static List<String> node(List<String> role, String id, List<String> group, List<String> extra) {
