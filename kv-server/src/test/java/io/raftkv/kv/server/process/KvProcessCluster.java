@@ -78,20 +78,6 @@ final class KvProcessCluster implements AutoCloseable {
         return new ArrayList<>(members.values());
     }
 
-    /** The address of each node that runs now. */
-    List<HostPort> runningAddresses() {
-        return runningIds().stream().map(members::get).toList();
-    }
-
-    /** The nodes the group starts as (n1..n3), without the spares. */
-    List<HostPort> initialAddresses() {
-        return new ArrayList<>(initial.values());
-    }
-
-    HostPort address(String id) {
-        return members.get(id);
-    }
-
     /** The cluster as the kv CLI takes it: host:port,host:port,... */
     String clusterSpec() {
         return members.values().stream().map(HostPort::toString).collect(Collectors.joining(","));
