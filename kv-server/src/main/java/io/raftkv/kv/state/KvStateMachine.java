@@ -2,6 +2,7 @@ package io.raftkv.kv.state;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.raftkv.common.faults.Failpoints;
 import io.raftkv.common.io.FileTrees;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
@@ -320,6 +321,7 @@ public final class KvStateMachine implements StateMachine, KvReader {
             clock = context.clock();
             batch.put(db.meta, APPLIED_INDEX_KEY, Codec.encodeLong(index));
             batch.put(db.meta, LOG_TIME_KEY, Codec.encodeLong(clock));
+            Failpoints.hit(Failpoints.KV_APPLY_BEFORE_WRITE);
             db.db().write(writeOptions, batch);
             appliedIndex = index;
             logTime = clock;

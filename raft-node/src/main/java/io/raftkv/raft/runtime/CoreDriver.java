@@ -2,6 +2,7 @@ package io.raftkv.raft.runtime;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.raftkv.common.cli.DurationConverter;
+import io.raftkv.common.faults.Failpoints;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.HardState;
 import io.raftkv.proto.raft.Message;
@@ -351,6 +352,9 @@ final class CoreDriver {
             installSnapshot(rd.snapshot(), installing);
         }
         if (settings.defect() != Defect.RESPOND_BEFORE_FSYNC) {
+            if (write != null) {
+                Failpoints.hit(Failpoints.RAFT_BEFORE_SEND_AFTER_PERSIST);
+            }
             sendAll(rd.messagesAfterPersist());
         }
         List<Entry> committed = rd.committedEntries();
@@ -390,6 +394,7 @@ final class CoreDriver {
     }
 
     private void installSnapshot(SnapshotMetadata metadata, SnapshotFile file) {
+        Failpoints.hit(Failpoints.RAFT_SNAPSHOT_BEFORE_RESTORE);
         files.installed(file);
         InputStream body;
         try {

@@ -1,5 +1,6 @@
 package io.raftkv.raft.storage;
 
+import io.raftkv.common.faults.Failpoints;
 import io.raftkv.proto.raft.ConfState;
 import io.raftkv.proto.raft.Entry;
 import io.raftkv.proto.raft.HardState;
@@ -411,7 +412,9 @@ public final class RocksLogStorage implements NodeStorage {
                 batch.put(metaCf, HARD_STATE_KEY, write.hardState().toByteArray());
             }
             long start = System.nanoTime();
+            Failpoints.hit(Failpoints.RAFT_LOG_BEFORE_WRITE);
             db.write(write.sync() ? syncWrite : plainWrite, batch);
+            Failpoints.hit(Failpoints.RAFT_LOG_AFTER_WRITE);
             pending.syncNanos = System.nanoTime() - start;
         } catch (RocksDBException e) {
             throw records.failure("cannot write", e);

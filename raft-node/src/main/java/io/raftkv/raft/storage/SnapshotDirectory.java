@@ -1,6 +1,7 @@
 package io.raftkv.raft.storage;
 
 import com.google.protobuf.ByteString;
+import io.raftkv.common.faults.Failpoints;
 import io.raftkv.proto.raft.SnapshotMetadata;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -102,6 +103,7 @@ public final class SnapshotDirectory {
                 writeFully(channel, ByteBuffer.wrap(SnapshotFile.trailer(bodyLength, out.crc())));
                 channel.force(true);
             }
+            Failpoints.hit(Failpoints.SNAPSHOT_BEFORE_RENAME);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             fsyncDirectory();
             return new SnapshotFile(target, metadata, header.length, bodyLength);
@@ -168,6 +170,7 @@ public final class SnapshotDirectory {
                             + "/" + expected.getTerm());
                 }
                 Path target = dir.resolve(fileName(expected));
+                Failpoints.hit(Failpoints.SNAPSHOT_BEFORE_RENAME);
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 fsyncDirectory();
                 return new SnapshotFile(target, file.metadata(), file.bodyOffset(), file.bodyLength());

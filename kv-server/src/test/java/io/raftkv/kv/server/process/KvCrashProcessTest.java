@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.client.ClientOptions;
+import io.raftkv.common.faults.Failpoints;
 import io.raftkv.kv.client.Clerk;
 import io.raftkv.kv.client.cli.KvCli;
 import io.raftkv.kv.main.KvServerMain;
@@ -15,6 +16,7 @@ import io.raftkv.testkit.linearizability.HistoryRecorder;
 import io.raftkv.testkit.linearizability.KvModel;
 import io.raftkv.testkit.linearizability.LinearizabilityChecker;
 import io.raftkv.testkit.linearizability.Operation;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -104,6 +106,94 @@ class KvCrashProcessTest {
             assertEquals(new CliProcess.Run(4, "error: refused: n9 is not a member\n"), refused);
             HistoryClient.awaitProgress(completed, 40, "with n4 leading");
         });
+    }
+
+    /**
+     * Every failpoint of the Raft log, the runtime and the state machine, fired on the leader and on a follower while
+     * the clients run (log compaction on, so snapshots are sent and installed): the node halts there as at a power
+     * cut, restarts without it, and the history must stay linearizable with every acknowledged append once.
+     */
+    @Test
+    void everyFailpointOnTheLeaderAndOnAFollower() throws Exception {
+        run(List.of("--max-raft-state", "65536"), true, 0, (cluster, completed, installs, compactions) -> {
+            CliProcess kv = new CliProcess(KvCli.class, "kv", "KV_CLUSTER", dir);
+            List<String> walked = new ArrayList<>();
+            for (String point : List.of(Failpoints.RAFT_LOG_BEFORE_WRITE, Failpoints.RAFT_LOG_AFTER_WRITE,
+                    Failpoints.RAFT_BEFORE_SEND_AFTER_PERSIST, Failpoints.KV_APPLY_BEFORE_WRITE)) {
+                for (boolean onLeader : new boolean[] {true, false}) {
+                    String leader = cluster.awaitLeader(Duration.ofSeconds(60));
+                    String target = onLeader ? leader : cluster.runningIds().stream()
+                            .filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+                    Path trigger = dir.resolve(point + (onLeader ? "-leader" : "-follower"));
+                    cluster.kill(target);
+                    cluster.startArmed(target, point, trigger);
+                    cluster.awaitUp(target);
+                    if (onLeader) {
+                        Eventually.await(target + " leads", Duration.ofSeconds(60), () -> kv.run(
+                                cluster.clusterSpec(), "move-leader", target).exitCode() == 0);
+                    }
+                    Files.createFile(trigger);
+                    halted(cluster, target, point);
+                    walked.add(point + (onLeader ? " on the leader " : " on a follower ") + target);
+                    HistoryClient.awaitProgress(completed, 20, "after " + point + " on " + target);
+                }
+            }
+            // Snapshots: a follower that is down while the log is compacted past it gets one when it comes back.
+            // The leader halts writing that snapshot's file, then the follower halts installing one, twice.
+            for (String point : List.of(Failpoints.SNAPSHOT_BEFORE_RENAME, Failpoints.RAFT_SNAPSHOT_BEFORE_RESTORE)) {
+                String leader = cluster.awaitLeader(Duration.ofSeconds(60));
+                String follower = cluster.runningIds().stream().filter(id -> !id.equals(leader)).findFirst()
+                        .orElseThrow();
+                Path trigger = dir.resolve(point + "-snapshot");
+                Files.createFile(trigger);
+                boolean onLeader = point.equals(Failpoints.SNAPSHOT_BEFORE_RENAME);
+                if (onLeader) {
+                    cluster.kill(leader);
+                    cluster.startArmed(leader, point, trigger);
+                    cluster.awaitUp(leader);
+                    Eventually.await(leader + " leads", Duration.ofSeconds(60), () -> kv.run(
+                            cluster.clusterSpec(), "move-leader", leader).exitCode() == 0);
+                }
+                cluster.kill(follower);
+                compactions.sample(cluster);
+                double before = compactions.total();
+                // 160 KiB of log while the follower is down: the leader compacts past everything it has.
+                try (Clerk filler = cluster.clerk(ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(15)))) {
+                    for (int i = 0; i < 160; i++) {
+                        filler.put("filler", point + "-" + i + "-" + "y".repeat(1_024));
+                    }
+                }
+                Eventually.await("the log compacted while " + follower + " is down", Duration.ofSeconds(60), () -> {
+                    compactions.sample(cluster);
+                    return compactions.total() > before;
+                });
+                String halting = onLeader ? leader : follower;
+                if (onLeader) {
+                    cluster.start(follower);
+                } else {
+                    cluster.startArmed(follower, point, trigger);
+                }
+                halted(cluster, halting, point);
+                walked.add(point + (onLeader ? " on the leader " : " on a follower ") + halting);
+                if (onLeader) {
+                    cluster.awaitUp(follower);
+                }
+                awaitCaughtUp(cluster, follower);
+                HistoryClient.awaitProgress(completed, 20, "after " + point);
+            }
+            installs.sample(cluster);
+            log("failpoints walked: " + walked);
+        });
+    }
+
+    /** Waits for {@code id} to halt at {@code point}, then starts it again, unarmed, and waits for it to serve. */
+    private static void halted(KvProcessCluster cluster, String id, String point) {
+        int status = cluster.awaitExit(id, Duration.ofSeconds(60));
+        assertEquals(Failpoints.HALT_STATUS, status, () -> id + " exited " + status + ":\n" + cluster.tail(id, 20));
+        assertTrue(cluster.tail(id, 40).contains("failpoint " + point + ": halting"), () -> cluster.tail(id, 40));
+        log(id + " halted at " + point);
+        cluster.start(id);
+        cluster.awaitUp(id);
     }
 
     private void run(List<String> nodeArgs, boolean snapshots, int spares, Faults faults) throws Exception {

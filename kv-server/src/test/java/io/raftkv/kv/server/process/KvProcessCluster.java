@@ -115,6 +115,26 @@ final class KvProcessCluster implements AutoCloseable {
 
     /** Starts (or restarts) a node; does not wait for it to serve. */
     void start(String id) {
+        start(id, Map.of());
+    }
+
+    /**
+     * Restarts node {@code id} with failpoint {@code point} armed (see {@code Failpoints}): it fires once
+     * {@code trigger} exists.
+     */
+    void startArmed(String id, String point, Path trigger) {
+        start(id, Map.of("RAFTKV_FAILPOINT", point, "RAFTKV_FAILPOINT_WHEN", trigger.toString()));
+    }
+
+    /** Waits up to {@code timeout} for node {@code id}'s process to end by itself; returns its exit status. */
+    int awaitExit(String id, Duration timeout) {
+        JvmProcess p = processes.get(id);
+        int status = p.waitFor(timeout);
+        processes.remove(id);
+        return status;
+    }
+
+    private void start(String id, Map<String, String> environment) {
         Map<String, HostPort> peers = new LinkedHashMap<>(initial);
         if (joiners.contains(id)) {
             peers.put(id, members.get(id));
@@ -126,8 +146,10 @@ final class KvProcessCluster implements AutoCloseable {
         if (joiners.contains(id)) {
             args.add("--join");
         }
-        processes.put(id, JvmProcess.builder(mainClass).name(id).args(args).jvmArgs("-Xmx256m")
-                .log(root.resolve(id + ".log")).start());
+        JvmProcess.Builder builder = JvmProcess.builder(mainClass).name(id).args(args).jvmArgs("-Xmx256m")
+                .log(root.resolve(id + ".log"));
+        environment.forEach(builder::env);
+        processes.put(id, builder.start());
     }
 
     /** Waits until the node serves its metrics (it binds gRPC before metrics, so both are up). */

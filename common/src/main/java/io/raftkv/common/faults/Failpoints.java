@@ -1,0 +1,64 @@
+package io.raftkv.common.faults;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Named points in the persistence paths where a test may make the process die, as a power cut there would
+ * (etcd's gofail points). A point fires only in a process started with {@code RAFTKV_FAILPOINT=<name>} in its
+ * environment (or the system property {@code raftkv.failpoint}); with {@code RAFTKV_FAILPOINT_WHEN=<file>} it fires
+ * only once that file exists, so a test can let a node start and take its role first. Firing halts the JVM at once
+ * ({@link Runtime#halt}: no shutdown hook, no flush) with exit status {@link #HALT_STATUS}. Unarmed, a point costs one
+ * comparison with a constant null.
+ */
+public final class Failpoints {
+    /** The exit status of a process a failpoint halted. */
+    public static final int HALT_STATUS = 113;
+
+    /** Before the Raft log's WriteBatch (entries, hard state, a snapshot's base) is written. */
+    public static final String RAFT_LOG_BEFORE_WRITE = "raft-log-before-write";
+    /** After the Raft log's WriteBatch is written (and fsynced, when it must be), before anyone learns of it. */
+    public static final String RAFT_LOG_AFTER_WRITE = "raft-log-after-write";
+    /** After a Ready is durable, before the messages that depend on it (votes, append acknowledgements) are sent. */
+    public static final String RAFT_BEFORE_SEND_AFTER_PERSIST = "raft-before-send-after-persist";
+    /** A received snapshot became the log's base; the state machine has not restored it yet. */
+    public static final String RAFT_SNAPSHOT_BEFORE_RESTORE = "raft-snapshot-before-restore";
+    /** A snapshot file is written and fsynced under its temporary name, not yet renamed into place. */
+    public static final String SNAPSHOT_BEFORE_RENAME = "snapshot-before-rename";
+    /** The state machine built a batch of applied commands and has not written it. */
+    public static final String KV_APPLY_BEFORE_WRITE = "kv-apply-before-write";
+
+    /** Every point, for tests that walk them. */
+    public static final List<String> ALL = List.of(RAFT_LOG_BEFORE_WRITE, RAFT_LOG_AFTER_WRITE,
+            RAFT_BEFORE_SEND_AFTER_PERSIST, RAFT_SNAPSHOT_BEFORE_RESTORE, SNAPSHOT_BEFORE_RENAME,
+            KV_APPLY_BEFORE_WRITE);
+
+    private static final String ARMED = setting("raftkv.failpoint", "RAFTKV_FAILPOINT");
+    private static final Path TRIGGER = triggerFile();
+
+    private Failpoints() {}
+
+    /** Halts the process here if this point is the armed one (and its trigger file, if any, exists). */
+    public static void hit(String point) {
+        if (ARMED == null || !ARMED.equals(point) || (TRIGGER != null && !Files.exists(TRIGGER))) {
+            return;
+        }
+        System.err.println("failpoint " + point + ": halting");
+        System.err.flush();
+        Runtime.getRuntime().halt(HALT_STATUS);
+    }
+
+    private static String setting(String property, String variable) {
+        String value = System.getProperty(property);
+        if (value == null || value.isBlank()) {
+            value = System.getenv(variable);
+        }
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+
+    private static Path triggerFile() {
+        String when = setting("raftkv.failpoint.when", "RAFTKV_FAILPOINT_WHEN");
+        return when == null ? null : Path.of(when);
+    }
+}
