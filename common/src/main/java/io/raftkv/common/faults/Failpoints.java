@@ -28,11 +28,23 @@ public final class Failpoints {
     public static final String SNAPSHOT_BEFORE_RENAME = "snapshot-before-rename";
     /** The state machine built a batch of applied commands and has not written it. */
     public static final String KV_APPLY_BEFORE_WRITE = "kv-apply-before-write";
+    /**
+     * A shard group wrote a batch holding a chunk of a shard it pulls (on every replica). The last chunk marks the
+     * shard served in that same batch, so there is no point between the two.
+     */
+    public static final String SHARD_CHUNK_WRITTEN = "shard-chunk-written";
+    /**
+     * A shard's old owner applies the committed delete of a shard its new owner has (on every replica); the batch
+     * that deletes it is not written yet.
+     */
+    public static final String SHARD_DELETE_BEFORE_WRITE = "shard-delete-before-write";
+    /** A MapReduce file (a map output, a fetched partition, a reduce output) is written whole, not yet renamed. */
+    public static final String MR_OUTPUT_BEFORE_RENAME = "mr-output-before-rename";
 
     /** Every point, for tests that walk them. */
     public static final List<String> ALL = List.of(RAFT_LOG_BEFORE_WRITE, RAFT_LOG_AFTER_WRITE,
             RAFT_BEFORE_SEND_AFTER_PERSIST, RAFT_SNAPSHOT_BEFORE_RESTORE, SNAPSHOT_BEFORE_RENAME,
-            KV_APPLY_BEFORE_WRITE);
+            KV_APPLY_BEFORE_WRITE, SHARD_CHUNK_WRITTEN, SHARD_DELETE_BEFORE_WRITE, MR_OUTPUT_BEFORE_RENAME);
 
     private static final String ARMED = setting("raftkv.failpoint", "RAFTKV_FAILPOINT");
     private static final Path TRIGGER = triggerFile();

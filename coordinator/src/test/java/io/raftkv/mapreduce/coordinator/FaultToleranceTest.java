@@ -3,6 +3,7 @@ package io.raftkv.mapreduce.coordinator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftkv.common.faults.Failpoints;
 import io.raftkv.mapreduce.Samples;
 import io.raftkv.mapreduce.app.AppSpec;
 import io.raftkv.testkit.Eventually;
@@ -59,6 +60,25 @@ class FaultToleranceTest {
             assertEquals(job.sequentialOutput(AppSpec.builtIn("nocrash"), inputs), job.sortedOutput());
             assertTrue(started > 3 || summary(coordinator).reassignments() > 0,
                     "the crash app should have cost at least one worker or attempt");
+        }
+    }
+
+    /**
+     * A worker halts (as at a power cut) between writing an output whole and renaming it into place: the task is
+     * assigned again after its timeout, the half-done temporary file counts for nothing, and the output is right.
+     */
+    @Test
+    void aWorkerThatDiesBetweenAnOutputsWriteAndItsRenameIsReplaced() throws Exception {
+        try (JobHarness job = new JobHarness(dir, "--app", "wc")) {
+            job.startCoordinator(List.of("--reduces", "2", "--task-timeout", "2s", "--no-backup-tasks"),
+                    inputs.subList(0, 3));
+            JvmProcess doomed = job.startWorker(Map.of("RAFTKV_FAILPOINT", Failpoints.MR_OUTPUT_BEFORE_RENAME));
+            assertEquals(Failpoints.HALT_STATUS, doomed.waitFor(MARKER_WAIT), doomed::output);
+            assertTrue(doomed.output().contains("failpoint " + Failpoints.MR_OUTPUT_BEFORE_RENAME + ": halting"),
+                    doomed::output);
+            job.startWorker();
+            job.awaitSuccess();
+            assertEquals(job.sequentialOutput(AppSpec.builtIn("wc"), inputs.subList(0, 3)), job.sortedOutput());
         }
     }
 

@@ -2,6 +2,7 @@ package io.raftkv.kv.shardkv;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftkv.common.faults.Failpoints;
 import io.raftkv.kv.state.ApplyContext;
 import io.raftkv.kv.state.KvDb;
 import io.raftkv.kv.state.KvRules;
@@ -108,6 +109,7 @@ public final class ShardGroupRules implements KvRules {
         private GroupState state;
         private final List<SessionTable> sessions;
         private final List<Integer> deletedShards = new ArrayList<>();
+        private boolean chunkInBatch;
         private volatile int sessionCount;
 
         GroupMemory(GroupState state, List<SessionTable> sessions) {
@@ -188,6 +190,7 @@ public final class ShardGroupRules implements KvRules {
         }
 
         private byte[] install(InstallChunk chunk, ApplyContext context) throws RocksDBException {
+            chunkInBatch = true;
             int shard = chunk.getShard();
             if (chunk.getConfigNum() != state.getCurrent().getNum() || shard < 0
                     || shard >= state.getShardsCount()
@@ -219,6 +222,7 @@ public final class ShardGroupRules implements KvRules {
         }
 
         private byte[] deleteShard(ShardRef ref, ApplyContext context) throws RocksDBException {
+            Failpoints.hit(Failpoints.SHARD_DELETE_BEFORE_WRITE);
             long num = state.getCurrent().getNum();
             if (ref.getConfigNum() > num) {
                 return done(ErrorCode.WRONG_GROUP, "configuration " + ref.getConfigNum() + " is not applied here yet");
@@ -282,6 +286,10 @@ public final class ShardGroupRules implements KvRules {
 
         @Override
         public void written(KvDb db) throws RocksDBException {
+            if (chunkInBatch) {
+                chunkInBatch = false;
+                Failpoints.hit(Failpoints.SHARD_CHUNK_WRITTEN);
+            }
             view = current();
             sessionCount = countSessions();
             // Challenge 1: a deleted shard's bytes leave the disk now, not at some later compaction.

@@ -1,5 +1,6 @@
 package io.raftkv.mapreduce.io;
 
+import io.raftkv.common.faults.Failpoints;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -59,6 +60,7 @@ public final class AtomicFileWriter implements AutoCloseable {
                 channel.force(true);
             }
             out.close();
+            Failpoints.hit(Failpoints.MR_OUTPUT_BEFORE_RENAME);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             finished = true;
         } catch (IOException | RuntimeException e) {

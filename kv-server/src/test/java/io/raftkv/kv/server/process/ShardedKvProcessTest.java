@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftkv.common.client.ClientOptions;
+import io.raftkv.common.faults.Failpoints;
 import io.raftkv.common.shardctrler.ControllerClerk;
 import io.raftkv.common.shardctrler.ShardConfig;
 import io.raftkv.kv.client.Clerk;
@@ -145,6 +146,111 @@ class ShardedKvProcessTest {
                 clerks.forEach(ShardedClerk::close);
             }
         }
+    }
+
+    /**
+     * The shard migration's failpoints, each fired on a group's leader and on a follower while shards move (group 200
+     * joins and leaves twice under two recording clients): a replica halts after writing a pulled chunk, or while
+     * applying the delete of a shard handed over, restarts unarmed, and the shards settle; the history stays
+     * linearizable with every acknowledged append once.
+     */
+    @Test
+    void shardFailpointsOnALeaderAndOnAFollowerWhileShardsMove() throws Exception {
+        HistoryRecorder<KvModel.Input, KvModel.Output> history = new HistoryRecorder<>();
+        AppendLedger ledger = new AppendLedger();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong completed = new AtomicLong();
+        List<ShardedClerk> clerks = new ArrayList<>();
+        List<HistoryClient> clients = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        try (KvProcessCluster controller = new KvProcessCluster(dir.resolve("ctrl"), ShardCtrlerMain.class,
+                List.of("--shards", "6"))) {
+            controller.startAll();
+            controller.awaitLeaderByMetrics("shardctrler", Duration.ofSeconds(60));
+            String controllerSpec = controller.clusterSpec();
+            try (KvProcessCluster g100 = group(100, controllerSpec);
+                    KvProcessCluster g200 = group(200, controllerSpec);
+                    ControllerClerk admin = new ControllerClerk(controller.addresses(), ADMIN)) {
+                g100.startAll();
+                g200.startAll();
+                admin.join(Map.of(100L, g100.addresses()));
+                for (int i = 0; i < 2; i++) {
+                    ShardedClerk clerk = ShardedClerk.connect(controller.addresses(), PATIENT_CLIENT);
+                    clerks.add(clerk);
+                    HistoryClient client = new HistoryClient(i, clerk, APPEND_KEYS, MIXED_KEY, history, ledger, stop,
+                            completed, 3_000, Duration.ofMillis(15), 16);
+                    clients.add(client);
+                    Thread thread = new Thread(client, "failpoint-client-" + i);
+                    thread.start();
+                    threads.add(thread);
+                }
+                HistoryClient.awaitProgress(completed, 40, "before the failpoints");
+                Runnable join = () -> admin.join(Map.of(200L, g200.addresses()));
+                Runnable leave = () -> admin.leave(List.of(200L));
+                List<String> walked = new ArrayList<>();
+                walked.add(fireDuringChange(g200, "g200", true, Failpoints.SHARD_CHUNK_WRITTEN, join, admin, g100,
+                        g200));
+                walked.add(fireDuringChange(g100, "g100", false, Failpoints.SHARD_CHUNK_WRITTEN, leave, admin, g100,
+                        g200));
+                walked.add(fireDuringChange(g100, "g100", true, Failpoints.SHARD_DELETE_BEFORE_WRITE, join, admin,
+                        g100, g200));
+                walked.add(fireDuringChange(g200, "g200", false, Failpoints.SHARD_DELETE_BEFORE_WRITE, leave, admin,
+                        g100, g200));
+                HistoryClient.awaitProgress(completed, 40, "after the failpoints");
+                HistoryClient.stopAll(stop, threads, clients);
+
+                Map<String, String> finalValues = new HashMap<>();
+                List<String> problems;
+                try (ShardedClerk reader = ShardedClerk.connect(controller.addresses(), ADMIN)) {
+                    List<String> keys = new ArrayList<>(APPEND_KEYS);
+                    keys.add(MIXED_KEY);
+                    problems = HistoryClient.readFinalValues(reader, keys, MIXED_KEY, clients.size(), history, ledger,
+                            finalValues);
+                }
+                List<Operation<KvModel.Input, KvModel.Output>> ops =
+                        HistoryClient.withoutUnappliedAppends(history.history(), finalValues, APPEND_KEYS);
+                CheckResult verdict = LinearizabilityChecker.check(KvModel.INSTANCE, ops, Duration.ofSeconds(90));
+                log("shard failpoints walked: " + walked + "; " + ops.size() + " operations, " + verdict);
+                assertEquals(List.of(), problems);
+                assertTrue(verdict.isLinearizable(), verdict::toString);
+            } finally {
+                stop.set(true);
+                for (Thread thread : threads) {
+                    thread.join(Duration.ofSeconds(30));
+                }
+                clerks.forEach(ShardedClerk::close);
+            }
+        }
+    }
+
+    /**
+     * Arms {@code point} on the leader of {@code group} (made leader first) or on a follower, makes the change, waits
+     * for the replica to halt there, restarts it unarmed and waits for the shards to settle.
+     */
+    private String fireDuringChange(KvProcessCluster group, String name, boolean onLeader, String point,
+            Runnable change, ControllerClerk admin, KvProcessCluster g100, KvProcessCluster g200) throws Exception {
+        String leader = group.awaitLeaderByMetrics(name, Duration.ofSeconds(60));
+        String target = onLeader ? leader : group.runningIds().stream().filter(id -> !id.equals(leader)).findFirst()
+                .orElseThrow();
+        Path trigger = dir.resolve(point + "-" + name + "-" + target);
+        group.kill(target);
+        group.startArmed(target, point, trigger);
+        group.awaitUp(target);
+        if (onLeader) {
+            CliProcess kv = new CliProcess(KvCli.class, "kv", "KV_CLUSTER", dir);
+            Eventually.await(target + " leads " + name, Duration.ofSeconds(60),
+                    () -> kv.run(group.clusterSpec(), "move-leader", target).exitCode() == 0);
+        }
+        java.nio.file.Files.createFile(trigger);
+        change.run();
+        int status = group.awaitExit(target, Duration.ofSeconds(60));
+        assertEquals(Failpoints.HALT_STATUS, status, () -> target + " exited " + status + ":\n"
+                + group.tail(target, 20));
+        assertTrue(group.tail(target, 40).contains("failpoint " + point + ": halting"), () -> group.tail(target, 40));
+        group.start(target);
+        group.awaitUp(target);
+        awaitSettled(admin, g100, g200);
+        return point + (onLeader ? " on " + name + "'s leader " : " on a follower of " + name + " ") + target;
     }
 
     private void kvCliWorksWithTheController(String controllerSpec) {
