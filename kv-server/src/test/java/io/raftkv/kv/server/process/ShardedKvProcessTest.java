@@ -15,21 +15,12 @@ import io.raftkv.kv.main.ShardCtrlerMain;
 import io.raftkv.kv.server.process.CliProcess.Run;
 import io.raftkv.proto.kv.ShardState;
 import io.raftkv.proto.kv.ShardStatus;
-import io.raftkv.testkit.AppendLedger;
 import io.raftkv.testkit.Eventually;
-import io.raftkv.testkit.linearizability.CheckResult;
-import io.raftkv.testkit.linearizability.HistoryRecorder;
-import io.raftkv.testkit.linearizability.KvModel;
-import io.raftkv.testkit.linearizability.LinearizabilityChecker;
-import io.raftkv.testkit.linearizability.Operation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,13 +47,6 @@ class ShardedKvProcessTest {
     @Test
     void groupsJoinAndLeaveUnderLoadWithLeadersKilledMidMigration() throws Exception {
         long started = System.nanoTime();
-        HistoryRecorder<KvModel.Input, KvModel.Output> history = new HistoryRecorder<>();
-        AppendLedger ledger = new AppendLedger();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong completed = new AtomicLong();
-        List<ShardedClerk> clerks = new ArrayList<>();
-        List<HistoryClient> clients = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
         try (KvProcessCluster controller = new KvProcessCluster(dir.resolve("ctrl"), ShardCtrlerMain.class,
                 List.of("--shards", "10"))) {
             controller.startAll();
@@ -71,29 +55,23 @@ class ShardedKvProcessTest {
             try (KvProcessCluster g100 = group(100, controllerSpec);
                     KvProcessCluster g200 = group(200, controllerSpec);
                     KvProcessCluster g300 = group(300, controllerSpec);
-                    ControllerClerk admin = new ControllerClerk(controller.addresses(), ADMIN)) {
+                    ControllerClerk admin = new ControllerClerk(controller.addresses(), ADMIN);
+                    ClientFleet fleet = new ClientFleet(APPEND_KEYS, MIXED_KEY)) {
                 g100.startAll();
                 g200.startAll();
                 g300.startAll();
                 assertEquals(1, admin.join(Map.of(100L, g100.addresses())));
                 for (int i = 0; i < CLIENTS; i++) {
-                    ShardedClerk clerk = ShardedClerk.connect(controller.addresses(),
-                            i % 2 == 0 ? PATIENT_CLIENT : IMPATIENT_CLIENT);
-                    clerks.add(clerk);
-                    HistoryClient client = new HistoryClient(i, clerk, APPEND_KEYS, MIXED_KEY, history, ledger, stop,
-                            completed, 3_000, Duration.ofMillis(15), 16);
-                    clients.add(client);
-                    Thread thread = new Thread(client, "sharded-client-" + i);
-                    thread.start();
-                    threads.add(thread);
+                    fleet.start(ShardedClerk.connect(controller.addresses(),
+                            i % 2 == 0 ? PATIENT_CLIENT : IMPATIENT_CLIENT), 3_000, Duration.ofMillis(15));
                 }
-                HistoryClient.awaitProgress(completed, 60, "with group 100 alone");
+                fleet.awaitProgress(60, "with group 100 alone");
 
                 log("join 200 and 300, then kill -9 group 100's leader while shards move away from it");
                 admin.join(Map.of(200L, g200.addresses(), 300L, g300.addresses()));
                 killLeaderAndRestart(g100, "g100");
                 awaitSettled(admin, g100, g200, g300);
-                HistoryClient.awaitProgress(completed, 60, "after 200 and 300 joined");
+                fleet.awaitProgress(60, "after 200 and 300 joined");
 
                 log("leave 100, then kill -9 group 200's leader while it pulls, and a follower of 300");
                 admin.leave(List.of(100L));
@@ -102,48 +80,35 @@ class ShardedKvProcessTest {
                         .filter(id -> !id.equals(g300.awaitLeaderByMetrics("g300", Duration.ofSeconds(60))))
                         .findFirst().orElseThrow();
                 g300.kill(follower);
-                HistoryClient.awaitProgress(completed, 30, "with a replica of 300 down");
+                fleet.awaitProgress(30, "with a replica of 300 down");
                 g300.start(follower);
                 g300.awaitUp(follower);
                 awaitSettled(admin, g100, g200, g300);
-                HistoryClient.awaitProgress(completed, 60, "after 100 left");
+                fleet.awaitProgress(60, "after 100 left");
                 assertGroupHoldsNothing(g100, "group 100 after it left");
 
                 log("join 100 again: shards move back");
                 admin.join(Map.of(100L, g100.addresses()));
                 awaitSettled(admin, g100, g200, g300);
-                HistoryClient.awaitProgress(completed, 60, "after 100 joined again");
+                fleet.awaitProgress(60, "after 100 joined again");
 
-                HistoryClient.stopAll(stop, threads, clients);
-
-                Map<String, String> finalValues = new HashMap<>();
-                List<String> problems;
+                ClientFleet.Verdict verdict;
                 try (ShardedClerk reader = ShardedClerk.connect(controller.addresses(), ADMIN)) {
-                    List<String> keys = new ArrayList<>(APPEND_KEYS);
-                    keys.add(MIXED_KEY);
-                    problems = HistoryClient.readFinalValues(reader, keys, MIXED_KEY, CLIENTS, history, ledger,
-                            finalValues);
+                    verdict = fleet.stopAndCheck(reader);
                 }
-                List<Operation<KvModel.Input, KvModel.Output>> ops =
-                        HistoryClient.withoutUnappliedAppends(history.history(), finalValues, APPEND_KEYS);
-                CheckResult verdict = LinearizabilityChecker.check(KvModel.INSTANCE, ops, Duration.ofSeconds(90));
                 String pulled = g200.metrics(g200.awaitLeaderByMetrics("g200", Duration.ofSeconds(30)));
                 log(String.format("%d operations (%d completed), %d acknowledged appends (%d unknown outcome),"
-                                + " %s; %.1f s", ops.size(), completed.get(), ledger.acknowledgedCount(),
-                        ledger.unknownCount(), verdict, (System.nanoTime() - started) / 1e9));
-                assertEquals(List.of(), problems);
-                assertTrue(verdict.isLinearizable(), verdict::toString);
-                assertTrue(ledger.acknowledgedCount() > 100, "too little traffic: " + ledger.acknowledgedCount());
+                                + " %s; %.1f s", verdict.operations(), fleet.completed(),
+                        fleet.ledger().acknowledgedCount(), fleet.ledger().unknownCount(), verdict.linearizability(),
+                        (System.nanoTime() - started) / 1e9));
+                assertEquals(List.of(), verdict.appendProblems());
+                assertTrue(verdict.linearizability().isLinearizable(), verdict.linearizability()::toString);
+                assertTrue(fleet.ledger().acknowledgedCount() > 100, "too little traffic: "
+                        + fleet.ledger().acknowledgedCount());
                 assertTrue(PrometheusText.sum(pulled, "shardkv_shards_pulled_total") >= 1, pulled);
                 assertTrue(PrometheusText.hasFamily(pulled, "shardkv_config_applied"), pulled);
 
                 kvCliWorksWithTheController(controllerSpec);
-            } finally {
-                stop.set(true);
-                for (Thread thread : threads) {
-                    thread.join(Duration.ofSeconds(30));
-                }
-                clerks.forEach(ShardedClerk::close);
             }
         }
     }
@@ -156,13 +121,6 @@ class ShardedKvProcessTest {
      */
     @Test
     void shardFailpointsOnALeaderAndOnAFollowerWhileShardsMove() throws Exception {
-        HistoryRecorder<KvModel.Input, KvModel.Output> history = new HistoryRecorder<>();
-        AppendLedger ledger = new AppendLedger();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong completed = new AtomicLong();
-        List<ShardedClerk> clerks = new ArrayList<>();
-        List<HistoryClient> clients = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
         try (KvProcessCluster controller = new KvProcessCluster(dir.resolve("ctrl"), ShardCtrlerMain.class,
                 List.of("--shards", "6"))) {
             controller.startAll();
@@ -170,21 +128,16 @@ class ShardedKvProcessTest {
             String controllerSpec = controller.clusterSpec();
             try (KvProcessCluster g100 = group(100, controllerSpec);
                     KvProcessCluster g200 = group(200, controllerSpec);
-                    ControllerClerk admin = new ControllerClerk(controller.addresses(), ADMIN)) {
+                    ControllerClerk admin = new ControllerClerk(controller.addresses(), ADMIN);
+                    ClientFleet fleet = new ClientFleet(APPEND_KEYS, MIXED_KEY)) {
                 g100.startAll();
                 g200.startAll();
                 admin.join(Map.of(100L, g100.addresses()));
                 for (int i = 0; i < 2; i++) {
-                    ShardedClerk clerk = ShardedClerk.connect(controller.addresses(), PATIENT_CLIENT);
-                    clerks.add(clerk);
-                    HistoryClient client = new HistoryClient(i, clerk, APPEND_KEYS, MIXED_KEY, history, ledger, stop,
-                            completed, 3_000, Duration.ofMillis(15), 16);
-                    clients.add(client);
-                    Thread thread = new Thread(client, "failpoint-client-" + i);
-                    thread.start();
-                    threads.add(thread);
+                    fleet.start(ShardedClerk.connect(controller.addresses(), PATIENT_CLIENT), 3_000,
+                            Duration.ofMillis(15));
                 }
-                HistoryClient.awaitProgress(completed, 40, "before the failpoints");
+                fleet.awaitProgress(40, "before the failpoints");
                 Runnable join = () -> admin.join(Map.of(200L, g200.addresses()));
                 Runnable leave = () -> admin.leave(List.of(200L));
                 List<String> walked = new ArrayList<>();
@@ -196,29 +149,15 @@ class ShardedKvProcessTest {
                         g100, g200));
                 walked.add(fireDuringChange(g200, "g200", false, Failpoints.SHARD_DELETE_BEFORE_WRITE, leave, admin,
                         g100, g200));
-                HistoryClient.awaitProgress(completed, 40, "after the failpoints");
-                HistoryClient.stopAll(stop, threads, clients);
-
-                Map<String, String> finalValues = new HashMap<>();
-                List<String> problems;
+                fleet.awaitProgress(40, "after the failpoints");
+                ClientFleet.Verdict verdict;
                 try (ShardedClerk reader = ShardedClerk.connect(controller.addresses(), ADMIN)) {
-                    List<String> keys = new ArrayList<>(APPEND_KEYS);
-                    keys.add(MIXED_KEY);
-                    problems = HistoryClient.readFinalValues(reader, keys, MIXED_KEY, clients.size(), history, ledger,
-                            finalValues);
+                    verdict = fleet.stopAndCheck(reader);
                 }
-                List<Operation<KvModel.Input, KvModel.Output>> ops =
-                        HistoryClient.withoutUnappliedAppends(history.history(), finalValues, APPEND_KEYS);
-                CheckResult verdict = LinearizabilityChecker.check(KvModel.INSTANCE, ops, Duration.ofSeconds(90));
-                log("shard failpoints walked: " + walked + "; " + ops.size() + " operations, " + verdict);
-                assertEquals(List.of(), problems);
-                assertTrue(verdict.isLinearizable(), verdict::toString);
-            } finally {
-                stop.set(true);
-                for (Thread thread : threads) {
-                    thread.join(Duration.ofSeconds(30));
-                }
-                clerks.forEach(ShardedClerk::close);
+                log("shard failpoints walked: " + walked + "; " + verdict.operations() + " operations, "
+                        + verdict.linearizability());
+                assertEquals(List.of(), verdict.appendProblems());
+                assertTrue(verdict.linearizability().isLinearizable(), verdict.linearizability()::toString);
             }
         }
     }
