@@ -7,10 +7,12 @@ import io.raftkv.raft.api.CapturedState;
 import io.raftkv.raft.api.SnapshotSource;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.core.Membership;
+import io.raftkv.raft.storage.CorruptStorageException;
 import io.raftkv.raft.storage.SnapshotDirectory;
 import io.raftkv.raft.storage.SnapshotFile;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -129,6 +131,43 @@ final class Applier implements Runnable, ApplyHandoff {
             }
             throw e;
         }
+    }
+
+    /**
+     * At start-up: restores the stored snapshot if the state machine is behind the log's base (it crashed before the
+     * restore of a received snapshot finished, or the node was restored from a backup); returns the applied index.
+     */
+    long catchUpToBase(SnapshotMetadata base, SnapshotFile baseFile, Path logDir, Path snapshotDir)
+            throws IOException {
+        long applied = stateMachine.appliedIndex();
+        if (applied >= base.getIndex()) {
+            return applied;
+        }
+        if (baseFile == null) {
+            throw new CorruptStorageException("the state machine has applied up to " + applied + " but the raft log in "
+                    + logDir + " starts after " + base.getIndex() + " and there is no snapshot file "
+                    + SnapshotDirectory.fileName(base) + " in " + snapshotDir + " to restore from");
+        }
+        LOG.info("{}: the state machine is at {}, behind the log base {}: restoring {}", nodeId, applied,
+                base.getIndex(), baseFile.path());
+        try {
+            call(() -> {
+                try (InputStream body = baseFile.openBody()) {
+                    stateMachine.restoreSnapshot(base.getIndex(), base.getTerm(), body);
+                }
+                return null;
+            });
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("cannot restore " + baseFile.path() + ": " + e.getMessage(), e);
+        }
+        long restored = stateMachine.appliedIndex();
+        if (restored != base.getIndex()) {
+            throw new IOException("after restoring " + baseFile.path() + " the state machine reports applied index "
+                    + restored + ", not " + base.getIndex());
+        }
+        return restored;
     }
 
     /** Captures the state machine now, in order with what is queued, for a backup; the caller closes it. */

@@ -31,7 +31,6 @@ import io.raftkv.raft.transport.RaftTransport;
 import io.raftkv.raft.transport.TransportListener;
 import io.raftkv.raft.transport.TransportOptions;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -201,7 +200,7 @@ public final class RaftNode implements RaftService, AutoCloseable {
             applyThread = daemon("raft-" + group + "-" + id + "-apply").newThread(applier);
             applyThread.start();
 
-            long applied = catchUpToBase(base, baseFile);
+            long applied = applier.catchUpToBase(base, baseFile, storage.dir(), snapshots.dir());
             long appliedTerm = applied == base.getIndex() ? base.getTerm()
                     : applied <= storage.lastIndex() && applied > base.getIndex() ? storage.term(applied) : 0;
 
@@ -260,39 +259,6 @@ public final class RaftNode implements RaftService, AutoCloseable {
     /** The id of the cluster this node belongs to ("" while a node that joins has not heard from it yet). */
     public String clusterId() {
         return cluster.id();
-    }
-
-    /** Restores the stored snapshot if the state machine is behind the log's base; returns the applied index. */
-    private long catchUpToBase(SnapshotMetadata base, SnapshotFile baseFile) throws IOException {
-        long applied = stateMachine.appliedIndex();
-        if (applied >= base.getIndex()) {
-            return applied;
-        }
-        if (baseFile == null) {
-            throw new CorruptStorageException("the state machine has applied up to " + applied + " but the raft log in "
-                    + storage.dir() + " starts after " + base.getIndex() + " and there is no snapshot file "
-                    + SnapshotDirectory.fileName(base) + " in " + snapshots.dir() + " to restore from");
-        }
-        LOG.info("{}: the state machine is at {}, behind the log base {}: restoring {}", name, applied,
-                base.getIndex(), baseFile.path());
-        try {
-            applier.call(() -> {
-                try (InputStream body = baseFile.openBody()) {
-                    stateMachine.restoreSnapshot(base.getIndex(), base.getTerm(), body);
-                }
-                return null;
-            });
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("cannot restore " + baseFile.path() + ": " + e.getMessage(), e);
-        }
-        long restored = stateMachine.appliedIndex();
-        if (restored != base.getIndex()) {
-            throw new IOException("after restoring " + baseFile.path() + " the state machine reports applied index "
-                    + restored + ", not " + base.getIndex());
-        }
-        return restored;
     }
 
     /** Each member's address text, by node id. */

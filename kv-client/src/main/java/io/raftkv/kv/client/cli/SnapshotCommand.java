@@ -33,8 +33,7 @@ import picocli.CommandLine.Spec;
             "Backing up and restoring a cluster:",
             "  kv snapshot save backup.db",
             "  kv snapshot status backup.db",
-            "  kv-server --restore backup.db --id n1 --peers n1=...,n2=...,n3=... --data-dir new/n1   (on every new"
-                    + " member)",
+            "  kv-server --restore backup.db --id n1 --peers n1=...,n2=... --data-dir new/n1   (each new member)",
             "Exit codes: 0 ok, 1 the file is damaged or cannot be written, 2 usage error, 3 cluster unavailable or"
                     + " timed out."
         })
