@@ -211,9 +211,9 @@ public final class RocksLogStorage implements NodeStorage {
         }
         try (WriteBatch batch = new WriteBatch()) {
             batch.put(metaCf, BASE_KEY, SnapshotMetadata.newBuilder().setConfState(voters).build().toByteArray());
-            batch.put(metaCf, FIRST_INDEX_KEY, encodeLong(1));
+            batch.put(metaCf, FIRST_INDEX_KEY, IndexKeys.key(1));
             batch.put(metaCf, HARD_STATE_KEY, HardState.getDefaultInstance().toByteArray());
-            batch.put(metaCf, FORMAT_KEY, encodeLong(FORMAT_VERSION));
+            batch.put(metaCf, FORMAT_KEY, IndexKeys.key(FORMAT_VERSION));
             db.write(syncWrite, batch);
         }
     }
@@ -398,7 +398,7 @@ public final class RocksLogStorage implements NodeStorage {
             if (snapshot != null) {
                 batch.deleteRange(logCf, LOG_START, LOG_END);
                 batch.put(metaCf, BASE_KEY, snapshot.toByteArray());
-                batch.put(metaCf, FIRST_INDEX_KEY, encodeLong(snapshot.getIndex() + 1));
+                batch.put(metaCf, FIRST_INDEX_KEY, IndexKeys.key(snapshot.getIndex() + 1));
             }
             if (pending.deleteFrom >= 0) {
                 batch.deleteRange(logCf, IndexKeys.key(pending.deleteFrom), IndexKeys.key(pending.deleteTo));
@@ -480,7 +480,7 @@ public final class RocksLogStorage implements NodeStorage {
         try (WriteBatch batch = new WriteBatch()) {
             batch.deleteRange(logCf, IndexKeys.key(base.getIndex() + 1), IndexKeys.key(index + 1));
             batch.put(metaCf, BASE_KEY, newBase.toByteArray());
-            batch.put(metaCf, FIRST_INDEX_KEY, encodeLong(index + 1));
+            batch.put(metaCf, FIRST_INDEX_KEY, IndexKeys.key(index + 1));
             db.write(plainWrite, batch);
         } catch (RocksDBException e) {
             throw records.failure("cannot compact", e);
@@ -590,10 +590,6 @@ public final class RocksLogStorage implements NodeStorage {
             throw new IllegalStateException("cannot read raft log " + dir + " at index " + index + ": "
                     + e.getMessage(), e);
         }
-    }
-
-    private static byte[] encodeLong(long value) {
-        return IndexKeys.key(value);
     }
 
     private static byte[] bytes(String s) {
