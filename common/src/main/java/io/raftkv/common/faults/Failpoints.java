@@ -40,11 +40,17 @@ public final class Failpoints {
     public static final String SHARD_DELETE_BEFORE_WRITE = "shard-delete-before-write";
     /** A MapReduce file (a map output, a fetched partition, a reduce output) is written whole, not yet renamed. */
     public static final String MR_OUTPUT_BEFORE_RENAME = "mr-output-before-rename";
+    /**
+     * Not a halt: a replica answering a pull of a shard flips one bit of every chunk it serves, after computing the
+     * chunk's checksum, as a bad disk, memory or network card would.
+     */
+    public static final String SHARD_CHUNK_FLIP_BIT = "shard-chunk-flip-bit";
 
     /** Every point, for tests that walk them. */
     public static final List<String> ALL = List.of(RAFT_LOG_BEFORE_WRITE, RAFT_LOG_AFTER_WRITE,
             RAFT_BEFORE_SEND_AFTER_PERSIST, RAFT_SNAPSHOT_BEFORE_RESTORE, SNAPSHOT_BEFORE_RENAME,
-            KV_APPLY_BEFORE_WRITE, SHARD_CHUNK_WRITTEN, SHARD_DELETE_BEFORE_WRITE, MR_OUTPUT_BEFORE_RENAME);
+            KV_APPLY_BEFORE_WRITE, SHARD_CHUNK_WRITTEN, SHARD_DELETE_BEFORE_WRITE, MR_OUTPUT_BEFORE_RENAME,
+            SHARD_CHUNK_FLIP_BIT);
 
     private static final String ARMED = setting("raftkv.failpoint", "RAFTKV_FAILPOINT");
     private static final Path TRIGGER = triggerFile();
@@ -53,12 +59,20 @@ public final class Failpoints {
 
     /** Halts the process here if this point is the armed one (and its trigger file, if any, exists). */
     public static void hit(String point) {
-        if (ARMED == null || !ARMED.equals(point) || (TRIGGER != null && !Files.exists(TRIGGER))) {
+        if (!firing(point)) {
             return;
         }
         System.err.println("failpoint " + point + ": halting");
         System.err.flush();
         Runtime.getRuntime().halt(HALT_STATUS);
+    }
+
+    /**
+     * For a point that damages data instead of halting: whether this point is the armed one (and its trigger file,
+     * if any, exists). The caller does the damage and says so on its log.
+     */
+    public static boolean firing(String point) {
+        return ARMED != null && ARMED.equals(point) && (TRIGGER == null || Files.exists(TRIGGER));
     }
 
     private static String setting(String property, String variable) {

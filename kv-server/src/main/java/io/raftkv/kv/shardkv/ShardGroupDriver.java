@@ -69,24 +69,34 @@ public final class ShardGroupDriver {
     private final Map<Integer, Long> pullStartedNanos = new HashMap<>();
     private final Map<ShardAt, Source> sources = new HashMap<>();
     private final Map<Long, Config> configs = new HashMap<>();
-    private final PullTimes pullTimes;
+    private final PullEvents pullEvents;
 
-    /** Where the driver reports how long each shard took to arrive. */
-    public interface PullTimes {
-        void record(long nanos);
+    /** Where the driver reports how its pulls went, for the metrics. */
+    public interface PullEvents {
+        /** A shard arrived whole, {@code nanos} after its first pull. */
+        void shardArrived(long nanos);
 
-        PullTimes NONE = nanos -> {};
+        /** A chunk failed its checksum and was dropped. */
+        void damagedChunk();
+
+        PullEvents NONE = new PullEvents() {
+            @Override
+            public void shardArrived(long nanos) {}
+
+            @Override
+            public void damagedChunk() {}
+        };
     }
 
     public ShardGroupDriver(ShardGroupReplica replica, Log log, GroupPeers peers, Executor loop, Clock clock,
-            PullTimes pullTimes) {
+            PullEvents pullEvents) {
         this.gid = replica.gid();
         this.replica = replica;
         this.log = log;
         this.peers = peers;
         this.loop = loop;
         this.clock = clock;
-        this.pullTimes = pullTimes;
+        this.pullEvents = pullEvents;
     }
 
     /** One round of work (on the loop thread). */
@@ -251,6 +261,14 @@ public final class ShardGroupDriver {
                 pulling.remove(shard);
                 return;
             }
+            if (!ChunkChecksum.matches(reply)) {
+                LOG.warn("group {}: a chunk of shard {} (configuration {}) from {} fails its checksum: dropped, the"
+                        + " next replica is asked", gid, shard, num, reply.getNodeId());
+                pullEvents.damagedChunk();
+                attempts.merge(shard, 1, Integer::sum);
+                pulling.remove(shard);
+                return;
+            }
             InstallChunk chunk = InstallChunk.newBuilder().setConfigNum(num).setShard(shard).setAfterKey(afterKey)
                     .addAllEntries(reply.getEntriesList()).setLast(reply.getLast())
                     .addAllSessions(reply.getSessionsList()).build();
@@ -266,7 +284,7 @@ public final class ShardGroupDriver {
                     finishPull(shard);
                     Long started = pullStartedNanos.remove(shard);
                     if (started != null && view.stateOf(shard) != ShardState.PULLING) {
-                        pullTimes.record(System.nanoTime() - started);
+                        pullEvents.shardArrived(System.nanoTime() - started);
                     }
                 } else if (nextAfter == null || view.stateOf(shard) != ShardState.PULLING
                         || !view.resumeAfter(shard).equals(nextAfter)) {

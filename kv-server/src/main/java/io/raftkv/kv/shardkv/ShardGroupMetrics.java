@@ -1,5 +1,6 @@
 package io.raftkv.kv.shardkv;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,11 +10,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A replica group's meters: the applied configuration, its shards by state, shards pulled and deleted, bytes
- * migrated, and how long each shard took to arrive. (WRONG_GROUP answers are counted with every other result by the
+ * migrated, how long each shard took to arrive and the chunks dropped for a bad checksum. (WRONG_GROUP answers are counted with every other result by the
  * Kv service's request metrics.)
  */
-final class ShardGroupMetrics implements ShardGroupDriver.PullTimes {
+final class ShardGroupMetrics implements ShardGroupDriver.PullEvents {
     private final Timer pullTime;
+    private final Counter damagedChunks;
 
     ShardGroupMetrics(ShardGroupReplica replica, MeterRegistry registry) {
         Gauge.builder("shardkv.config.applied", replica, s -> s.view().configNum())
@@ -37,10 +39,18 @@ final class ShardGroupMetrics implements ShardGroupDriver.PullTimes {
         this.pullTime = Timer.builder("shardkv.pull.time")
                 .description("From the first pull of a shard to its last chunk applied, on the leader")
                 .register(registry);
+        this.damagedChunks = Counter.builder("shardkv.chunks.damaged")
+                .description("Chunks pulled from another group that failed their checksum and were dropped")
+                .register(registry);
     }
 
     @Override
-    public void record(long nanos) {
+    public void shardArrived(long nanos) {
         pullTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void damagedChunk() {
+        damagedChunks.increment();
     }
 }

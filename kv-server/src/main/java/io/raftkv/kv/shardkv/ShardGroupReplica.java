@@ -1,6 +1,7 @@
 package io.raftkv.kv.shardkv;
 
 import com.google.protobuf.ByteString;
+import io.raftkv.common.faults.Failpoints;
 import io.raftkv.kv.state.KvDb;
 import io.raftkv.kv.state.KvStateMachine;
 import io.raftkv.kv.state.KvStorageException;
@@ -119,8 +120,25 @@ public final class ShardGroupReplica implements AutoCloseable {
                     throw new KvStorageException(e.getMessage(), e);
                 }
             }
+            reply.setChecksum(ChunkChecksum.of(reply.getEntriesList(), reply.getLast(), reply.getSessionsList()));
+            if (Failpoints.firing(Failpoints.SHARD_CHUNK_FLIP_BIT)) {
+                flipOneBit(reply, shard);
+            }
             return reply.build();
         }));
+    }
+
+    /** The damage {@link Failpoints#SHARD_CHUNK_FLIP_BIT} does: one bit of the first value (or of the checksum). */
+    private static void flipOneBit(PullShardReply.Builder reply, int shard) {
+        if (reply.getEntriesCount() > 0 && !reply.getEntries(0).getValue().isEmpty()) {
+            byte[] value = reply.getEntries(0).getValue().toByteArray();
+            value[value.length / 2] ^= 0x10;
+            reply.setEntries(0, reply.getEntries(0).toBuilder().setValue(ByteString.copyFrom(value)));
+        } else {
+            reply.setChecksum(reply.getChecksum() ^ 0x10);
+        }
+        System.err.println("failpoint " + Failpoints.SHARD_CHUNK_FLIP_BIT + ": flipped a bit of a chunk of shard "
+                + shard);
     }
 
     /** How many keys this replica holds of each shard (for status; walks the data). */

@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +60,8 @@ final class DriverWorld implements AutoCloseable {
     private final List<Config> configs = new ArrayList<>();
     private final Map<Long, Group> groups = new TreeMap<>();
     private final Set<Long> down = new HashSet<>();
+    /** Per group: how many more chunks it serves with one bit flipped after their checksum was computed. */
+    private final Map<Long, Integer> damagedPulls = new HashMap<>();
     private final GroupPeers peers = new Peers();
     private long steps;
 
@@ -67,6 +70,8 @@ final class DriverWorld implements AutoCloseable {
         final long gid;
         final ShardGroupReplica store;
         final ShardGroupDriver driver;
+        /** Chunks this group's driver dropped because they failed their checksum. */
+        int damagedChunks;
         private long index;
 
         Group(long gid) {
@@ -87,7 +92,15 @@ final class DriverWorld implements AutoCloseable {
                 public CompletableFuture<byte[]> propose(byte[] entry) {
                     return Group.this.propose(entry);
                 }
-            }, peers, tasks::add, CLOCK, ShardGroupDriver.PullTimes.NONE);
+            }, peers, tasks::add, CLOCK, new ShardGroupDriver.PullEvents() {
+                @Override
+                public void shardArrived(long nanos) {}
+
+                @Override
+                public void damagedChunk() {
+                    damagedChunks++;
+                }
+            });
         }
 
         /** Applies {@code entry} in a later task (fails if the group is down then). */
@@ -180,6 +193,23 @@ final class DriverWorld implements AutoCloseable {
 
     void up(long gid) {
         down.remove(gid);
+    }
+
+    /** The next {@code chunks} chunks {@code gid} serves arrive with one bit of their first value flipped. */
+    void damagePulls(long gid, int chunks) {
+        damagedPulls.put(gid, chunks);
+    }
+
+    private PullShardReply damaged(long gid, PullShardReply reply) {
+        int left = damagedPulls.getOrDefault(gid, 0);
+        if (left == 0 || reply.getStatus() != PullShardReply.Status.CHUNK || reply.getEntriesCount() == 0) {
+            return reply;
+        }
+        damagedPulls.put(gid, left - 1);
+        byte[] value = reply.getEntries(0).getValue().toByteArray();
+        value[0] ^= 0x01;
+        return reply.toBuilder().setEntries(0, reply.getEntries(0).toBuilder().setValue(ByteString.copyFrom(value)))
+                .build();
     }
 
     // ---- time ----
@@ -349,7 +379,8 @@ final class DriverWorld implements AutoCloseable {
                 if (target == null) {
                     reply.completeExceptionally(new IllegalStateException(server + " is down"));
                 } else {
-                    reply.complete(target.store.pull(request, CHUNK_BYTES).toBuilder().setCode(ErrorCode.OK).build());
+                    reply.complete(damaged(target.gid, target.store.pull(request, CHUNK_BYTES).toBuilder()
+                            .setCode(ErrorCode.OK).build()));
                 }
             });
             return reply;

@@ -226,4 +226,25 @@ class ShardGroupDriverTest {
             }
         }
     }
+
+    @Test
+    void aChunkThatFailsItsChecksumIsNeverInstalledAndIsPulledAgain() {
+        try (DriverWorld world = new DriverWorld(dir, 23)) {
+            world.join(A);
+            world.awaitSettled("A alone");
+            List<String> keys = new ArrayList<>();
+            for (int n = 0; n < 40; n++) {
+                String key = keyOf(n % DriverWorld.SHARDS, n);
+                keys.add(key);
+                world.write(KvCommand.Op.PUT, 1, n + 1, key, "value-" + n + "-" + "x".repeat(30));
+            }
+            world.damagePulls(A, 5);
+            world.join(B);
+            world.awaitSettled("B joined while A served damaged chunks");
+            assertEquals(5, world.group(B).damagedChunks);
+            for (int n = 0; n < keys.size(); n++) {
+                assertEquals("value-" + n + "-" + "x".repeat(30), world.read(keys.get(n)));
+            }
+        }
+    }
 }

@@ -14,6 +14,7 @@ import io.raftkv.common.metrics.MetricsEndpoint;
 import io.raftkv.raft.api.StateMachine;
 import io.raftkv.raft.runtime.RaftNode;
 import io.raftkv.raft.runtime.RaftNodeBuilder;
+import io.raftkv.raft.storage.CorruptStorageException;
 import io.raftkv.raft.storage.RocksDbStatistics;
 import io.raftkv.raft.storage.RocksLogStorage;
 import io.raftkv.raft.transport.RaftHost;
@@ -196,7 +197,8 @@ public final class ReplicaProcess implements AutoCloseable {
                 node.start();
             } catch (IOException e) {
                 throw new StartupException("cannot start the Raft node of group " + node.group() + ": "
-                        + e.getMessage(), ExitCodes.FAILURE);
+                        + e.getMessage() + (e instanceof CorruptStorageException ? recoveryHint() : ""),
+                        ExitCodes.FAILURE);
             }
             resources.add(node);
         }
@@ -219,6 +221,18 @@ public final class ReplicaProcess implements AutoCloseable {
         System.out.println(app + " " + flags.id() + " listening on " + listening.port());
         System.out.flush();
         return awaitNodes();
+    }
+
+    /**
+     * What an operator does about damaged data: a node never starts over it (it could lose entries it acknowledged),
+     * so the copy is restored, or the node is replaced by an empty one that catches up from the leader.
+     */
+    private String recoveryHint() {
+        String id = flags.id();
+        return ". The node does not start over damaged data. To recover, restore " + dataDir + " from a copy, or"
+                + " replace the node: `kv --cluster <members> member remove " + id + "`, move " + dataDir + " aside,"
+                + " start this node again with --join, then `kv member add " + id + "=" + advertisedAddress()
+                + " --learner` and `kv member promote " + id + "` (for a shard group, --cluster names its nodes)";
     }
 
     /**

@@ -132,6 +132,7 @@ class ClusterScriptTest {
             assertEquals(3, corrupt.exitCode(), corrupt::toString);
             assertTrue(corrupt.stderr().contains("node n3 exited while starting")
                     && corrupt.stderr().contains("is corrupt")
+                    && corrupt.stderr().contains("member remove n3`, move ")
                     && corrupt.stderr().contains("left running: n1 n2"), corrupt::toString);
             for (int i = 0; i < 2; i++) {
                 assertTrue(ProcessHandle.of(pids.get(i)).map(ProcessHandle::isAlive).orElse(false),

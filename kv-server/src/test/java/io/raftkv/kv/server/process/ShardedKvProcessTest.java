@@ -116,8 +116,8 @@ class ShardedKvProcessTest {
     /**
      * The shard migration's failpoints, each fired on a group's leader and on a follower while shards move (group 200
      * joins and leaves twice under two recording clients): a replica halts after writing a pulled chunk, or while
-     * applying the delete of a shard handed over, restarts unarmed, and the shards settle; the history stays
-     * linearizable with every acknowledged append once.
+     * applying the delete of a shard handed over, restarts unarmed, and the shards settle; then chunks arrive
+     * damaged. The history stays linearizable with every acknowledged append once.
      */
     @Test
     void shardFailpointsOnALeaderAndOnAFollowerWhileShardsMove() throws Exception {
@@ -149,6 +149,7 @@ class ShardedKvProcessTest {
                         g100, g200));
                 walked.add(fireDuringChange(g200, "g200", false, Failpoints.SHARD_DELETE_BEFORE_WRITE, leave, admin,
                         g100, g200));
+                walked.add(damagedChunksDuringJoin(g100, g200, join, admin));
                 fleet.awaitProgress(40, "after the failpoints");
                 ClientFleet.Verdict verdict;
                 try (ShardedClerk reader = ShardedClerk.connect(controller.addresses(), ADMIN)) {
@@ -190,6 +191,33 @@ class ShardedKvProcessTest {
         group.awaitUp(target);
         awaitSettled(admin, g100, g200);
         return point + (onLeader ? " on " + name + "'s leader " : " on a follower of " + name + " ") + target;
+    }
+
+    /**
+     * Every replica of g100 flips a bit of each chunk it serves (after its checksum) while g200 joins: g200's leader
+     * drops them, so no shard moves until the damage stops; then the shards move whole.
+     */
+    private String damagedChunksDuringJoin(KvProcessCluster g100, KvProcessCluster g200, Runnable join,
+            ControllerClerk admin) throws Exception {
+        Path trigger = dir.resolve("flip-bits");
+        for (String id : g100.ids()) {
+            g100.kill(id);
+            g100.startArmed(id, Failpoints.SHARD_CHUNK_FLIP_BIT, trigger);
+            g100.awaitUp(id);
+        }
+        g100.awaitLeaderByMetrics("g100", Duration.ofSeconds(60));
+        MetricsTally damaged = new MetricsTally("shardkv_chunks_damaged_total");
+        java.nio.file.Files.createFile(trigger);
+        join.run();
+        Eventually.await("g200 drops a damaged chunk", Duration.ofSeconds(60), () -> {
+            damaged.sample(g200);
+            return damaged.total() >= 3;
+        });
+        java.nio.file.Files.delete(trigger);
+        awaitSettled(admin, g100, g200);
+        damaged.sample(g200);
+        return Failpoints.SHARD_CHUNK_FLIP_BIT + " on every replica of g100 (" + (long) damaged.total()
+                + " damaged chunks dropped)";
     }
 
     private void kvCliWorksWithTheController(String controllerSpec) {

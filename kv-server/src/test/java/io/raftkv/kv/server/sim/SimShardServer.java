@@ -53,7 +53,7 @@ final class SimShardServer implements SimFrontEnd {
             public CompletableFuture<byte[]> propose(byte[] entry) {
                 return requests.propose(entry);
             }
-        }, peers, Runnable::run, clock, ShardGroupDriver.PullTimes.NONE);
+        }, peers, Runnable::run, clock, ShardGroupDriver.PullEvents.NONE);
         tickEvery(sim.scheduler(), driver);
     }
 
