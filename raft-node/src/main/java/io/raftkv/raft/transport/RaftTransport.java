@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.common.cli.HostPort;
+import io.raftkv.common.faults.NetworkFaults;
 import io.raftkv.proto.raft.Message;
 import io.raftkv.proto.raft.MessageType;
 import io.raftkv.proto.raft.RaftTransportGrpc;
@@ -51,6 +52,8 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
     private volatile TransportListener listener;
     private GroupRoute route;
     private volatile boolean closed;
+    /** A test's network faults between peers, or null (always, outside such tests). */
+    private final FaultyNetwork faults;
 
     /**
      * @param group the group's id ({@link RaftHost#checkGroupId})
@@ -80,6 +83,8 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.faults = NetworkFaults.PROCESS == null ? null
+                : new FaultyNetwork(NetworkFaults.PROCESS, group + "-" + selfId, registry);
     }
 
     public String group() {
@@ -172,7 +177,10 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
             throw new IllegalArgumentException("snapshot messages go through sendSnapshot");
         }
         PeerLink link = links.get(message.getTo());
-        return link != null && link.enqueue(message);
+        if (link == null) {
+            return false;
+        }
+        return faults == null ? link.enqueue(message) : faults.send(link, message);
     }
 
     /** Pushes the queued messages of every peer onto their streams. Never blocks. */
@@ -192,7 +200,7 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
     public void sendSnapshot(Message message, SnapshotFile file) {
         PeerLink link = links.get(message.getTo());
         TransportListener target = listener;
-        if (link == null || target == null || closed) {
+        if (link == null || target == null || closed || (faults != null && faults.silenced())) {
             if (target != null) {
                 target.onSnapshotSent(message.getTo(), false);
             }
@@ -231,6 +239,9 @@ public final class RaftTransport implements MessageSink, AutoCloseable {
             host.transportService().unregister(route);
         }
         snapshotSenders.shutdownNow();
+        if (faults != null) {
+            faults.close();
+        }
         addresses.forEach(this::unlink);
         try {
             snapshotSenders.awaitTermination(2, TimeUnit.SECONDS);

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class KvCrashProcessTest {
     private static final int CLIENTS = 4;
     private static final int ROUNDS = 3;
+    private static final String LOSSY_NETWORK = "delay=75ms jitter=50ms loss=20% duplicate=5% reorder=25%";
     private static final ClientOptions PATIENT_CLIENT = ClientOptions.DEFAULT.withTimeout(Duration.ofSeconds(5))
             .withAttemptTimeout(Duration.ofSeconds(1));
     /** Gives up within an election, so some writes end with an unknown outcome that the checks must allow for. */
@@ -197,6 +198,59 @@ class KvCrashProcessTest {
         }
     }
 
+    /**
+     * The network between the nodes turns slow and lossy (what every node sends its peers: 75 ± 50 ms late, 20%
+     * lost, 5% duplicated, 25% reordered), heals, then the leader is cut off one way: it hears its peers, they do
+     * not hear it, so they elect another leader, which it must follow. Clients keep completing operations in every
+     * phase, and the history stays linearizable.
+     */
+    @Test
+    void aSlowLossyNetworkThenAOneWayPartitionOfTheLeader() throws Exception {
+        run(List.of(), false, 0, (cluster, completed, installs, compactions) -> {
+            List<ProgressWatch.Phase> phases = new ArrayList<>();
+            try (ProgressWatch watch = new ProgressWatch(completed)) {
+                HistoryClient.awaitProgress(completed, 40, "on a clean network");
+                watch.endPhase("start");
+                Thread.sleep(6_000);
+                phases.add(watch.endPhase("clean network"));
+                cluster.runningIds().forEach(id -> cluster.setNetworkFaults(id, LOSSY_NETWORK));
+                Thread.sleep(10_000);
+                HistoryClient.awaitProgress(completed, 20, "on the slow, lossy network");
+                phases.add(watch.endPhase(LOSSY_NETWORK));
+                assertInjected(cluster);
+                cluster.runningIds().forEach(id -> cluster.setNetworkFaults(id, ""));
+                String leader = cluster.awaitLeader(Duration.ofSeconds(60));
+                HistoryClient.awaitProgress(completed, 20, "after the network healed");
+                phases.add(watch.endPhase("healing"));
+
+                cluster.setNetworkFaults(leader, "one-way");
+                String next = Eventually.awaitValue("a leader other than " + leader + ", which it follows",
+                        Duration.ofSeconds(60), () -> {
+                            String now = cluster.awaitLeader(Duration.ofSeconds(60));
+                            return now.equals(leader) ? null : now;
+                        });
+                HistoryClient.awaitProgress(completed, 40, "while " + next + " leads and " + leader
+                        + " is not heard");
+                phases.add(watch.endPhase(leader + " not heard (one-way), " + next + " leads"));
+                cluster.setNetworkFaults(leader, "");
+                awaitCaughtUp(cluster, leader);
+            }
+            log("network phases: " + phases);
+            log(String.format("lossy/clean throughput %.2f", phases.get(1).rate() / phases.get(0).rate()));
+        });
+    }
+
+    /** Every node lost, duplicated and delayed some of what it sent: the faults were really in the way. */
+    private static void assertInjected(KvProcessCluster cluster) {
+        for (String id : cluster.runningIds()) {
+            String text = cluster.metrics(id);
+            for (String fault : List.of("lost", "duplicated", "delayed")) {
+                assertTrue(text != null && PrometheusText.sum(text, "raft_transport_injected_faults_total",
+                        "fault=\"" + fault + "\"") > 0, id + " has no " + fault + " message");
+            }
+        }
+    }
+
     /** Waits for {@code id} to halt at {@code point}, then starts it again, unarmed, and waits for it to serve. */
     private static void halted(KvProcessCluster cluster, String id, String point) {
         int status = cluster.awaitExit(id, Duration.ofSeconds(60));
@@ -219,6 +273,7 @@ class KvCrashProcessTest {
         List<HistoryClient> clients = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         try (KvProcessCluster cluster = new KvProcessCluster(dir, KvServerMain.class, nodeArgs, spares)) {
+            cluster.enableNetworkFaults(); // each node's file stays empty (a clean network) unless a test writes it
             cluster.startAll();
             cluster.awaitLeader(Duration.ofSeconds(60));
             for (int i = 0; i < CLIENTS; i++) {

@@ -11,10 +11,12 @@ import io.raftkv.testkit.Eventually;
 import io.raftkv.testkit.JvmProcess;
 import io.raftkv.testkit.Ports;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +47,7 @@ final class KvProcessCluster implements AutoCloseable {
     private final Map<String, JvmProcess> processes = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Clerk statusClerk;
+    private volatile boolean networkFaults;
 
     KvProcessCluster(Path root, List<String> nodeArgs) {
         this(root, KvServerMain.class, nodeArgs);
@@ -126,6 +129,23 @@ final class KvProcessCluster implements AutoCloseable {
         start(id, Map.of("RAFTKV_FAILPOINT", point, "RAFTKV_FAILPOINT_WHEN", trigger.toString()));
     }
 
+    /**
+     * Every node started from now on reads its network faults from a file of its own ({@code NetworkFaults}), which
+     * {@link #setNetworkFaults} writes; until then its network is clean.
+     */
+    void enableNetworkFaults() {
+        networkFaults = true;
+    }
+
+    /** The faults of what node {@code id} sends to its peers ({@code NetworkFaults.Spec}; empty: none). */
+    void setNetworkFaults(String id, String spec) {
+        try {
+            Files.writeString(root.resolve(id + ".network-faults"), spec);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Waits up to {@code timeout} for node {@code id}'s process to end by itself; returns its exit status. */
     int awaitExit(String id, Duration timeout) {
         JvmProcess p = processes.get(id);
@@ -149,6 +169,9 @@ final class KvProcessCluster implements AutoCloseable {
         JvmProcess.Builder builder = JvmProcess.builder(mainClass).name(id).args(args).jvmArgs("-Xmx256m")
                 .log(root.resolve(id + ".log"));
         environment.forEach(builder::env);
+        if (networkFaults) {
+            builder.env("RAFTKV_PEER_FAULTS_FILE", root.resolve(id + ".network-faults").toString());
+        }
         processes.put(id, builder.start());
     }
 

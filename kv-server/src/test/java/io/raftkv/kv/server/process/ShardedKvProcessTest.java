@@ -117,7 +117,8 @@ class ShardedKvProcessTest {
      * The shard migration's failpoints, each fired on a group's leader and on a follower while shards move (group 200
      * joins and leaves twice under two recording clients): a replica halts after writing a pulled chunk, or while
      * applying the delete of a shard handed over, restarts unarmed, and the shards settle; then chunks arrive
-     * damaged. The history stays linearizable with every acknowledged append once.
+     * damaged, and the last move runs on a slow, lossy network. The history stays linearizable with every
+     * acknowledged append once.
      */
     @Test
     void shardFailpointsOnALeaderAndOnAFollowerWhileShardsMove() throws Exception {
@@ -130,6 +131,8 @@ class ShardedKvProcessTest {
                     KvProcessCluster g200 = group(200, controllerSpec);
                     ControllerClerk admin = new ControllerClerk(controller.addresses(), ADMIN);
                     ClientFleet fleet = new ClientFleet(APPEND_KEYS, MIXED_KEY)) {
+                g100.enableNetworkFaults();
+                g200.enableNetworkFaults();
                 g100.startAll();
                 g200.startAll();
                 admin.join(Map.of(100L, g100.addresses()));
@@ -150,6 +153,7 @@ class ShardedKvProcessTest {
                 walked.add(fireDuringChange(g200, "g200", false, Failpoints.SHARD_DELETE_BEFORE_WRITE, leave, admin,
                         g100, g200));
                 walked.add(damagedChunksDuringJoin(g100, g200, join, admin));
+                walked.add(leaveOnASlowLossyNetwork(g100, g200, leave, admin));
                 fleet.awaitProgress(40, "after the failpoints");
                 ClientFleet.Verdict verdict;
                 try (ShardedClerk reader = ShardedClerk.connect(controller.addresses(), ADMIN)) {
@@ -218,6 +222,26 @@ class ShardedKvProcessTest {
         damaged.sample(g200);
         return Failpoints.SHARD_CHUNK_FLIP_BIT + " on every replica of g100 (" + (long) damaged.total()
                 + " damaged chunks dropped)";
+    }
+
+    /**
+     * Both groups' Raft traffic turns slow and lossy (75 ± 50 ms, 20% lost, 5% duplicated, 25% reordered) while g200
+     * leaves, so every chunk g100 pulls commits through it; the shards still settle.
+     */
+    private static String leaveOnASlowLossyNetwork(KvProcessCluster g100, KvProcessCluster g200, Runnable leave,
+            ControllerClerk admin) {
+        String lossy = "delay=75ms jitter=50ms loss=20% duplicate=5% reorder=25%";
+        for (KvProcessCluster group : List.of(g100, g200)) {
+            group.ids().forEach(id -> group.setNetworkFaults(id, lossy));
+        }
+        long start = System.nanoTime();
+        leave.run();
+        awaitSettled(admin, g100, g200);
+        long settledMillis = (System.nanoTime() - start) / 1_000_000;
+        for (KvProcessCluster group : List.of(g100, g200)) {
+            group.ids().forEach(id -> group.setNetworkFaults(id, ""));
+        }
+        return "g200 left on a network of " + lossy + " (settled in " + settledMillis + " ms)";
     }
 
     private void kvCliWorksWithTheController(String controllerSpec) {
