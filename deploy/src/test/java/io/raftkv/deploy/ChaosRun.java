@@ -111,4 +111,23 @@ final class ChaosRun<T extends ChaosTarget> {
     void record(String fault, Duration time) {
         measured.add(new Leaderless(scenario, fault, time));
     }
+
+    /**
+     * The soak's pool of fault scripts: {@code all}, or the ones the system property {@code property} names, as
+     * {@code a,b} (each must be one of them).
+     */
+    static List<String> pool(String property, List<String> all) {
+        String chosen = System.getProperty(property, "").strip();
+        if (chosen.isEmpty()) {
+            return all;
+        }
+        List<String> pool = java.util.Arrays.stream(chosen.split(",")).map(String::strip).toList();
+        for (String name : pool) {
+            if (!all.contains(name)) {
+                throw new IllegalArgumentException("-D" + property + " names " + name + ", which is not one of "
+                        + all);
+            }
+        }
+        return pool;
+    }
 }

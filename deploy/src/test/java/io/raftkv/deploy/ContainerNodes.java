@@ -32,6 +32,9 @@ final class ContainerNodes implements AutoCloseable {
     /** How long a (re)started node may take to answer: a cold JVM on a busy 2-core machine. */
     static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
+    /** Where a node reads the faults of what it sends its peers (NetworkFaults); missing: a clean network. */
+    private static final String NETWORK_FAULTS_FILE = "/tmp/raftkv-network-faults";
+
     enum NodeState { RUNNING, KILLED, STOPPED, PAUSED, DISCONNECTED, PARTITIONED }
 
     private record Node(GenericContainer<?> container, HostPort client, HostPort metrics) {}
@@ -42,6 +45,8 @@ final class ContainerNodes implements AutoCloseable {
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     /** Written by faults that run in parallel on several nodes. */
     private final Map<String, NodeState> states = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Nodes whose peer traffic has network faults (orthogonal to their state: a restart keeps the file). */
+    private final java.util.Set<String> faultyNetworks = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ContainerNodes(String label) {
         this.image = RaftkvImage.get();
@@ -63,6 +68,7 @@ final class ContainerNodes implements AutoCloseable {
         container.withNetwork(network)
                 .withNetworkAliases(id)
                 .withEnv("RAFTKV_JAVA_OPTS", javaOptions)
+                .withEnv("RAFTKV_PEER_FAULTS_FILE", NETWORK_FAULTS_FILE)
                 .withCommand(command.toArray(String[]::new))
                 .withExposedPorts(PORT, METRICS_PORT)
                 .waitingFor(Wait.forLogMessage(".*" + app + " " + id + " listening on.*", 1)
@@ -239,8 +245,28 @@ final class ContainerNodes implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes what node {@code id} sends its peers slow, lossy or silent ({@code NetworkFaults.Spec}, such as
+     * {@code delay=75ms jitter=50ms loss=20%} or {@code one-way}); an empty spec makes it clean again. The node reads
+     * the file within a tenth of a second. The kernel's netem is not used: many CI kernels lack its qdisc.
+     */
+    long setNetworkFaults(String id, String spec) {
+        nodes.get(id).container().copyFileToContainer(
+                org.testcontainers.images.builder.Transferable.of(spec.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                NETWORK_FAULTS_FILE);
+        if (spec.isBlank()) {
+            faultyNetworks.remove(id);
+        } else {
+            faultyNetworks.add(id);
+        }
+        return System.nanoTime();
+    }
+
     /** Undoes every fault still in place (it does not wait for the nodes to serve again). */
     void heal() {
+        for (String id : List.copyOf(faultyNetworks)) {
+            setNetworkFaults(id, "");
+        }
         for (String id : ids()) {
             switch (states.get(id)) {
                 case RUNNING -> { }

@@ -89,6 +89,32 @@ final class Faults {
         };
     }
 
+    /** What a slow, lossy network does to the messages every node sends its peers. */
+    static final String LOSSY_NETWORK = "delay=75ms jitter=50ms loss=20% duplicate=5% reorder=25%";
+
+    /**
+     * Every node's peer traffic slow and lossy ({@link #LOSSY_NETWORK}) for 8 s, then clean. The time recorded is
+     * from the network turning bad to a leader being seen through it (the leader is rarely lost).
+     */
+    static ChaosRun.Script<KvCluster> lossyNetwork() {
+        return run -> {
+            KvCluster cluster = run.cluster();
+            cluster.awaitLeader(ChaosRun.LEADERLESS_BOUND);
+            long since = System.nanoTime();
+            cluster.ids().forEach(id -> cluster.nodes().setNetworkFaults(id, LOSSY_NETWORK));
+            measure(run, "lossy network (" + LOSSY_NETWORK + ")", Set.of(), since);
+            Eventually.sleep(Duration.ofSeconds(8));
+            cluster.ids().forEach(id -> cluster.nodes().setNetworkFaults(id, ""));
+            cluster.awaitLeader(ChaosRun.LEADERLESS_BOUND);
+        };
+    }
+
+    /** The leader's peers stop hearing it while it still hears them (a one-way partition), until another leads. */
+    static ChaosRun.Script<KvCluster> oneWayPartitionLeader() {
+        return isolateLeader("one-way partition of leader ", (nodes, id) -> nodes.setNetworkFaults(id, "one-way"),
+                (nodes, id) -> nodes.setNetworkFaults(id, ""));
+    }
+
     /** Isolates the leader with {@code fault} until another node leads, a few seconds more, then heals it. */
     private static ChaosRun.Script<KvCluster> isolateLeader(String label,
             ToLongBiFunction<ContainerNodes, String> fault, BiConsumer<ContainerNodes, String> heal) {
@@ -159,16 +185,24 @@ final class Faults {
     /** A script and the scenario name it runs under. */
     record Named(String name, ChaosRun.Script<KvCluster> script) {}
 
-    /** One of the 3-node scripts, picked at random (for the soak). */
-    static Named random(SplittableRandom random) {
-        return switch (random.nextInt(7)) {
-            case 0 -> new Named("kill-leader", killLeader(1));
-            case 1 -> new Named("kill-random", killRandomNode(2, random));
-            case 2 -> new Named("kill-all", killAll());
-            case 3 -> new Named("pause-leader", pauseLeader());
-            case 4 -> new Named("disconnect-leader", disconnectLeader());
-            case 5 -> new Named("peer-partition-leader", partitionLeaderFromPeers());
-            default -> new Named("rolling-restart", rollingRestart());
-        };
+    /** The soak's 3-node scripts by name (as {@code -Draftkv.chaos.faults} names them). */
+    static final List<String> NAMES = List.of("kill-leader", "kill-random", "kill-all", "pause-leader",
+            "disconnect-leader", "peer-partition-leader", "rolling-restart", "lossy-network",
+            "one-way-partition-leader");
+
+    /** The script called {@code name} (one of {@link #NAMES}). */
+    static Named named(String name, SplittableRandom random) {
+        return new Named(name, switch (name) {
+            case "kill-leader" -> killLeader(1);
+            case "kill-random" -> killRandomNode(2, random);
+            case "kill-all" -> killAll();
+            case "pause-leader" -> pauseLeader();
+            case "disconnect-leader" -> disconnectLeader();
+            case "peer-partition-leader" -> partitionLeaderFromPeers();
+            case "rolling-restart" -> rollingRestart();
+            case "lossy-network" -> lossyNetwork();
+            case "one-way-partition-leader" -> oneWayPartitionLeader();
+            default -> throw new IllegalArgumentException("no fault script " + name + "; there are " + NAMES);
+        });
     }
 }

@@ -186,19 +186,45 @@ final class ShardFaults {
         };
     }
 
+    /**
+     * Every replica's and controller node's peer traffic slow and lossy ({@link Faults#LOSSY_NETWORK}) while shards
+     * move, then clean once the move has settled.
+     */
+    static ChaosRun.Script<ShardedCluster> lossyNetworkDuringRebalance() {
+        return run -> {
+            ShardedCluster cluster = run.cluster();
+            List<String> all = cluster.nodes().ids();
+            long since = System.nanoTime();
+            all.forEach(id -> cluster.nodes().setNetworkFaults(id, Faults.LOSSY_NETWORK));
+            for (long gid : cluster.gids()) {
+                cluster.awaitGroupLeader(gid, Set.of(), ChaosRun.LEADERLESS_BOUND);
+            }
+            run.record("lossy network: every group's leader seen", Duration.ofNanos(System.nanoTime() - since));
+            toggleGroup(cluster);
+            Eventually.sleep(Duration.ofSeconds(5));
+            all.forEach(id -> cluster.nodes().setNetworkFaults(id, ""));
+        };
+    }
+
     /** A script and the scenario name it runs under. */
     record Named(String name, ChaosRun.Script<ShardedCluster> script) {}
 
-    /** One of the scripts, picked at random (for the soak). */
-    static Named random(SplittableRandom random) {
-        return switch (random.nextInt(6)) {
-            case 0 -> new Named("kill-puller-leader", killPullerLeader());
-            case 1 -> new Named("kill-source-leader", killSourceLeader());
-            case 2 -> new Named("kill-group-during-leave", killWholeGroupDuringLeave());
-            case 3 -> new Named("controller-kill-pause", killAndPauseControllerLeader());
-            case 4 -> new Named("rolling-restart", rollingRestartDuringRebalance());
-            default -> new Named("peer-partition-leaders", partitionLeadersFromPeers());
-        };
+    /** The soak's sharded scripts by name (as {@code -Draftkv.chaos.faults} names them). */
+    static final List<String> NAMES = List.of("kill-puller-leader", "kill-source-leader", "kill-group-during-leave",
+            "controller-kill-pause", "rolling-restart", "peer-partition-leaders", "lossy-network-rebalance");
+
+    /** The script called {@code name} (one of {@link #NAMES}). */
+    static Named named(String name) {
+        return new Named(name, switch (name) {
+            case "kill-puller-leader" -> killPullerLeader();
+            case "kill-source-leader" -> killSourceLeader();
+            case "kill-group-during-leave" -> killWholeGroupDuringLeave();
+            case "controller-kill-pause" -> killAndPauseControllerLeader();
+            case "rolling-restart" -> rollingRestartDuringRebalance();
+            case "peer-partition-leaders" -> partitionLeadersFromPeers();
+            case "lossy-network-rebalance" -> lossyNetworkDuringRebalance();
+            default -> throw new IllegalArgumentException("no sharded fault script " + name + "; there are " + NAMES);
+        });
     }
 
     // ---- changes ----

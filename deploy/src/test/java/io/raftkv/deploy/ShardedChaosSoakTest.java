@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The long version of {@link ShardedChaosTest} (profile {@code soak}: {@code ./mvnw verify -Psoak -pl deploy}):
  * rounds of randomly picked sharded fault scripts on one sharded cluster, each checked like the short scenarios.
- * {@code -Draftkv.chaos.rounds=N} (default 12) and {@code -Draftkv.chaos.seed=S} pick the run.
+ * {@code -Draftkv.chaos.rounds=N} (default 12) and {@code -Draftkv.chaos.seed=S} pick the run;
+ * {@code -Draftkv.chaos.shard-faults=a,b} draws from those scripts only ({@link ShardFaults#NAMES}).
  */
 @RequiresDocker
 @Tag("soak")
@@ -23,10 +24,11 @@ class ShardedChaosSoakTest {
         long seed = Long.getLong("raftkv.chaos.seed", System.nanoTime());
         System.out.println("sharded chaos soak: " + rounds + " rounds, seed " + seed);
         SplittableRandom random = new SplittableRandom(seed);
+        List<String> pool = ChaosRun.pool("raftkv.chaos.shard-faults", ShardFaults.NAMES);
         List<String> report = new ArrayList<>();
         try (ShardedCluster cluster = ShardedChaosTest.start("sharded-soak")) {
             for (int round = 0; round < rounds; round++) {
-                ShardFaults.Named fault = ShardFaults.random(random);
+                ShardFaults.Named fault = ShardFaults.named(pool.get(random.nextInt(pool.size())));
                 report.addAll(ShardedChaosTest.scenario(cluster, "soak-" + round + "-" + fault.name(),
                         fault.script()));
             }
