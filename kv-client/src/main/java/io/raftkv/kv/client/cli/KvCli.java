@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -191,6 +192,30 @@ public final class KvCli implements Callable<Integer> {
             return error(ExitCodes.UNAVAILABLE, e.getMessage());
         } catch (KvInvalidArgumentException e) {
             return error(ExitCodes.INVALID, "rejected: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The nodes of the one Raft group a command acts on (member, move-leader, snapshot save), from --cluster; a usage
+     * error starting with {@code what} if the store is given as a sharded one (--controller).
+     */
+    List<HostPort> groupNodes(CommandLine caller, String what) {
+        Store store = store(caller);
+        if (store.sharded()) {
+            throw new CommandLine.ParameterException(caller, what + ": give its nodes with --cluster (a shard"
+                    + " group's, or the controller's), not --controller");
+        }
+        return store.addresses();
+    }
+
+    /** Runs a call to a group's nodes, turning the client's typed failures into exit codes and one-line errors. */
+    static int groupCall(IntSupplier call) {
+        try {
+            return call.getAsInt();
+        } catch (KvUnavailableException e) {
+            return error(ExitCodes.UNAVAILABLE, e.getMessage());
+        } catch (KvInvalidArgumentException e) {
+            return error(ExitCodes.INVALID, e.getMessage());
         }
     }
 

@@ -2,8 +2,6 @@ package io.raftkv.kv.client.cli;
 
 import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.HostPort;
-import io.raftkv.kv.client.KvInvalidArgumentException;
-import io.raftkv.kv.client.KvUnavailableException;
 import io.raftkv.kv.client.MembersClient;
 import io.raftkv.proto.members.Member;
 import java.util.List;
@@ -46,20 +44,14 @@ final class MemberCommand implements Callable<Integer> {
 
     /** Connects to the group at --cluster and runs {@code action}, turning failures into exit codes. */
     static int withMembers(KvCli kv, CommandLine caller, Function<MembersClient, Integer> action) {
-        KvCli.Store store = kv.store(caller);
-        if (store.sharded()) {
-            throw new CommandLine.ParameterException(caller, "member commands act on one group: give its nodes with"
-                    + " --cluster (a shard group's, or the controller's), not --controller");
-        }
+        List<HostPort> nodes = kv.groupNodes(caller, "member commands act on one group");
         // A change is not retried after an attempt times out: it may have committed (a learner's promotion waits for
         // its entry, which can queue behind a large snapshot), and the retry would be refused ("already a voter").
-        try (MembersClient members = new MembersClient(store.addresses(), kv.options(true))) {
-            return action.apply(members);
-        } catch (KvUnavailableException e) {
-            return KvCli.error(ExitCodes.UNAVAILABLE, e.getMessage());
-        } catch (KvInvalidArgumentException e) {
-            return KvCli.error(ExitCodes.INVALID, e.getMessage());
-        }
+        return KvCli.groupCall(() -> {
+            try (MembersClient members = new MembersClient(nodes, kv.options(true))) {
+                return action.apply(members);
+            }
+        });
     }
 
     /** One line per member, as {@code member list} prints them. */

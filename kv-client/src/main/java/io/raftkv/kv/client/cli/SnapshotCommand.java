@@ -4,14 +4,14 @@ import io.raftkv.common.backup.BackupFile;
 import io.raftkv.common.backup.BackupHeader;
 import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.ExitCodes;
+import io.raftkv.common.cli.HostPort;
 import io.raftkv.kv.client.BackupClient;
-import io.raftkv.kv.client.KvInvalidArgumentException;
-import io.raftkv.kv.client.KvUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,27 +61,21 @@ final class SnapshotCommand implements Callable<Integer> {
                     description = "How long the transfer may take (default: ${DEFAULT-VALUE}).")
             Duration transferTimeout) {
         CommandLine caller = spec.commandLine().getSubcommands().get("save");
-        KvCli.Store store = kv.store(caller);
-        if (store.sharded()) {
-            throw new CommandLine.ParameterException(caller, "a backup is of one group: give its nodes with"
-                    + " --cluster (a shard group's, or the controller's), not --controller");
-        }
+        List<HostPort> nodes = kv.groupNodes(caller, "a backup is of one group");
         long start = System.nanoTime();
-        try (BackupClient backups = new BackupClient(store.addresses(), kv.options(false))) {
-            BackupFile saved = backups.save(group, file, transferTimeout);
-            long millis = Math.max(1, (System.nanoTime() - start) / 1_000_000);
-            System.out.printf("saved %s: group %s, index %d, term %d, %,d bytes in %,d ms (%.1f MB/s)%n", file,
-                    saved.header().group(), saved.header().index(), saved.header().term(), saved.fileLength(),
-                    millis, saved.fileLength() / 1e3 / millis);
-            System.out.flush();
-            return ExitCodes.OK;
-        } catch (KvUnavailableException e) {
-            return KvCli.error(ExitCodes.UNAVAILABLE, e.getMessage());
-        } catch (KvInvalidArgumentException e) {
-            return KvCli.error(ExitCodes.INVALID, e.getMessage());
-        } catch (UncheckedIOException e) {
-            return KvCli.error(ExitCodes.FAILURE, e.getCause().getMessage());
-        }
+        return KvCli.groupCall(() -> {
+            try (BackupClient backups = new BackupClient(nodes, kv.options(false))) {
+                BackupFile saved = backups.save(group, file, transferTimeout);
+                long millis = Math.max(1, (System.nanoTime() - start) / 1_000_000);
+                System.out.printf("saved %s: group %s, index %d, term %d, %,d bytes in %,d ms (%.1f MB/s)%n", file,
+                        saved.header().group(), saved.header().index(), saved.header().term(), saved.fileLength(),
+                        millis, saved.fileLength() / 1e3 / millis);
+                System.out.flush();
+                return ExitCodes.OK;
+            } catch (UncheckedIOException e) {
+                return KvCli.error(ExitCodes.FAILURE, e.getCause().getMessage());
+            }
+        });
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
