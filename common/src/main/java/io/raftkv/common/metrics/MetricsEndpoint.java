@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.raftkv.common.cli.StartupException;
+import io.raftkv.common.status.StatusPage;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.BindException;
@@ -11,10 +12,16 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
-/** Serves a registry in Prometheus text format at {@code GET /metrics} on its own HTTP port. */
+/**
+ * Serves a registry in Prometheus text format at {@code GET /metrics} on its own HTTP port, and the process's status
+ * page ({@link StatusPage}) if it has one.
+ */
 public final class MetricsEndpoint implements AutoCloseable {
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String JSON = "application/json; charset=utf-8";
+    private static final String HTML = "text/html; charset=utf-8";
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -30,6 +37,16 @@ public final class MetricsEndpoint implements AutoCloseable {
      * @throws StartupException naming the port when it is in use or cannot be bound
      */
     public static MetricsEndpoint start(String bindHost, int port, PrometheusMeterRegistry registry) {
+        return start(bindHost, port, registry, null);
+    }
+
+    /**
+     * As above, with {@code page} (if not null) at {@code /} and its state at {@code /status.json}.
+     *
+     * @throws StartupException naming the port when it is in use or cannot be bound
+     */
+    public static MetricsEndpoint start(String bindHost, int port, PrometheusMeterRegistry registry,
+            StatusPage page) {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(bindHost, port), 16);
@@ -44,8 +61,18 @@ public final class MetricsEndpoint implements AutoCloseable {
             return thread;
         });
         server.setExecutor(executor);
-        server.createContext("/metrics", exchange -> serve(exchange, registry));
-        server.createContext("/", MetricsEndpoint::notFound);
+        server.createContext("/metrics", exchange -> respond(exchange, 200, CONTENT_TYPE, registry::scrape));
+        if (page != null) {
+            server.createContext("/status.json", exchange -> respond(exchange, 200, JSON, page::json));
+        }
+        server.createContext("/", exchange -> {
+            if (page != null && exchange.getRequestURI().getPath().equals("/")) {
+                respond(exchange, 200, HTML, page::html);
+            } else {
+                respond(exchange, 404, "text/plain; charset=utf-8", () -> page == null ? "metrics are at /metrics\n"
+                        : "metrics are at /metrics, the status page at / and its data at /status.json\n");
+            }
+        });
         server.start();
         return new MetricsEndpoint(server, executor);
     }
@@ -55,21 +82,21 @@ public final class MetricsEndpoint implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    private static void serve(HttpExchange exchange, PrometheusMeterRegistry registry) throws IOException {
-        try (exchange) {
-            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
+    private static void respond(HttpExchange exchange, int status, String contentType, Supplier<String> text)
+            throws IOException {
+        byte[] body;
+        try {
+            body = text.get().getBytes(StandardCharsets.UTF_8);
+        } catch (RuntimeException e) {
+            // A page that cannot say its state now (the process is stopping) answers 503 rather than hanging up.
+            status = 503;
+            contentType = "text/plain; charset=utf-8";
+            body = ("unavailable: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
         }
-    }
-
-    private static void notFound(HttpExchange exchange) throws IOException {
         try (exchange) {
-            byte[] body = "metrics are at /metrics\n".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(404, body.length);
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            exchange.sendResponseHeaders(status, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }

@@ -5,10 +5,13 @@ import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.cli.StartupException;
 import io.raftkv.common.client.ClientOptions;
+import io.raftkv.common.json.JsonWriter;
 import io.raftkv.common.shardctrler.ControllerClerk;
 import io.raftkv.kv.server.KvLimits;
 import io.raftkv.kv.server.KvService;
 import io.raftkv.kv.server.NodeIdentity;
+import io.raftkv.proto.kv.ShardStatus;
+import io.raftkv.proto.kv.StatusReply;
 import io.raftkv.raft.core.Role;
 import io.raftkv.raft.runtime.RaftNode;
 import io.raftkv.raft.service.RaftRequests;
@@ -54,8 +57,9 @@ public final class ShardGroupServer {
         ExecutorService replies = process.closeOnExit(Executors.newVirtualThreadPerTaskExecutor());
         Clock clock = Clock.systemUTC();
         NodeIdentity self = new NodeIdentity(process.nodeId(), process.advertisedAddress().toString());
-        process.addService(new KvService(node, new ShardBackend(replica), self, limits, requestTimeout, clock, replies,
-                registry));
+        ShardBackend backend = new ShardBackend(replica);
+        process.addService(new KvService(node, backend, self, limits, requestTimeout, clock, replies, registry));
+        process.describeOnStatusPage(group, json -> describe(backend, json));
         process.addService(new ShardMigrationService(replica, node, process.nodeId(), requestTimeout, clock, replies,
                 ShardGroupReplica.CHUNK_BYTES, registry));
         process.maxInboundMessageBytes(proposalLimit + (8 << 20));
@@ -83,6 +87,19 @@ public final class ShardGroupServer {
                 LOG.warn("group {}: a migration round failed: {}", gid, e.toString());
             }
         }, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The group's part of the status page: the configuration it applied and each shard's state and keys. */
+    static void describe(ShardBackend backend, JsonWriter json) {
+        StatusReply.Builder status = StatusReply.newBuilder();
+        backend.describe(status);
+        json.field("config_num", status.getConfigNum()).name("shards").beginArray();
+        for (ShardStatus shard : status.getShardsList()) {
+            json.beginObject().field("shard", shard.getShard())
+                    .field("state", shard.getState().name().toLowerCase(java.util.Locale.ROOT))
+                    .field("keys", shard.getKeys()).endObject();
+        }
+        json.endArray();
     }
 
     private static ShardGroupReplica open(ReplicaProcess process, long gid, Duration sessionTtl) {

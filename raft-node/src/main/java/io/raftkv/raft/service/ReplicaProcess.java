@@ -65,6 +65,7 @@ public final class ReplicaProcess implements AutoCloseable {
     private final List<RaftNode> nodes = new ArrayList<>();
     private final Map<String, GroupMeters> groupMeters = new LinkedHashMap<>();
     private int maxInboundMessageBytes = 8 << 20;
+    private final Map<String, ReplicaStatus.GroupDetails> statusDetails = new LinkedHashMap<>();
 
     private ReplicaProcess(String app, ReplicaFlags flags) {
         this.app = app;
@@ -155,6 +156,11 @@ public final class ReplicaProcess implements AutoCloseable {
         return node;
     }
 
+    /** What group {@code group}'s part of the status page shows beyond its Raft state (its shards, say). */
+    public void describeOnStatusPage(String group, ReplicaStatus.GroupDetails details) {
+        statusDetails.put(group, details);
+    }
+
     /** A gRPC service of the process, on its one port. */
     public void addService(BindableService service) {
         services.add(service);
@@ -190,7 +196,10 @@ public final class ReplicaProcess implements AutoCloseable {
         resources.add(host); // closed after the nodes, before the server
         Integer metricsPort = flags.metricsPort();
         if (metricsPort != null) {
-            resources.add(MetricsEndpoint.start(bind.host(), metricsPort, registry));
+            ReplicaStatus status = new ReplicaStatus(flags.id(), advertisedAddress().toString(), List.copyOf(nodes),
+                    registry);
+            statusDetails.forEach(status::addDetails);
+            resources.add(MetricsEndpoint.start(bind.host(), metricsPort, registry, status));
         }
         for (RaftNode node : nodes) {
             try {
@@ -217,7 +226,7 @@ public final class ReplicaProcess implements AutoCloseable {
         }, "shutdown"));
         LOG.info("node {} serving clients and peers of groups {} on {} (advertised as {}), data in {}{}",
                 flags.id(), nodes.stream().map(RaftNode::group).toList(), bind, advertisedAddress(), dataDir,
-                metricsPort == null ? "" : ", metrics on port " + metricsPort);
+                metricsPort == null ? "" : ", metrics and the status page on port " + metricsPort);
         System.out.println(app + " " + flags.id() + " listening on " + listening.port());
         System.out.flush();
         return awaitNodes();

@@ -1,5 +1,6 @@
 package io.raftkv.kv.client.cli;
 
+import io.raftkv.common.json.JsonWriter;
 import java.util.List;
 
 /** The little JSON the CLI's {@code --json} outputs need: strings quoted and escaped, lists of strings. */
@@ -7,17 +8,7 @@ final class Json {
     private Json() {}
 
     static String quoted(String text) {
-        StringBuilder out = new StringBuilder("\"");
-        for (char c : text.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.append('"').toString();
+        return JsonWriter.quoted(text);
     }
 
     static String object(java.util.Map<String, String> fields) {

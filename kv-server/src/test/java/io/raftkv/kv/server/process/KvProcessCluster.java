@@ -175,6 +175,11 @@ final class KvProcessCluster implements AutoCloseable {
         processes.put(id, builder.start());
     }
 
+    /** The port node {@code id} serves its metrics and status page on. */
+    int metricsPort(String id) {
+        return metricsPorts.get(id);
+    }
+
     /** Waits until the node serves its metrics (it binds gRPC before metrics, so both are up). */
     void awaitUp(String id) {
         Eventually.await(id + " serves", Duration.ofSeconds(90), () -> {

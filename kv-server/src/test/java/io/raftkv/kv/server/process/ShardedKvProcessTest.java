@@ -163,8 +163,21 @@ class ShardedKvProcessTest {
                         + verdict.linearizability());
                 assertEquals(List.of(), verdict.appendProblems());
                 assertTrue(verdict.linearizability().isLinearizable(), verdict.linearizability()::toString);
+                assertStatusPageShowsShards(g100, "g100", admin.query(ControllerClerk.LATEST).num());
             }
         }
+    }
+
+    /** A replica's status page data has its group's configuration and every shard's state. */
+    private static void assertStatusPageShowsShards(KvProcessCluster group, String name, long configNum)
+            throws Exception {
+        String id = group.ids().getFirst();
+        String json = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + group.metricsPort(id) + "/status.json")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(json.contains("\"group\":\"" + name + "\"") && json.contains("\"config_num\":" + configNum)
+                && json.contains("\"shards\":[{\"shard\":0,\"state\":\""), json);
+        assertEquals(6, json.split("\"shard\":", -1).length - 1, json);
     }
 
     /**
