@@ -41,7 +41,8 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     /**
-     * As above, with {@code page} (if not null) at {@code /} and its state at {@code /status.json}.
+     * As above, with {@code page} (if not null) at {@code /} and its state at {@code /status.json}; with
+     * {@code registry} null, only the page (a tool's own page, with no metrics of its own).
      *
      * @throws StartupException naming the port when it is in use or cannot be bound
      */
@@ -61,7 +62,9 @@ public final class MetricsEndpoint implements AutoCloseable {
             return thread;
         });
         server.setExecutor(executor);
-        server.createContext("/metrics", exchange -> respond(exchange, 200, CONTENT_TYPE, registry::scrape));
+        if (registry != null) {
+            server.createContext("/metrics", exchange -> respond(exchange, 200, CONTENT_TYPE, registry::scrape));
+        }
         if (page != null) {
             server.createContext("/status.json", exchange -> respond(exchange, 200, JSON, page::json));
         }

@@ -11,4 +11,16 @@ public interface StatusPage {
 
     /** The state the page shows now, as one JSON object; computed for every request. */
     String json();
+
+    /** A page's HTML, a resource beside {@code owner}; a missing one is a packaging error. */
+    static String load(Class<?> owner, String name) {
+        try (java.io.InputStream in = owner.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("the page " + name + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

@@ -13,10 +13,6 @@ import io.raftkv.raft.core.Membership;
 import io.raftkv.raft.core.RaftStatus;
 import io.raftkv.raft.core.Role;
 import io.raftkv.raft.runtime.RaftNode;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,7 +39,7 @@ public final class ReplicaStatus implements StatusPage {
     /** Requests served since the previous poll: how many per second, and their mean latency. */
     record Requests(double perSecond, double meanMillis) {}
 
-    private static final String HTML = resource("replica-status.html");
+    private static final String HTML = StatusPage.load(ReplicaStatus.class, "replica-status.html");
     private static final long RAFT_STATUS_TIMEOUT_MILLIS = 500;
 
     private final String nodeId;
@@ -157,16 +153,5 @@ public final class ReplicaStatus implements StatusPage {
             extra.write(json);
         }
         json.endObject();
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = ReplicaStatus.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("the status page " + name + " is missing from the classpath");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -13,12 +13,7 @@ final class GroupShards {
 
     /** What the group's leader (or else any node that answered) says of the group's configuration and shards. */
     static String describe(List<NodeReport> nodes) {
-        StatusReply best = null;
-        for (NodeReport node : nodes) {
-            if (node.reachable() && (best == null || node.status().getRole() == io.raftkv.proto.kv.Role.LEADER)) {
-                best = node.status();
-            }
-        }
+        StatusReply best = best(nodes);
         if (best == null) {
             return "no node answered";
         }
@@ -38,6 +33,17 @@ final class GroupShards {
         return "configuration " + best.getConfigNum() + " (as " + best.getNodeId() + " applied it); serving "
                 + (serving.isEmpty() ? "no shards" : String.join(", ", serving))
                 + (other.isEmpty() ? "" : "; moving: " + String.join(", ", other));
+    }
+
+    /** The group's leader's status, or else any node's that answered; null if none did. */
+    static StatusReply best(List<NodeReport> nodes) {
+        StatusReply best = null;
+        for (NodeReport node : nodes) {
+            if (node.reachable() && (best == null || node.status().getRole() == io.raftkv.proto.kv.Role.LEADER)) {
+                best = node.status();
+            }
+        }
+        return best;
     }
 
     private static String keys(long count) {

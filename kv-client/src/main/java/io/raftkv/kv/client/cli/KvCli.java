@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             KvCli.Put.class, KvCli.Get.class, KvCli.Append.class, KvCli.Delete.class, KvCli.StatusCommand.class,
             BenchCommand.class, MemberCommand.class, MemberCommand.MoveLeader.class, SnapshotCommand.class,
+            DashboardCommand.class,
             CommandLine.HelpCommand.class
         },
         footerHeading = "%n",
@@ -55,6 +56,7 @@ import picocli.CommandLine.Spec;
             "  kv member list                  (kv member --help: adding, promoting and removing members)",
             "  kv move-leader n2",
             "  kv snapshot save backup.db      (kv snapshot --help: checking a backup, restoring a cluster)",
+            "  kv dashboard                    (a page of the whole cluster on http://127.0.0.1:8080/)",
             "  kv --controller 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 put greeting hello   (bin/cluster up --sharded)",
             "  kv --controller localhost:7101 --address-map '*=localhost' get greeting   (the sharded compose cluster)",
             "",
@@ -112,7 +114,7 @@ public final class KvCli implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: put, get, append, delete, status, bench, member, move-leader or snapshot");
+                "missing command: put, get, append, delete, status, bench, member, move-leader, snapshot or dashboard");
     }
 
     /**

@@ -163,8 +163,48 @@ class ShardedKvProcessTest {
                         + verdict.linearizability());
                 assertEquals(List.of(), verdict.appendProblems());
                 assertTrue(verdict.linearizability().isLinearizable(), verdict.linearizability()::toString);
-                assertStatusPageShowsShards(g100, "g100", admin.query(ControllerClerk.LATEST).num());
+                long latest = admin.query(ControllerClerk.LATEST).num();
+                assertStatusPageShowsShards(g100, "g100", latest);
+                dashboardDrawsTheShardMap(controllerSpec, latest);
             }
+        }
+    }
+
+    /**
+     * {@code kv dashboard --controller}: its page draws the latest configuration's shard map, every shard served by
+     * its owner (skipped without Chromium, unless RAFTKV_REQUIRE_TOOLS=1).
+     */
+    private void dashboardDrawsTheShardMap(String controllerSpec, long configNum) throws Exception {
+        var browser = io.raftkv.testkit.HeadlessBrowser.find();
+        if (browser.isEmpty()) {
+            assertTrue(!"1".equals(System.getenv("RAFTKV_REQUIRE_TOOLS")), "RAFTKV_REQUIRE_TOOLS=1 but no chromium");
+            return;
+        }
+        int port = io.raftkv.testkit.Ports.freePort();
+        try (io.raftkv.testkit.JvmProcess dashboard = io.raftkv.testkit.JvmProcess.builder(KvCli.class)
+                .name("dashboard").args("--controller", controllerSpec, "dashboard", "--listen", "127.0.0.1:" + port)
+                .log(dir.resolve("dashboard.log")).start()) {
+            String url = "http://127.0.0.1:" + port + "/";
+            Eventually.await("the dashboard reads configuration " + configNum, Duration.ofSeconds(60), () -> {
+                try {
+                    return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(url + "status.json")).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString()).body()
+                            .contains("\"config_num\":" + configNum + ",\"shard_owners\"");
+                } catch (java.io.IOException e) {
+                    return false; // not listening yet
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            });
+            String page = browser.get().dumpDom(url, Duration.ofMillis(1_500));
+            for (int shard = 0; shard < 6; shard++) {
+                assertTrue(page.matches("(?s).*data-shard=\"" + shard + "\" data-gid=\"[12]00\" data-state=\"serving\".*"),
+                        "shard " + shard + " is not drawn served:\n" + page);
+            }
+            browser.get().screenshot(url, Path.of("target", "status-pages", "sharded-dashboard.png"),
+                    Duration.ofMillis(1_500));
         }
     }
 

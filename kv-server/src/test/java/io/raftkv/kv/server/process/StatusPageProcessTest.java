@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.raftkv.common.client.ClientOptions;
 import io.raftkv.kv.client.Clerk;
+import io.raftkv.kv.client.cli.KvCli;
 import io.raftkv.kv.main.KvServerMain;
+import io.raftkv.testkit.Eventually;
 import io.raftkv.testkit.HeadlessBrowser;
+import io.raftkv.testkit.JvmProcess;
+import io.raftkv.testkit.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The status page of kv-server processes, as headless Chromium shows it: the leader's page lists every member with
- * its lag, a follower's names the leader; both refresh from /status.json. Screenshots go to
+ * its lag, a follower's names the leader; both refresh from /status.json. Then {@code kv dashboard}'s page over the
+ * cluster, before and after the leader is killed. Screenshots go to
  * {@code target/status-pages/}. Skipped without Chromium, failed instead under {@code RAFTKV_REQUIRE_TOOLS=1}.
  */
 class StatusPageProcessTest {
@@ -32,7 +37,7 @@ class StatusPageProcessTest {
     Path dir;
 
     @Test
-    void theLeadersPageListsTheMembersAndAFollowersPageNamesTheLeader() throws Exception {
+    void nodePagesAndTheClusterDashboard() throws Exception {
         HeadlessBrowser browser = browser();
         try (KvProcessCluster cluster = new KvProcessCluster(dir, KvServerMain.class, List.of())) {
             cluster.startAll();
@@ -65,6 +70,56 @@ class StatusPageProcessTest {
 
             browser.screenshot(leaderUrl, SCREENSHOTS.resolve("kv-leader.png"), Duration.ofMillis(2_500));
             browser.screenshot(followerUrl, SCREENSHOTS.resolve("kv-follower.png"), Duration.ofMillis(2_500));
+
+            dashboardShowsTheLeaderKilledAndTheNextWithinTwoSeconds(browser, cluster, leader);
+        }
+    }
+
+    /**
+     * {@code kv dashboard} over the cluster: its page names the leader; once the leader is SIGKILLed and another
+     * leads, the page's data shows the old one down and the new one leading within 2 s, and the page draws it.
+     */
+    private void dashboardShowsTheLeaderKilledAndTheNextWithinTwoSeconds(HeadlessBrowser browser,
+            KvProcessCluster cluster, String leader) throws Exception {
+        int port = Ports.freePort();
+        String url = "http://127.0.0.1:" + port + "/";
+        try (JvmProcess dashboard = JvmProcess.builder(KvCli.class).name("dashboard")
+                .args("--cluster", cluster.clusterSpec(), "dashboard", "--listen", "127.0.0.1:" + port)
+                .log(dir.resolve("dashboard.log")).start()) {
+            Eventually.await("the dashboard sees " + leader + " lead", Duration.ofSeconds(60),
+                    () -> dashboardJson(port).contains("\"leader\":\"" + leader + "\",\"nodes\""));
+            String page = browser.dumpDom(url, Duration.ofMillis(1_500));
+            assertRefreshed(page);
+            assertTrue(page.contains("data-group=\"kv\" data-leader=\"" + leader + "\""), page);
+            for (String id : cluster.ids()) {
+                assertTrue(page.contains("data-node=\"" + id + "\""), id + " is not shown:\n" + page);
+            }
+
+            cluster.kill(leader);
+            String next = cluster.awaitLeader(Duration.ofSeconds(60));
+            long elected = System.nanoTime();
+            Eventually.await("the dashboard shows " + leader + " down and " + next + " leading",
+                    Duration.ofSeconds(30), () -> {
+                        String json = dashboardJson(port);
+                        return json.contains("\"leader\":\"" + next + "\",\"nodes\"")
+                                && json.contains("\"id\":\"" + leader + "\",\"up\":false");
+                    });
+            long shownMillis = (System.nanoTime() - elected) / 1_000_000;
+            System.out.println("[StatusPageProcessTest] the dashboard showed the new leader " + shownMillis
+                    + " ms after every node named it");
+            assertTrue(shownMillis <= 2_000, "the dashboard took " + shownMillis + " ms to show the new leader");
+            String after = browser.dumpDom(url, Duration.ofMillis(1_500));
+            assertTrue(after.contains("data-group=\"kv\" data-leader=\"" + next + "\""), after);
+            assertTrue(after.contains("<tr class=\"down\" data-node=\"" + leader + "\""), after);
+            browser.screenshot(url, SCREENSHOTS.resolve("kv-dashboard-leader-down.png"), Duration.ofMillis(1_500));
+        }
+    }
+
+    private static String dashboardJson(int port) {
+        try {
+            return get("http://127.0.0.1:" + port + "/status.json");
+        } catch (Exception | AssertionError e) {
+            return ""; // not listening yet
         }
     }
 
