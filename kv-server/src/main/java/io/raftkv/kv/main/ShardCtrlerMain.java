@@ -5,6 +5,7 @@ import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.Mains;
 import io.raftkv.common.cli.StartupException;
+import io.raftkv.kv.shardctrler.ConfigHistoryJson;
 import io.raftkv.kv.shardctrler.ControllerMetrics;
 import io.raftkv.kv.shardctrler.ControllerService;
 import io.raftkv.kv.shardctrler.ControllerStateMachine;
@@ -68,6 +69,7 @@ public final class ShardCtrlerMain implements Callable<Integer> {
             ExecutorService replies = process.closeOnExit(Executors.newVirtualThreadPerTaskExecutor());
             process.addService(new ControllerService(node, machine, replica.id(), replica.requestTimeout(),
                     Clock.systemUTC(), replies, registry));
+            process.describeOnStatusPage(GROUP, json -> ConfigHistoryJson.write(machine, json));
             return process.serve();
         }
     }

@@ -165,16 +165,18 @@ class ShardedKvProcessTest {
                 assertTrue(verdict.linearizability().isLinearizable(), verdict.linearizability()::toString);
                 long latest = admin.query(ControllerClerk.LATEST).num();
                 assertStatusPageShowsShards(g100, "g100", latest);
-                dashboardDrawsTheShardMap(controllerSpec, latest);
+                pagesDrawTheShardMap(controller, latest);
             }
         }
     }
 
     /**
-     * {@code kv dashboard --controller}: its page draws the latest configuration's shard map, every shard served by
-     * its owner (skipped without Chromium, unless RAFTKV_REQUIRE_TOOLS=1).
+     * The controller's status page draws the latest configuration's shard map and its history; {@code kv dashboard
+     * --controller} draws the map with every shard served by its owner (skipped without Chromium, unless
+     * RAFTKV_REQUIRE_TOOLS=1).
      */
-    private void dashboardDrawsTheShardMap(String controllerSpec, long configNum) throws Exception {
+    private void pagesDrawTheShardMap(KvProcessCluster controller, long configNum) throws Exception {
+        String controllerSpec = controller.clusterSpec();
         var browser = io.raftkv.testkit.HeadlessBrowser.find();
         if (browser.isEmpty()) {
             assertTrue(!"1".equals(System.getenv("RAFTKV_REQUIRE_TOOLS")), "RAFTKV_REQUIRE_TOOLS=1 but no chromium");
@@ -200,12 +202,27 @@ class ShardedKvProcessTest {
             });
             String page = browser.get().dumpDom(url, Duration.ofMillis(1_500));
             for (int shard = 0; shard < 6; shard++) {
-                assertTrue(page.matches("(?s).*data-shard=\"" + shard + "\" data-gid=\"[12]00\" data-state=\"serving\".*"),
-                        "shard " + shard + " is not drawn served:\n" + page);
+                assertTrue(page.matches("(?s).*data-shard=\"" + shard
+                        + "\" data-gid=\"[12]00\" data-state=\"serving\".*"),
+                        "shard " + shard + " is not drawn served:\n"
+                        + page);
             }
             browser.get().screenshot(url, Path.of("target", "status-pages", "sharded-dashboard.png"),
                     Duration.ofMillis(1_500));
         }
+        String leader = controller.awaitLeaderByMetrics("shardctrler", Duration.ofSeconds(60));
+        String controllerPage = "http://127.0.0.1:" + controller.metricsPort(leader) + "/";
+        String page = browser.get().dumpDom(controllerPage, Duration.ofMillis(2_500));
+        assertTrue(page.contains("configuration " + configNum + ": shards by group"), page);
+        for (int shard = 0; shard < 6; shard++) {
+            assertTrue(page.matches("(?s).*data-shard=\"" + shard + "\" data-gid=\"[12]00\".*"),
+                    "shard " + shard + " is not drawn with its group:\n" + page);
+        }
+        for (long num = configNum; num > Math.max(0, configNum - 3); num--) {
+            assertTrue(page.contains("<tr data-config=\"" + num + "\">"), "configuration " + num + ":\n" + page);
+        }
+        browser.get().screenshot(controllerPage, Path.of("target", "status-pages", "controller.png"),
+                Duration.ofMillis(2_500));
     }
 
     /** A replica's status page data has its group's configuration and every shard's state. */
