@@ -124,7 +124,8 @@ public final class CoordinatorMain implements Callable<Integer> {
         MetricsEndpoint metricsEndpoint = null;
         try {
             if (metricsPort != null) {
-                metricsEndpoint = MetricsEndpoint.start(host, metricsPort, registry);
+                metricsEndpoint = MetricsEndpoint.start(host, metricsPort, registry,
+                        new CoordinatorStatus(job, scheduler, clock));
             }
             int stale = JobFiles.deleteJobFiles(job.workDir());
             if (stale > 0) {
@@ -135,7 +136,7 @@ public final class CoordinatorMain implements Callable<Integer> {
                     job.splits().size(), inputs.size(), splitSize, job.reduces(), job.workDir(),
                     job.sharedWorkDir() ? "shared with the workers" : "map outputs stay on the workers",
                     server.port(),
-                    metricsEndpoint == null ? "" : ", metrics on port " + metricsEndpoint.port());
+                    metricsEndpoint == null ? "" : ", metrics and the status page on port " + metricsEndpoint.port());
             long started = System.nanoTime();
             JobSnapshot end = awaitEnd(scheduler, clock);
             Duration took = Duration.ofNanos(System.nanoTime() - started);

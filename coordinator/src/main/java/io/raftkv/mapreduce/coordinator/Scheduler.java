@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -134,6 +135,7 @@ final class Scheduler {
             task.state = TaskState.DONE;
             task.running.clear();
             task.completedBy = attempt.workerId;
+            task.doneRuntimeNanos = runtime.toNanos();
             finishedRuntimes.get(task.id.phase()).add(runtime.toNanos());
             return outcome(ReportOutcome.Kind.COMPLETED, attempt, runtime, null);
         }
@@ -176,6 +178,7 @@ final class Scheduler {
             if (map.state == TaskState.DONE && output.workerId().equals(map.completedBy)) {
                 map.state = TaskState.IDLE;
                 map.completedBy = null;
+                map.reruns++;
                 lostMapOutputs++;
                 rerun.add(output.mapTask());
             }
@@ -210,6 +213,39 @@ final class Scheduler {
                 tasks.get(Phase.REDUCE).size(), reduce[0], reduce[1], reduce[2],
                 reassignments, backups, failures, timeouts, superseded, lostMapOutputs, done, abortReason, awaiting);
     }
+
+    /**
+     * Every task as the status page shows it: its state, the workers running it (or the one that completed it), how
+     * many attempts it had, how long it has run (or took), whether a backup copy runs, and how often it was re-run
+     * because its output was lost.
+     */
+    synchronized List<TaskView> taskViews(long now) {
+        List<TaskView> views = new ArrayList<>();
+        for (List<Task> phase : tasks.values()) {
+            for (Task task : phase) {
+                List<String> workers = new ArrayList<>();
+                long duration = 0;
+                boolean backup = false;
+                if (task.state == TaskState.DONE) {
+                    workers.add(task.completedBy);
+                    duration = task.doneRuntimeNanos;
+                } else {
+                    for (Attempt attempt : task.running) {
+                        workers.add(attempt.workerId);
+                        duration = Math.max(duration, now - attempt.startedAt);
+                        backup |= attempt.backup;
+                    }
+                }
+                views.add(new TaskView(task.id, task.state.name().toLowerCase(Locale.ROOT), workers,
+                        task.attemptsStarted, task.failures, duration, backup, task.reruns));
+            }
+        }
+        return views;
+    }
+
+    /** One task for the status page (see {@link #taskViews}). */
+    record TaskView(TaskId id, String state, List<String> workers, int attempts, int failures, long durationNanos,
+            boolean backupRunning, int reruns) {}
 
     private int[] count(Phase phase) {
         int[] counts = new int[3];
@@ -334,6 +370,9 @@ final class Scheduler {
         String completedBy;
         int attemptsStarted;
         int failures;
+        /** Times its output was lost and it went back to the queue. */
+        int reruns;
+        long doneRuntimeNanos;
 
         Task(TaskId id) {
             this.id = id;

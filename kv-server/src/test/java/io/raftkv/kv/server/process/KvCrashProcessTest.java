@@ -213,10 +213,10 @@ class KvCrashProcessTest {
             try (ProgressWatch watch = new ProgressWatch(completed)) {
                 HistoryClient.awaitProgress(completed, 40, "on a clean network");
                 watch.endPhase("start");
-                Thread.sleep(6_000);
+                Thread.sleep(4_000);
                 phases.add(watch.endPhase("clean network"));
                 cluster.runningIds().forEach(id -> cluster.setNetworkFaults(id, LOSSY_NETWORK));
-                Thread.sleep(10_000);
+                Thread.sleep(6_000);
                 HistoryClient.awaitProgress(completed, 20, "on the slow, lossy network");
                 phases.add(watch.endPhase(LOSSY_NETWORK));
                 assertInjected(cluster);
