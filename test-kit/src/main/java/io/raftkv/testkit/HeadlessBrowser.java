@@ -40,6 +40,20 @@ public final class HeadlessBrowser {
         return Optional.empty();
     }
 
+    /**
+     * The browser a test needs, or empty when there is none (the test skips itself); an AssertionError instead under
+     * {@code RAFTKV_REQUIRE_TOOLS=1}, as CI sets, where a skip would hide a test that never ran.
+     */
+    public static Optional<HeadlessBrowser> forTest() {
+        Optional<HeadlessBrowser> found = find();
+        String required = System.getenv("RAFTKV_REQUIRE_TOOLS");
+        if (found.isEmpty() && required != null
+                && (required.strip().equals("1") || required.strip().equalsIgnoreCase("true"))) {
+            throw new AssertionError("RAFTKV_REQUIRE_TOOLS=1 but there is no chromium on the PATH");
+        }
+        return found;
+    }
+
     /** The page's DOM, serialized, after its scripts ran for {@code scriptTime} of virtual time. */
     public String dumpDom(String url, Duration scriptTime) throws IOException, InterruptedException {
         return run(List.of("--dump-dom", url), scriptTime);

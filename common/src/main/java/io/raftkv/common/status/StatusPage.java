@@ -12,8 +12,17 @@ public interface StatusPage {
     /** The state the page shows now, as one JSON object; computed for every request. */
     String json();
 
-    /** A page's HTML, a resource beside {@code owner}; a missing one is a packaging error. */
+    /**
+     * A page's HTML, a resource beside {@code owner}, with the styles and script every page shares written in where
+     * it says {@code /*PAGE_KIT_CSS*}{@code /} and {@code /*PAGE_KIT_JS*}{@code /}; a missing resource is a packaging
+     * error.
+     */
     static String load(Class<?> owner, String name) {
+        return read(owner, name).replace("/*PAGE_KIT_CSS*/", read(StatusPage.class, "page-kit.css"))
+                .replace("/*PAGE_KIT_JS*/", read(StatusPage.class, "page-kit.js"));
+    }
+
+    private static String read(Class<?> owner, String name) {
         try (java.io.InputStream in = owner.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("the page " + name + " is missing from the classpath");

@@ -201,14 +201,7 @@ class ShardGroupDriverTest {
     @Test
     void aReceiverDownMidPullResumesWhereItsLogLeftOff() {
         try (DriverWorld world = new DriverWorld(dir, 17)) {
-            world.join(A);
-            world.awaitSettled("A alone");
-            List<String> keys = new ArrayList<>();
-            for (int n = 0; n < 40; n++) {
-                String key = keyOf(n % DriverWorld.SHARDS, n);
-                keys.add(key);
-                world.write(KvCommand.Op.PUT, 1, n + 1, key, "value-" + n + "-" + "x".repeat(30));
-            }
+            List<String> keys = groupAHoldsFortyKeys(world);
             world.join(B);
             // Let B install part of its shards (chunks of 64 bytes), then take it down and bring it back.
             world.runUntil(() -> world.group(B).store.counters().shardsPulled() == 0
@@ -221,30 +214,39 @@ class ShardGroupDriverTest {
             }
             world.up(B);
             world.awaitSettled("B back");
-            for (int n = 0; n < keys.size(); n++) {
-                assertEquals("value-" + n + "-" + "x".repeat(30), world.read(keys.get(n)));
-            }
+            assertFortyKeysServed(world, keys);
         }
     }
 
     @Test
     void aChunkThatFailsItsChecksumIsNeverInstalledAndIsPulledAgain() {
         try (DriverWorld world = new DriverWorld(dir, 23)) {
-            world.join(A);
-            world.awaitSettled("A alone");
-            List<String> keys = new ArrayList<>();
-            for (int n = 0; n < 40; n++) {
-                String key = keyOf(n % DriverWorld.SHARDS, n);
-                keys.add(key);
-                world.write(KvCommand.Op.PUT, 1, n + 1, key, "value-" + n + "-" + "x".repeat(30));
-            }
+            List<String> keys = groupAHoldsFortyKeys(world);
             world.damagePulls(A, 5);
             world.join(B);
             world.awaitSettled("B joined while A served damaged chunks");
             assertEquals(5, world.group(B).damagedChunks);
-            for (int n = 0; n < keys.size(); n++) {
-                assertEquals("value-" + n + "-" + "x".repeat(30), world.read(keys.get(n)));
-            }
+            assertFortyKeysServed(world, keys);
+        }
+    }
+
+    /** Group A joins alone and takes 40 keys over every shard, each value long enough to span chunks. */
+    private static List<String> groupAHoldsFortyKeys(DriverWorld world) {
+        world.join(A);
+        world.awaitSettled("A alone");
+        List<String> keys = new ArrayList<>();
+        for (int n = 0; n < 40; n++) {
+            String key = keyOf(n % DriverWorld.SHARDS, n);
+            keys.add(key);
+            world.write(KvCommand.Op.PUT, 1, n + 1, key, "value-" + n + "-" + "x".repeat(30));
+        }
+        return keys;
+    }
+
+    /** Every key of {@link #groupAHoldsFortyKeys} is served with its value, wherever it is now. */
+    private static void assertFortyKeysServed(DriverWorld world, List<String> keys) {
+        for (int n = 0; n < keys.size(); n++) {
+            assertEquals("value-" + n + "-" + "x".repeat(30), world.read(keys.get(n)));
         }
     }
 }
