@@ -10,9 +10,9 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-// A replica group's colour, the same on every page.
+// A replica group's colour, the same on every page; a multiplicative hash spreads gids like 100, 200, 300 apart.
 function colour(gid) {
-  return "hsl(" + ((Number(gid) * 137) % 360) + ", 55%, 42%)";
+  return "hsl(" + ((Math.imul(Number(gid), 0x9E3779B1) >>> 0) % 360) + ", 55%, 42%)";
 }
 
 // Fetches url every intervalMs and draws it with render; each success counts in the body's data-refreshes and shows

@@ -130,7 +130,8 @@ class ShardedKvProcessTest {
             try (KvProcessCluster g100 = group(100, controllerSpec);
                     KvProcessCluster g200 = group(200, controllerSpec);
                     ControllerClerk admin = new ControllerClerk(controller.addresses(), ADMIN);
-                    ClientFleet fleet = new ClientFleet(APPEND_KEYS, MIXED_KEY)) {
+                    ClientFleet fleet = new ClientFleet(APPEND_KEYS, MIXED_KEY);
+                    ShardPages pages = new ShardPages(controllerSpec, dir)) {
                 g100.enableNetworkFaults();
                 g200.enableNetworkFaults();
                 g100.startAll();
@@ -152,7 +153,7 @@ class ShardedKvProcessTest {
                         g100, g200));
                 walked.add(fireDuringChange(g200, "g200", false, Failpoints.SHARD_DELETE_BEFORE_WRITE, leave, admin,
                         g100, g200));
-                walked.add(damagedChunksDuringJoin(g100, g200, join, admin));
+                walked.add(damagedChunksDuringJoin(g100, g200, join, admin, pages));
                 walked.add(leaveOnASlowLossyNetwork(g100, g200, leave, admin));
                 fleet.awaitProgress(40, "after the failpoints");
                 ClientFleet.Verdict verdict;
@@ -164,76 +165,11 @@ class ShardedKvProcessTest {
                 assertEquals(List.of(), verdict.appendProblems());
                 assertTrue(verdict.linearizability().isLinearizable(), verdict.linearizability()::toString);
                 long latest = admin.query(ControllerClerk.LATEST).num();
-                assertStatusPageShowsShards(g100, "g100", latest);
-                pagesDrawTheShardMap(controller, latest);
+                ShardPages.assertReplicaShards(g100, "g100", latest, 6);
+                pages.assertMapDrawn(latest, 6);
+                pages.assertControllerPage(controller, latest, 6);
             }
         }
-    }
-
-    /**
-     * The controller's status page draws the latest configuration's shard map and its history; {@code kv dashboard
-     * --controller} draws the map with every shard served by its owner (skipped without Chromium, unless
-     * RAFTKV_REQUIRE_TOOLS=1).
-     */
-    private void pagesDrawTheShardMap(KvProcessCluster controller, long configNum) throws Exception {
-        String controllerSpec = controller.clusterSpec();
-        var browser = io.raftkv.testkit.HeadlessBrowser.forTest();
-        if (browser.isEmpty()) {
-            return; // the rest of the test stands without it
-        }
-        int port = io.raftkv.testkit.Ports.freePort();
-        try (io.raftkv.testkit.JvmProcess dashboard = io.raftkv.testkit.JvmProcess.builder(KvCli.class)
-                .name("dashboard").args("--controller", controllerSpec, "dashboard", "--listen", "127.0.0.1:" + port)
-                .log(dir.resolve("dashboard.log")).start()) {
-            String url = "http://127.0.0.1:" + port + "/";
-            Eventually.await("the dashboard reads configuration " + configNum, Duration.ofSeconds(60), () -> {
-                try {
-                    return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                            java.net.URI.create(url + "status.json")).build(),
-                            java.net.http.HttpResponse.BodyHandlers.ofString()).body()
-                            .contains("\"config_num\":" + configNum + ",\"shard_owners\"");
-                } catch (java.io.IOException e) {
-                    return false; // not listening yet
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            });
-            String page = browser.get().dumpDom(url, Duration.ofMillis(1_500));
-            for (int shard = 0; shard < 6; shard++) {
-                assertTrue(page.matches("(?s).*data-shard=\"" + shard
-                        + "\" data-gid=\"[12]00\" data-state=\"serving\".*"),
-                        "shard " + shard + " is not drawn served:\n"
-                        + page);
-            }
-            browser.get().screenshot(url, Path.of("target", "status-pages", "sharded-dashboard.png"),
-                    Duration.ofMillis(1_500));
-        }
-        String leader = controller.awaitLeaderByMetrics("shardctrler", Duration.ofSeconds(60));
-        String controllerPage = "http://127.0.0.1:" + controller.metricsPort(leader) + "/";
-        String page = browser.get().dumpDom(controllerPage, Duration.ofMillis(2_500));
-        assertTrue(page.contains("configuration " + configNum + ": shards by group"), page);
-        for (int shard = 0; shard < 6; shard++) {
-            assertTrue(page.matches("(?s).*data-shard=\"" + shard + "\" data-gid=\"[12]00\".*"),
-                    "shard " + shard + " is not drawn with its group:\n" + page);
-        }
-        for (long num = configNum; num > Math.max(0, configNum - 3); num--) {
-            assertTrue(page.contains("<tr data-config=\"" + num + "\">"), "configuration " + num + ":\n" + page);
-        }
-        browser.get().screenshot(controllerPage, Path.of("target", "status-pages", "controller.png"),
-                Duration.ofMillis(2_500));
-    }
-
-    /** A replica's status page data has its group's configuration and every shard's state. */
-    private static void assertStatusPageShowsShards(KvProcessCluster group, String name, long configNum)
-            throws Exception {
-        String id = group.ids().getFirst();
-        String json = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + group.metricsPort(id) + "/status.json")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        assertTrue(json.contains("\"group\":\"" + name + "\"") && json.contains("\"config_num\":" + configNum)
-                && json.contains("\"shards\":[{\"shard\":0,\"state\":\""), json);
-        assertEquals(6, json.split("\"shard\":", -1).length - 1, json);
     }
 
     /**
@@ -271,7 +207,7 @@ class ShardedKvProcessTest {
      * drops them, so no shard moves until the damage stops; then the shards move whole.
      */
     private String damagedChunksDuringJoin(KvProcessCluster g100, KvProcessCluster g200, Runnable join,
-            ControllerClerk admin) throws Exception {
+            ControllerClerk admin, ShardPages pages) throws Exception {
         Path trigger = dir.resolve("flip-bits");
         for (String id : g100.ids()) {
             g100.kill(id);
@@ -286,11 +222,15 @@ class ShardedKvProcessTest {
             damaged.sample(g200);
             return damaged.total() >= 3;
         });
+        pages.awaitPulling(200); // no chunk gets through: the shards stay pulling, and the dashboard says so
         java.nio.file.Files.delete(trigger);
         awaitSettled(admin, g100, g200);
+        long shown = pages.millisUntilServed(200);
+        assertTrue(shown <= 2_000, "the dashboard showed the shards served " + shown + " ms after they were");
         damaged.sample(g200);
         return Failpoints.SHARD_CHUNK_FLIP_BIT + " on every replica of g100 (" + (long) damaged.total()
-                + " damaged chunks dropped)";
+                + " damaged chunks dropped; the dashboard showed group 200 pulling, then serving " + shown
+                + " ms after every replica had settled)";
     }
 
     /**
