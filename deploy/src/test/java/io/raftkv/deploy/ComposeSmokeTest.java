@@ -170,6 +170,11 @@ class ComposeSmokeTest {
                 leader + " counted " + okPuts + " ok puts");
         assertTrue(leaderAfter.sum("grpc_server_calls_seconds_count", "method=\"Put\"") >= 20,
                 leader + ": gRPC Put calls " + leaderAfter.sum("grpc_server_calls_seconds_count", "method=\"Put\""));
+        // The same published port serves the node's status page and the JSON it polls, to the host.
+        String page = MetricsScrape.fetch("http://127.0.0.1:" + metricsPorts.get(leader) + "/");
+        assertTrue(page.contains("<title>raftkv node</title>") && page.contains("function startPolling("), page);
+        String status = MetricsScrape.fetch("http://127.0.0.1:" + metricsPorts.get(leader) + "/status.json");
+        assertTrue(status.contains("\"group\":\"kv\",\"role\":\"leader\""), status);
     }
 
     private MetricsScrape scrape(String service) {

@@ -19,13 +19,18 @@ record MetricsScrape(List<Sample> samples) {
     record Sample(String name, String labels, double value) {}
 
     static MetricsScrape of(String url) {
+        return parse(fetch(url));
+    }
+
+    /** The body of a page the process serves beside its metrics (200 expected). */
+    static String fetch(String url) {
         try {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 throw new AssertionError("GET " + url + " answered " + response.statusCode());
             }
-            return parse(response.body());
+            return response.body();
         } catch (IOException e) {
             throw new AssertionError("GET " + url + " failed: " + e, e);
         } catch (InterruptedException e) {

@@ -122,6 +122,7 @@ public final class ReplicaStatus implements StatusPage {
                 .field("commit_index", status.commitIndex())
                 .field("applied_index", status.appliedIndex())
                 .field("first_index", state.firstIndex())
+                .field("snapshot_index", Math.max(0, state.firstIndex() - 1))
                 .field("last_index", status.lastIndex())
                 .field("last_contact_ms", status.lastContactMillisAgo())
                 .field("log_bytes", state.logBytes())

@@ -27,7 +27,7 @@ class ReplicaStatusTest {
         ReplicaStatus.write(json, state, extra -> extra.field("config_num", 4));
         assertEquals("{\"group\":\"kv\",\"role\":\"leader\",\"term\":3,\"leader\":\"n1\","
                 + "\"leader_address\":\"10.0.0.1:7001\",\"commit_index\":12,\"applied_index\":11,\"first_index\":5,"
-                + "\"last_index\":12,\"last_contact_ms\":0,\"log_bytes\":2048,\"snapshots_sent\":1,"
+                + "\"snapshot_index\":4,\"last_index\":12,\"last_contact_ms\":0,\"log_bytes\":2048,\"snapshots_sent\":1,"
                 + "\"snapshots_installed\":0,\"requests_per_second\":25.500,\"request_mean_ms\":1.250,\"members\":["
                 + "{\"id\":\"n1\",\"address\":\"10.0.0.1:7001\",\"role\":\"voter\",\"leader\":true,\"match\":12,"
                 + "\"lag\":0,\"state\":\"leader\"},"
@@ -46,7 +46,7 @@ class ReplicaStatusTest {
         ReplicaStatus.write(json, state, null);
         assertEquals("{\"group\":\"kv\",\"role\":\"follower\",\"term\":3,\"leader\":\"n1\","
                 + "\"leader_address\":\"10.0.0.1:7001\",\"commit_index\":12,\"applied_index\":12,\"first_index\":1,"
-                + "\"last_index\":12,\"last_contact_ms\":40,\"log_bytes\":-1,\"snapshots_sent\":0,"
+                + "\"snapshot_index\":0,\"last_index\":12,\"last_contact_ms\":40,\"log_bytes\":-1,\"snapshots_sent\":0,"
                 + "\"snapshots_installed\":2,\"requests_per_second\":0.000,\"request_mean_ms\":0.000,\"members\":["
                 + "{\"id\":\"n1\",\"address\":\"10.0.0.1:7001\",\"role\":\"voter\",\"leader\":true},"
                 + "{\"id\":\"n2\",\"address\":\"10.0.0.2:7001\",\"role\":\"voter\",\"leader\":false},"

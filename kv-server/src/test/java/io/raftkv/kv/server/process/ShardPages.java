@@ -113,13 +113,23 @@ final class ShardPages implements AutoCloseable {
         browser.get().screenshot(page, SCREENSHOTS.resolve("controller.png"), Duration.ofMillis(2_500));
     }
 
-    /** A replica's status JSON has its group's configuration and each of {@code shards} shards' state. */
-    static void assertReplicaShards(KvProcessCluster group, String name, long configNum, int shards) {
+    /**
+     * A replica's status JSON has its group's configuration and each of {@code shards} shards' state, and its page
+     * draws the shards it serves.
+     */
+    void assertReplicaShards(KvProcessCluster group, String name, long configNum, int shards) throws Exception {
         String id = group.ids().getFirst();
-        String json = get("http://127.0.0.1:" + group.metricsPort(id) + "/status.json");
+        String page = "http://127.0.0.1:" + group.metricsPort(id) + "/";
+        String json = get(page + "status.json");
         assertTrue(json.contains("\"group\":\"" + name + "\"") && json.contains("\"config_num\":" + configNum)
                 && json.contains("\"shards\":[{\"shard\":0,\"state\":\""), json);
         assertEquals(shards, json.split("\"shard\":", -1).length - 1, json);
+        if (browser.isPresent()) {
+            String dom = browser.get().dumpDom(page, Duration.ofMillis(1_500));
+            String servedRow = "<tr data-shard=\"\\d+\"><td>\\d+</td><td class=\"state state-serving\">serving</td>";
+            assertTrue(dom.contains("data-group=\"" + name + "\"") && dom.matches("(?s).*" + servedRow + ".*"), dom);
+            browser.get().screenshot(page, SCREENSHOTS.resolve("shard-replica.png"), Duration.ofMillis(1_500));
+        }
     }
 
     private static String get(String address) {

@@ -165,7 +165,7 @@ class ShardedKvProcessTest {
                 assertEquals(List.of(), verdict.appendProblems());
                 assertTrue(verdict.linearizability().isLinearizable(), verdict.linearizability()::toString);
                 long latest = admin.query(ControllerClerk.LATEST).num();
-                ShardPages.assertReplicaShards(g100, "g100", latest, 6);
+                pages.assertReplicaShards(g100, "g100", latest, 6);
                 pages.assertMapDrawn(latest, 6);
                 pages.assertControllerPage(controller, latest, 6);
             }
