@@ -41,20 +41,33 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     /**
-     * As above, with {@code page} (if not null) at {@code /} and its state at {@code /status.json}; with
-     * {@code registry} null, only the page (a tool's own page, with no metrics of its own).
+     * As above, with {@code page} (if not null) at {@code /} and its state at {@code /status.json}.
      *
      * @throws StartupException naming the port when it is in use or cannot be bound
      */
     public static MetricsEndpoint start(String bindHost, int port, PrometheusMeterRegistry registry,
             StatusPage page) {
+        return start("metrics port", bindHost, port, registry, page);
+    }
+
+    /**
+     * A tool's own page and nothing else (no metrics of its own); {@code what} names the port in errors (a flag).
+     *
+     * @throws StartupException naming the port when it is in use or cannot be bound
+     */
+    public static MetricsEndpoint startPage(String what, String bindHost, int port, StatusPage page) {
+        return start(what, bindHost, port, null, page);
+    }
+
+    private static MetricsEndpoint start(String what, String bindHost, int port, PrometheusMeterRegistry registry,
+            StatusPage page) {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(bindHost, port), 16);
         } catch (BindException e) {
-            throw new StartupException("metrics port " + port + " is already in use (" + e.getMessage() + ")");
+            throw new StartupException(what + " " + port + " is already in use (" + e.getMessage() + ")");
         } catch (IOException e) {
-            throw new StartupException("cannot open metrics port " + port + ": " + e.getMessage());
+            throw new StartupException("cannot open " + what + " " + port + ": " + e.getMessage());
         }
         ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "metrics-http");

@@ -63,7 +63,8 @@ final class DashboardCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() throws InterruptedException {
         CommandLine caller = spec.commandLine();
         if (interval.compareTo(Duration.ofMillis(100)) < 0) {
-            throw new CommandLine.ParameterException(caller, "--interval must be at least 100ms, not " + interval);
+            throw new CommandLine.ParameterException(caller, "--interval must be at least 100ms, not "
+                    + interval.toMillis() + "ms");
         }
         KvCli.Store store = kv.store(caller);
         latest = new JsonWriter().beginObject().field("kind", store.sharded() ? "sharded" : "kv")
@@ -76,7 +77,8 @@ final class DashboardCommand implements java.util.concurrent.Callable<Integer> {
             return t;
         });
         try (KvClient client = store.connect(options);
-                MetricsEndpoint endpoint = MetricsEndpoint.start(listen.host(), listen.port(), null, page())) {
+                MetricsEndpoint endpoint = MetricsEndpoint.startPage("--listen port", listen.host(), listen.port(),
+                        page())) {
             poller.scheduleWithFixedDelay(() -> latest = poll(client), 0, interval.toMillis(),
                     TimeUnit.MILLISECONDS);
             System.out.println("dashboard of " + (store.sharded() ? "the sharded store at " : "the cluster at ")

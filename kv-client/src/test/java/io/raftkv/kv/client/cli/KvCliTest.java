@@ -258,4 +258,17 @@ class KvCliTest {
         assertEquals(1, store.received.stream().map(r -> r.clientId() + "/" + r.sequence())
                 .collect(Collectors.toSet()).size());
     }
+
+    @Test
+    void theDashboardRefusesATooShortIntervalAndAPortInUseInOneLine() throws Exception {
+        CliRun tooShort = kv("--cluster", cluster, "dashboard", "--interval", "10ms");
+        assertEquals(2, tooShort.exitCode(), tooShort::toString);
+        assertTrue(tooShort.stderr().startsWith("error: --interval must be at least 100ms, not 10ms\n"),
+                tooShort::toString);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertOneLineError(kv("--cluster", cluster, "dashboard", "--listen", "127.0.0.1:" + taken.getLocalPort()),
+                    2, "--listen port " + taken.getLocalPort() + " is already in use");
+        }
+    }
 }
