@@ -122,8 +122,13 @@ public final class ShardedClerk implements KvClient {
 
     /** Every node of every group of the latest configuration, each asked for its status within the attempt timeout. */
     public Map<Long, List<NodeReport>> groupStatus() {
+        return groupStatus(configuration());
+    }
+
+    /** Every node of every group of {@code config}, each asked for its status within the attempt timeout. */
+    public Map<Long, List<NodeReport>> groupStatus(ShardConfig config) {
         Map<Long, List<NodeReport>> reports = new LinkedHashMap<>();
-        for (Map.Entry<Long, List<HostPort>> group : configuration().groups().entrySet()) {
+        for (Map.Entry<Long, List<HostPort>> group : config.groups().entrySet()) {
             try (Clerk clerk = Clerk.connect(addressMap.apply(group.getValue()), options)) {
                 reports.put(group.getKey(), clerk.status());
             }

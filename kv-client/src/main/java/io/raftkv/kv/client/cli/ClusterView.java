@@ -39,6 +39,12 @@ final class ClusterView {
         return json.endArray().endObject().toString();
     }
 
+    /** The view when the store could not be read: why, and no groups. */
+    static String unreadable(boolean sharded, String why, long timeMillis) {
+        return new JsonWriter().beginObject().field("kind", sharded ? "sharded" : "kv").field("time_ms", timeMillis)
+                .field("error", why).name("groups").beginArray().endArray().endObject().toString();
+    }
+
     private static void writeGroup(JsonWriter json, Group group, Map<HostPort, String> knownIds) {
         long highestCommit = 0;
         String leader = "";

@@ -4,7 +4,6 @@ import io.raftkv.common.cli.DurationConverter;
 import io.raftkv.common.cli.ExitCodes;
 import io.raftkv.common.cli.HostPort;
 import io.raftkv.common.client.ClientOptions;
-import io.raftkv.common.json.JsonWriter;
 import io.raftkv.common.metrics.MetricsEndpoint;
 import io.raftkv.common.status.StatusPage;
 import io.raftkv.kv.client.Clerk;
@@ -67,8 +66,7 @@ final class DashboardCommand implements java.util.concurrent.Callable<Integer> {
                     + interval.toMillis() + "ms");
         }
         KvCli.Store store = kv.store(caller);
-        latest = new JsonWriter().beginObject().field("kind", store.sharded() ? "sharded" : "kv")
-                .field("error", "no answer yet").name("groups").beginArray().endArray().endObject().toString();
+        latest = ClusterView.unreadable(store.sharded(), "no answer yet", System.currentTimeMillis());
         ClientOptions options = ClientOptions.DEFAULT.withTimeout(interval.multipliedBy(2))
                 .withAttemptTimeout(interval);
         ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -102,16 +100,16 @@ final class DashboardCommand implements java.util.concurrent.Callable<Integer> {
             if (client instanceof ShardedClerk sharded) {
                 ShardConfig config = sharded.configuration();
                 map = new ClusterView.ShardMap(config.num(), config.shards());
-                sharded.groupStatus().forEach((gid, nodes) -> groups.add(new ClusterView.Group(
+                // The map and the groups asked come from one configuration.
+                sharded.groupStatus(config).forEach((gid, nodes) -> groups.add(new ClusterView.Group(
                         String.valueOf(gid), remember(nodes))));
             } else {
                 groups.add(new ClusterView.Group("kv", remember(((Clerk) client).status())));
             }
             return ClusterView.json(groups, map, knownIds, System.currentTimeMillis());
         } catch (RuntimeException e) {
-            return new JsonWriter().beginObject().field("kind", client instanceof ShardedClerk ? "sharded" : "kv")
-                    .field("time_ms", System.currentTimeMillis()).field("error", String.valueOf(e.getMessage()))
-                    .name("groups").beginArray().endArray().endObject().toString();
+            return ClusterView.unreadable(client instanceof ShardedClerk, String.valueOf(e.getMessage()),
+                    System.currentTimeMillis());
         }
     }
 

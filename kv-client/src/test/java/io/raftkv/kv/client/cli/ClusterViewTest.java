@@ -52,4 +52,10 @@ class ClusterViewTest {
                 + "{\"shard\":0,\"state\":\"serving\",\"keys\":5},{\"shard\":1,\"state\":\"pulling\",\"keys\":2}]}]}",
                 json);
     }
+
+    @Test
+    void aStoreThatCannotBeReadSaysWhy() {
+        assertEquals("{\"kind\":\"sharded\",\"time_ms\":7,\"error\":\"no controller answered\",\"groups\":[]}",
+                ClusterView.unreadable(true, "no controller answered", 7));
+    }
 }
